@@ -1,0 +1,20 @@
+namespace MssGateway.Directory;
+
+/// <summary>
+/// Read side of the MSSanté directory (DESIGN.md §2 "Directory client"). Implementations: the Redis
+/// mirror written by directory-sync, and a file-backed directory for development and single hosts.
+/// Lookups take normalised or raw addresses; implementations normalise with <see cref="AddressKey"/>.
+/// </summary>
+public interface IMailboxDirectory
+{
+    /// <summary>The mailbox at this address, or null when the directory does not list it.</summary>
+    ValueTask<MailboxEntry?> FindByAddressAsync(string address, CancellationToken cancellationToken);
+
+    /// <summary>Every mailbox whose holder has this national identifier (with its type prefix).</summary>
+    ValueTask<IReadOnlyList<MailboxEntry>> FindByNationalIdentifierAsync(string nationalIdentifier, CancellationToken cancellationToken);
+
+    /// <summary>The liste blanche entry for this domain, or null when the domain is not authorised.</summary>
+    ValueTask<AuthorisedDomain?> FindAuthorisedDomainAsync(string domain, CancellationToken cancellationToken);
+
+    ValueTask<DirectoryStatus> GetStatusAsync(CancellationToken cancellationToken);
+}

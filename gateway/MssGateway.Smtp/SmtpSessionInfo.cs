@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
+namespace MssGateway.Smtp;
+
+/// <summary>What the hooks may know of a session: peer, listener, TLS state, client certificate.</summary>
+public sealed class SmtpSessionInfo
+{
+    internal SmtpSessionInfo(string id, SmtpListenerOptions listener, IPEndPoint? remote, IPEndPoint? local, string serverName)
+    {
+        Id = id;
+        Listener = listener;
+        RemoteEndPoint = remote;
+        LocalEndPoint = local;
+        ServerName = serverName;
+        StartedAt = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>Unique id of the session, for logs.</summary>
+    public string Id { get; }
+
+    public SmtpListenerOptions Listener { get; }
+
+    public IPEndPoint? RemoteEndPoint { get; }
+
+    public IPEndPoint? LocalEndPoint { get; }
+
+    /// <summary>This server's host name (greeting, Received header).</summary>
+    public string ServerName { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Name given with EHLO/HELO; null until then (and again after STARTTLS).</summary>
+    public string? HeloName { get; internal set; }
+
+    /// <summary>True after EHLO (as opposed to HELO).</summary>
+    public bool IsExtended { get; internal set; }
+
+    public bool IsTls { get; internal set; }
+
+    public SslProtocols TlsProtocol { get; internal set; }
+
+    public TlsCipherSuite? TlsCipherSuite { get; internal set; }
+
+    /// <summary>The certificate the client presented, if any.</summary>
+    public X509Certificate2? ClientCertificate { get; internal set; }
+
+    /// <summary>Extra certificates the client sent in its handshake (intermediates), possibly empty.</summary>
+    public X509Certificate2Collection ClientCertificateChain { get; } = [];
+
+    /// <summary>Messages accepted in this session.</summary>
+    public int MessagesAccepted { get; internal set; }
+
+    /// <summary>Values the hooks attach to the session (e.g. the client identity from the certificate).</summary>
+    public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+
+    /// <summary>The TLS protocol as text for headers and logs ("TLSv1.3").</summary>
+    public string TlsProtocolName => TlsProtocol switch
+    {
+        SslProtocols.Tls13 => "TLSv1.3",
+        SslProtocols.Tls12 => "TLSv1.2",
+        _ => IsTls ? TlsProtocol.ToString() : "none",
+    };
+}
