@@ -1,0 +1,48 @@
+using System.Runtime.InteropServices;
+
+namespace MssGateway.Spool;
+
+/// <summary>
+/// fsync of a directory, so that a rename into it survives a power loss (POSIX: the rename is only
+/// durable once the directory's entry is on disk). .NET offers no managed call for this.
+/// </summary>
+internal static partial class DirectoryFsync
+{
+    private const int ORdOnly = 0;
+    private const int ODirectory = 0x10000; // Linux x86_64/arm64
+
+    public static void Flush(string directory)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // other systems: renames are journaled; this project targets Linux.
+        }
+
+        var fd = Open(directory, ORdOnly | ODirectory);
+        if (fd < 0)
+        {
+            throw new IOException($"open({directory}) for fsync failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync({directory}) failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}

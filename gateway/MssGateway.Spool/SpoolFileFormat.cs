@@ -1,0 +1,83 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+
+namespace MssGateway.Spool;
+
+/// <summary>
+/// Layout of a spool file: the message content as received (dot-unstuffed, CRLF), then the
+/// envelope as UTF-8 JSON, then a 32-octet footer:
+/// <c>"MSSQ" | version u32 | content length i64 | envelope length i32 | reserved u32 | "MSSQ-END"</c>
+/// (little endian). A file is only renamed into a state directory once complete and fsync'd, so a
+/// file without a valid footer was never acknowledged; it is set aside in <c>corrupt/</c>.
+/// </summary>
+internal static class SpoolFileFormat
+{
+    public const int FooterLength = 32;
+    private const uint Version = 1;
+    private static ReadOnlySpan<byte> Magic => "MSSQ"u8;
+    private static ReadOnlySpan<byte> EndMagic => "MSSQ-END"u8;
+
+    public static byte[] BuildTrailer(SpoolEnvelope envelope, long contentLength)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(envelope, SpoolJsonContext.Default.SpoolEnvelope);
+        var trailer = new byte[json.Length + FooterLength];
+        json.CopyTo(trailer, 0);
+        var footer = trailer.AsSpan(json.Length);
+        Magic.CopyTo(footer);
+        BinaryPrimitives.WriteUInt32LittleEndian(footer[4..], Version);
+        BinaryPrimitives.WriteInt64LittleEndian(footer[8..], contentLength);
+        BinaryPrimitives.WriteInt32LittleEndian(footer[16..], json.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(footer[20..], 0);
+        EndMagic.CopyTo(footer[24..]);
+        return trailer;
+    }
+
+    /// <summary>Reads the envelope of a spool file, or returns null with the reason when the file is not valid.</summary>
+    public static SpoolEnvelope? ReadEnvelope(string path, out long contentLength, out string? error)
+    {
+        contentLength = 0;
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var length = RandomAccess.GetLength(handle);
+        if (length < FooterLength)
+        {
+            error = "file shorter than the footer";
+            return null;
+        }
+
+        Span<byte> footer = stackalloc byte[FooterLength];
+        RandomAccess.Read(handle, footer, length - FooterLength);
+        if (!footer[..4].SequenceEqual(Magic) || !footer[24..].SequenceEqual(EndMagic))
+        {
+            error = "footer missing (incomplete write)";
+            return null;
+        }
+
+        if (BinaryPrimitives.ReadUInt32LittleEndian(footer[4..]) != Version)
+        {
+            error = "unknown spool file version";
+            return null;
+        }
+
+        contentLength = BinaryPrimitives.ReadInt64LittleEndian(footer[8..]);
+        var envelopeLength = BinaryPrimitives.ReadInt32LittleEndian(footer[16..]);
+        if (contentLength < 0 || envelopeLength <= 0 || contentLength + envelopeLength + FooterLength != length)
+        {
+            error = "lengths in the footer do not match the file";
+            return null;
+        }
+
+        var json = new byte[envelopeLength];
+        RandomAccess.Read(handle, json, contentLength);
+        try
+        {
+            var envelope = JsonSerializer.Deserialize(json, SpoolJsonContext.Default.SpoolEnvelope);
+            error = envelope is null ? "empty envelope" : null;
+            return envelope;
+        }
+        catch (JsonException ex)
+        {
+            error = "envelope is not valid JSON: " + ex.Message;
+            return null;
+        }
+    }
+}
