@@ -40,10 +40,12 @@ public static class SmtpReplies
     public static SmtpReply NoValidRecipients { get; } = new(554, "5.5.1", "no_valid_recipients", "No valid recipients");
     public static SmtpReply TooManyRecipients { get; } = new(452, "4.5.3", "too_many_recipients", "Too many recipients");
     public static SmtpReply MessageTooBig { get; } = new(552, "5.3.4", "message_too_big", "Message size exceeds the fixed maximum message size");
-    public static SmtpReply TextLineTooLong { get; } = new(500, "5.5.2", "line_too_long", "Message line too long");
+    public static SmtpReply TextLineTooLong { get; } = new(554, "5.6.0", "line_too_long", "Message line too long");
     public static SmtpReply Smuggling { get; } = new(550, "5.5.2", "smtp_smuggling", "Bare <CR> or <LF> in message data is not allowed");
 
     public static SmtpReply TooManyErrors { get; } = new(421, "4.7.0", "too_many_errors", "Too many errors, closing connection");
+    public static SmtpReply TooManyMessages { get; } = new(421, "4.7.0", "too_many_messages", "Too many messages in one session, closing connection");
+    public static SmtpReply BdatSyntax { get; } = new(501, "5.5.4", "syntax_error", "Syntax: BDAT <size> [LAST]; closing connection as the chunk size is unknown");
     public static SmtpReply TooManyConnections { get; } = new(421, "4.7.0", "too_many_connections", "Too many connections, try again later");
     public static SmtpReply TooManyConnectionsFromIp { get; } = new(421, "4.7.0", "too_many_connections_from_ip", "Too many connections from your address, try again later");
     public static SmtpReply Timeout { get; } = new(421, "4.4.2", "timeout", "Timeout exceeded, closing connection");

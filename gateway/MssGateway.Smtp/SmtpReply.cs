@@ -40,6 +40,11 @@ public sealed class SmtpReply
 
     public bool IsPermanent => Code >= 500;
 
+    private byte[]? _wire;
+
+    /// <summary>The wire form with enhanced codes, computed once (replies are mostly shared instances).</summary>
+    internal byte[] WireBytes => _wire ??= Encoding.UTF8.GetBytes(ToWire());
+
     /// <summary>Returns the same reply with other text (the code, enhanced code and reason stay).</summary>
     public SmtpReply WithText(string text) => new(Code, EnhancedCode, Reason, text);
 

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace MssGateway.Smtp;
+
+/// <summary>Engine log events (source-generated). Never message content: ids, addresses of peers, reasons.</summary>
+internal static partial class SmtpLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Connection refused on {Listener} from {ClientIp}: {Reason}")]
+    public static partial void ConnectionRefused(ILogger logger, string listener, string? clientIp, string reason);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "TLS handshake failed on {Listener} from {ClientIp} (session {SessionId}): {Error}")]
+    public static partial void TlsFailed(ILogger logger, string listener, string? clientIp, string sessionId, string error);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Session {SessionId} on {Listener} failed")]
+    public static partial void SessionFailed(ILogger logger, Exception error, string listener, string sessionId);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "Session {SessionId} refused {Command}: {Code} {EnhancedCode} {Reason}")]
+    public static partial void Refused(ILogger logger, string sessionId, string command, int code, string? enhancedCode, string? reason);
+}
