@@ -910,14 +910,17 @@ internal sealed class SmtpSession
             }
 
             var line = buffer.Slice(0, lf.Value);
-            _input.AdvanceTo(buffer.GetPosition(1, lf.Value));
+            var next = buffer.GetPosition(1, lf.Value);
             if (discarding || line.Length + 1 > max)
             {
+                _input.AdvanceTo(next);
                 return (LineStatus.TooLong, null);
             }
 
+            // Copy before AdvanceTo: the pipe may reuse the memory afterwards.
             Span<byte> bytes = stackalloc byte[(int)line.Length];
             line.CopyTo(bytes);
+            _input.AdvanceTo(next);
             if (bytes.Length == 0 || bytes[^1] != (byte)'\r' || bytes[..^1].IndexOfAny((byte)'\r', (byte)0) >= 0)
             {
                 return (LineStatus.BareLineEnding, null);

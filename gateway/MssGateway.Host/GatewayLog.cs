@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+
+namespace MssGateway.Host;
+
+/// <summary>Gateway log events (source-generated, structured). Never a body, subject or attachment name.</summary>
+internal static partial class GatewayLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, EventName = "SessionEnd",
+        Message = "session {SessionId} listener={Listener} client={ClientIp} tls={TlsVersion} cipher={TlsCipher} cert={CertificateSubject} serial={CertificateSerial} identity={Identity} accepted={MessagesAccepted} refused={MessagesRefused} end={EndReason} last_refusal={LastRefusalReason} last_reply={LastReplyCode} duration_ms={DurationMs}")]
+    public static partial void SessionEnded(ILogger logger, string sessionId, string listener, string? clientIp, string tlsVersion, string? tlsCipher, string? certificateSubject, string? certificateSerial, string? identity, int messagesAccepted, int messagesRefused, string endReason, string? lastRefusalReason, int? lastReplyCode, long durationMs);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, EventName = "MessageAccepted",
+        Message = "accepted {QueueId} session={SessionId} from={Sender} rcpts={RecipientCount} size={Size} smime={SmimeVerdict}")]
+    public static partial void MessageAccepted(ILogger logger, string queueId, string sessionId, string sender, int recipientCount, long size, string? smimeVerdict);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, EventName = "MessageRefused",
+        Message = "refused message session={SessionId} from={Sender} rcpts={RecipientCount} size={Size} reason={Reason} reply={ReplyCode} {EnhancedCode}")]
+    public static partial void MessageRefused(ILogger logger, string sessionId, string sender, int recipientCount, long size, string? reason, int replyCode, string? enhancedCode);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, EventName = "EnvelopeRefused",
+        Message = "refused {Stage} session={SessionId} address={Address} reason={Reason} cert={CertificateSubject}")]
+    public static partial void EnvelopeRefused(ILogger logger, string stage, string sessionId, string address, string? reason, string? certificateSubject);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, EventName = "CertificateRefused",
+        Message = "client certificate refused session={SessionId} listener={Listener} client={ClientIp} subject={CertificateSubject} serial={CertificateSerial} reason={Reason}")]
+    public static partial void CertificateRefused(ILogger logger, string sessionId, string listener, string? clientIp, string? certificateSubject, string? certificateSerial, string? reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, EventName = "SpoolRecovered",
+        Message = "spool recovered: {Messages} messages, {Requeued} requeued from active, {TempRemoved} unacknowledged temp files removed, {Corrupt} set aside as corrupt")]
+    public static partial void SpoolRecovered(ILogger logger, int messages, int requeued, int tempRemoved, int corrupt);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, EventName = "SpoolWriteFailed",
+        Message = "spool write failed session={SessionId}")]
+    public static partial void SpoolWriteFailed(ILogger logger, Exception error, string sessionId);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, EventName = "Started",
+        Message = "gateway {ServerName} listening: {Listeners}; HTTP on {HttpEndpoint}")]
+    public static partial void Started(ILogger logger, string serverName, string listeners, string httpEndpoint);
+}

@@ -1,0 +1,161 @@
+using MssGateway.Smtp;
+using MssGateway.Spool;
+
+namespace MssGateway.Host;
+
+/// <summary>
+/// The gateway's configuration (section <c>Gateway</c> of appsettings.json, or environment
+/// variables such as <c>Gateway__Listeners__0__Port</c>). docs/configuration.md lists every key;
+/// <see cref="GatewayOptionsValidator"/> stops start-up on a bad value, naming the key and the fix.
+/// </summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Host name in the greeting, EHLO reply and Received header (the certificate's FQDN).</summary>
+    public string ServerName { get; set; } = Environment.MachineName;
+
+    public List<GatewayListenerOptions> Listeners { get; set; } = [];
+
+    public TlsFileOptions Tls { get; set; } = new();
+
+    public SmtpSection Smtp { get; set; } = new();
+
+    public SpoolOptions Spool { get; set; } = new();
+
+    public HttpOptions Http { get; set; } = new();
+
+    public DirectorySection Directory { get; set; } = new();
+
+    public RoutingOptions Routing { get; set; } = new();
+
+    public LoggingSection Logging { get; set; } = new();
+
+    public ShutdownOptions Shutdown { get; set; } = new();
+}
+
+/// <summary>One listener: the engine's options plus the gateway's per-listener policy.</summary>
+public sealed class GatewayListenerOptions
+{
+    public string Name { get; set; } = "submission";
+
+    public string Address { get; set; } = "0.0.0.0";
+
+    public int Port { get; set; } = 587;
+
+    public SmtpTlsMode TlsMode { get; set; } = SmtpTlsMode.StartTls;
+
+    public bool RequireTls { get; set; } = true;
+
+    public ClientCertificateMode ClientCertificate { get; set; } = ClientCertificateMode.Require;
+
+    public long? MaxMessageSize { get; set; }
+
+    public int? MaxConcurrentSessions { get; set; }
+
+    /// <summary>S/MIME policy at end of data: Off, Tag (record the verdict) or Require (refuse unless it passes).</summary>
+    public SmimePolicyMode SmimePolicy { get; set; } = SmimePolicyMode.Tag;
+
+    public SmtpListenerOptions ToEngineOptions() => new()
+    {
+        Name = Name,
+        Address = Address,
+        Port = Port,
+        TlsMode = TlsMode,
+        RequireTls = RequireTls,
+        ClientCertificate = ClientCertificate,
+        MaxMessageSize = MaxMessageSize,
+        MaxConcurrentSessions = MaxConcurrentSessions,
+    };
+}
+
+/// <summary>S/MIME policy of a listener.</summary>
+public enum SmimePolicyMode
+{
+    Off,
+    Tag,
+    Require,
+}
+
+/// <summary>The gateway's own certificate (PEM files, as Kubernetes Secrets mount them).</summary>
+public sealed class TlsFileOptions
+{
+    /// <summary>PEM certificate; may hold the chain after the leaf.</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>PEM private key (PKCS#8, RSA or EC).</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>Optional PEM file of intermediates sent with the certificate.</summary>
+    public string? ChainFile { get; set; }
+
+    /// <summary>Lowest TLS version accepted: Tls12 (default) or Tls13.</summary>
+    public string MinimumProtocol { get; set; } = "Tls12";
+
+    /// <summary>IANA names of allowed cipher suites; empty keeps the default (TLS 1.3 suites + ECDHE AES-GCM).</summary>
+    public List<string> CipherSuites { get; set; } = [];
+}
+
+public sealed class SmtpSection
+{
+    public SmtpServerLimits Limits { get; set; } = new();
+
+    public string Banner { get; set; } = "ESMTP MSSante gateway";
+}
+
+public sealed class HttpOptions
+{
+    public string Address { get; set; } = "0.0.0.0";
+
+    public int Port { get; set; } = 9090;
+}
+
+/// <summary>Which directory the gateway reads.</summary>
+public enum DirectoryKind
+{
+    /// <summary>A JSON file (dev mode, single host).</summary>
+    File,
+
+    /// <summary>The Redis mirror written by directory-sync.</summary>
+    Redis,
+}
+
+public sealed class DirectorySection
+{
+    public DirectoryKind Kind { get; set; } = DirectoryKind.File;
+
+    /// <summary>JSON directory file when <see cref="Kind"/> is File.</summary>
+    public string? File { get; set; }
+}
+
+/// <summary>RCPT decisions that depend on the operator's domains.</summary>
+public sealed class RoutingOptions
+{
+    /// <summary>Domains whose mailboxes this gateway hosts (delivered to the internal next hop).</summary>
+    public List<string> LocalDomains { get; set; } = [];
+
+    /// <summary>
+    /// Accept recipients the directory does not list when their domain is authorised (default false:
+    /// unknown recipients are refused at RCPT with 550 5.1.1).
+    /// </summary>
+    public bool AcceptUnlistedRecipientsOnAuthorisedDomains { get; set; }
+}
+
+/// <summary>Log output.</summary>
+public sealed class LoggingSection
+{
+    /// <summary>Json (one object per line, production) or Text (dev).</summary>
+    public string Format { get; set; } = "Json";
+
+    /// <summary>Replace mail addresses in logs by a keyed hash (HMAC-SHA256, truncated).</summary>
+    public bool HashAddresses { get; set; }
+
+    /// <summary>File holding the key of the address hash (a Kubernetes Secret); required when HashAddresses is on.</summary>
+    public string? HashKeyFile { get; set; }
+}
+
+public sealed class ShutdownOptions
+{
+    /// <summary>On SIGTERM: time sessions get to finish before they are cut (a DATA in progress is never acknowledged if cut).</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(60);
+}

@@ -1,0 +1,144 @@
+using System.Net;
+using MssGateway.Smtp;
+
+namespace MssGateway.Host;
+
+/// <summary>
+/// Start-up validation of <see cref="GatewayOptions"/>: every problem names its configuration key and
+/// says how to fix it, and the gateway refuses to start (exit code 2) rather than run half-configured.
+/// </summary>
+public static class GatewayOptionsValidator
+{
+    public static IReadOnlyList<string> Validate(GatewayOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(o.ServerName))
+        {
+            errors.Add("Gateway:ServerName is empty: set it to the FQDN in the gateway's server certificate.");
+        }
+
+        if (o.Listeners.Count == 0)
+        {
+            errors.Add("Gateway:Listeners is empty: configure at least one listener (e.g. Gateway:Listeners:0:Port=587).");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var needsTls = false;
+        for (var i = 0; i < o.Listeners.Count; i++)
+        {
+            var l = o.Listeners[i];
+            var key = $"Gateway:Listeners:{i}";
+            if (string.IsNullOrWhiteSpace(l.Name) || l.Name.Length > 32 || !l.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            {
+                errors.Add($"{key}:Name '{l.Name}' is not valid: use up to 32 letters, digits, '-' or '_' (it is a metric label).");
+            }
+            else if (!names.Add(l.Name))
+            {
+                errors.Add($"{key}:Name '{l.Name}' is used twice: listener names must be unique.");
+            }
+
+            if (!IPAddress.TryParse(l.Address, out _))
+            {
+                errors.Add($"{key}:Address '{l.Address}' is not an IP address: use 0.0.0.0, :: or a literal address.");
+            }
+
+            if (l.Port is < 1 or > 65535)
+            {
+                errors.Add($"{key}:Port {l.Port} is out of range 1-65535.");
+            }
+
+            if (l.TlsMode == SmtpTlsMode.None && (l.RequireTls || l.ClientCertificate != ClientCertificateMode.None))
+            {
+                errors.Add($"{key}: TlsMode None cannot RequireTls or ask a ClientCertificate: set TlsMode to StartTls or Implicit, or RequireTls=false and ClientCertificate=None.");
+            }
+
+            if (l.MaxMessageSize is < 65536)
+            {
+                errors.Add($"{key}:MaxMessageSize must be at least 65536 (RFC 5321 §4.5.3.1.7).");
+            }
+
+            needsTls |= l.TlsMode != SmtpTlsMode.None;
+        }
+
+        if (needsTls)
+        {
+            RequireFile(errors, "Gateway:Tls:CertificateFile", o.Tls.CertificateFile, "the gateway's PEM server certificate");
+            RequireFile(errors, "Gateway:Tls:KeyFile", o.Tls.KeyFile, "the PEM private key of that certificate");
+            if (o.Tls.ChainFile is not null)
+            {
+                RequireFile(errors, "Gateway:Tls:ChainFile", o.Tls.ChainFile, "PEM intermediates");
+            }
+        }
+
+        if (o.Tls.MinimumProtocol is not ("Tls12" or "Tls13"))
+        {
+            errors.Add($"Gateway:Tls:MinimumProtocol '{o.Tls.MinimumProtocol}' is not valid: use Tls12 or Tls13.");
+        }
+
+        foreach (var suite in o.Tls.CipherSuites)
+        {
+            if (!Enum.TryParse<System.Net.Security.TlsCipherSuite>(suite, ignoreCase: false, out _))
+            {
+                errors.Add($"Gateway:Tls:CipherSuites: '{suite}' is not an IANA cipher suite name (e.g. TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384).");
+            }
+        }
+
+        try
+        {
+            o.Smtp.Limits.Validate("Gateway:Smtp:Limits");
+        }
+        catch (SmtpConfigurationException ex)
+        {
+            errors.Add(ex.Message);
+        }
+
+        try
+        {
+            o.Spool.Validate();
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(ex.Message);
+        }
+
+        if (o.Http.Port is < 1 or > 65535 || !IPAddress.TryParse(o.Http.Address, out _))
+        {
+            errors.Add($"Gateway:Http: '{o.Http.Address}:{o.Http.Port}' is not a valid address and port (default 0.0.0.0:9090).");
+        }
+
+        if (o.Directory.Kind == DirectoryKind.File)
+        {
+            RequireFile(errors, "Gateway:Directory:File", o.Directory.File, "the JSON directory file (docs/directory.md)");
+        }
+
+        if (o.Logging.Format is not ("Json" or "Text"))
+        {
+            errors.Add($"Gateway:Logging:Format '{o.Logging.Format}' is not valid: use Json or Text.");
+        }
+
+        if (o.Logging.HashAddresses)
+        {
+            RequireFile(errors, "Gateway:Logging:HashKeyFile", o.Logging.HashKeyFile, "the secret key of the address hash");
+        }
+
+        if (o.Shutdown.DrainTimeout < TimeSpan.Zero || o.Shutdown.DrainTimeout > TimeSpan.FromHours(1))
+        {
+            errors.Add("Gateway:Shutdown:DrainTimeout must be between 00:00:00 and 01:00:00.");
+        }
+
+        return errors;
+    }
+
+    private static void RequireFile(List<string> errors, string key, string? path, string what)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            errors.Add($"{key} is not set: give the path of {what}.");
+        }
+        else if (!File.Exists(path))
+        {
+            errors.Add($"{key} '{path}' does not exist: give the path of {what}.");
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
+using MssGateway.Directory;
+using MssGateway.Host.Interim;
+using MssGateway.Smtp;
+using MssGateway.Spool;
+using Prometheus;
+
+namespace MssGateway.Host;
+
+/// <summary>
+/// Composition root: reads and validates configuration, builds the services, binds the SMTP
+/// listeners and the HTTP port on Kestrel, and runs until SIGTERM (then drains).
+/// Command line: <c>mssgw [--dev] [--config FILE] [--Gateway:Key=value ...]</c>.
+/// </summary>
+public static class GatewayProgram
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var dev = args.Contains("--dev");
+        var extraConfig = ArgValue(args, "--config");
+        var rest = args.Where((a, i) => a != "--dev" && a != "--config" && (i == 0 || args[i - 1] != "--config")).ToArray();
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = rest,
+            EnvironmentName = dev ? Environments.Development : null,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (extraConfig is not null)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(extraConfig), optional: false, reloadOnChange: false);
+            builder.Configuration.AddEnvironmentVariables();
+            builder.Configuration.AddCommandLine(rest);
+        }
+
+        var options = new GatewayOptions();
+        builder.Configuration.GetSection(GatewayOptions.Section).Bind(options);
+        var errors = GatewayOptionsValidator.Validate(options);
+        if (errors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:");
+            foreach (var e in errors)
+            {
+                await Console.Error.WriteLineAsync("  - " + e);
+            }
+
+            return 2;
+        }
+
+        ConfigureLogging(builder, options);
+        ConfigureServices(builder.Services, builder.Configuration, options);
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.Shutdown.DrainTimeout);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            foreach (var listener in options.Listeners)
+            {
+                var engineOptions = listener.ToEngineOptions();
+                k.Listen(engineOptions.ToEndPoint(), lo =>
+                {
+                    var server = lo.ApplicationServices.GetRequiredService<SmtpServer>();
+                    lo.Run(connection => server.HandleConnectionAsync(engineOptions, connection));
+                });
+            }
+
+            k.Listen(IPAddress.Parse(options.Http.Address), options.Http.Port);
+        });
+
+        var app = builder.Build();
+        var spool = app.Services.GetRequiredService<MessageSpool>();
+        var report = spool.Recover();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MssGateway.Host");
+        GatewayLog.SpoolRecovered(logger, report.Messages, report.Requeued, report.TempFilesRemoved, report.Corrupt.Count);
+
+        HealthEndpoints.Map(app);
+        app.UseHttpMetrics();
+        app.MapMetrics("/metrics");
+
+        var hooks = app.Services.GetRequiredService<GatewaySessionHooks>();
+        var readiness = app.Services.GetRequiredService<GatewayReadiness>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            readiness.ListenersUp = true;
+            GatewayLog.Started(logger, options.ServerName, string.Join(", ", options.Listeners.Select(l => $"{l.Name}={l.Address}:{l.Port}/{l.TlsMode}")), $"{options.Http.Address}:{options.Http.Port}");
+        });
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            // Readiness goes false first so the load balancer stops sending; sessions then drain.
+            readiness.Draining = true;
+            hooks.Draining = true;
+        });
+
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (IOException ex) when (ex.InnerException is AddressInUseException)
+        {
+            await Console.Error.WriteLineAsync($"mssgw: cannot listen: {ex.Message}. Check Gateway:Listeners:*:Port and Gateway:Http:Port.");
+            return 3;
+        }
+
+        return 0;
+    }
+
+    private static void ConfigureLogging(WebApplicationBuilder builder, GatewayOptions options)
+    {
+        builder.Logging.ClearProviders();
+        if (options.Logging.Format == "Json")
+        {
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.IncludeScopes = false;
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Information);
+    }
+
+    private static void ConfigureServices(IServiceCollection services, IConfiguration configuration, GatewayOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new MessageSpool(options.Spool.Path));
+        services.AddSingleton(sp => new SpoolSpace(options.Spool, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(new AddressRedactor(options.Logging));
+        services.AddSingleton<GatewayReadiness>();
+        services.AddSingleton<IMailboxDirectory>(_ => new FileMailboxDirectory(options.Directory.File!));
+        services.AddSingleton<IClientCertificateCheck>(_ => new AnchorChainCertificateCheck(configuration["Gateway:Trust:AnchorsFile"]));
+        services.AddSingleton<ISenderCheck, PassThroughSenderCheck>();
+        services.AddSingleton<IEndOfDataPolicy>(_ => new IdentityOnlyPolicy(options.ServerName));
+        services.AddSingleton<IAcceptedMessageSink, NullAcceptedMessageSink>();
+        services.AddSingleton<GatewaySessionHooks>();
+        services.AddSingleton<ISmtpSessionHooks>(sp => sp.GetRequiredService<GatewaySessionHooks>());
+        services.AddSingleton(sp => new SmtpMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(sp =>
+        {
+            var server = new SmtpServer(
+                new SmtpServerOptions
+                {
+                    ServerName = options.ServerName,
+                    Banner = options.Smtp.Banner,
+                    Limits = options.Smtp.Limits,
+                    Listeners = options.Listeners.Select(l => l.ToEngineOptions()).ToList(),
+                },
+                sp.GetRequiredService<ISmtpSessionHooks>(),
+                sp.GetRequiredService<SmtpMetrics>(),
+                sp.GetRequiredService<ILogger<SmtpServer>>(),
+                sp.GetRequiredService<TimeProvider>());
+            if (options.Listeners.Any(l => l.TlsMode != SmtpTlsMode.None))
+            {
+                server.Tls = ServerCertificateLoader.Load(options.Tls);
+            }
+
+            return server;
+        });
+    }
+
+    private static string? ArgValue(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

@@ -1,0 +1,3 @@
+using MssGateway.Host;
+
+return await GatewayProgram.RunAsync(args);

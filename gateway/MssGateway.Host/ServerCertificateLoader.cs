@@ -1,0 +1,43 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using MssGateway.Smtp;
+
+namespace MssGateway.Host;
+
+/// <summary>Loads the gateway's certificate and key from PEM files into TLS settings for the engine.</summary>
+public static class ServerCertificateLoader
+{
+    public static SmtpTlsSettings Load(TlsFileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var leaf = X509Certificate2.CreateFromPemFile(options.CertificateFile!, options.KeyFile);
+        // Ephemeral keys cannot be used by OpenSSL-backed SslStream on every platform; re-import as PKCS#12 in memory.
+        var usable = X509CertificateLoader.LoadPkcs12(leaf.Export(X509ContentType.Pkcs12), null);
+        var chain = new X509Certificate2Collection();
+        chain.ImportFromPemFile(options.CertificateFile!);
+        if (options.ChainFile is not null)
+        {
+            chain.ImportFromPemFile(options.ChainFile);
+        }
+
+        var intermediates = new X509Certificate2Collection();
+        foreach (var c in chain)
+        {
+            if (c.Thumbprint != usable.Thumbprint)
+            {
+                intermediates.Add(c);
+            }
+        }
+
+        var suites = options.CipherSuites.Count == 0
+            ? SmtpTlsSettings.DefaultCipherSuites
+            : options.CipherSuites.Select(s => Enum.Parse<TlsCipherSuite>(s)).ToArray();
+        return new SmtpTlsSettings
+        {
+            ServerCertificate = SslStreamCertificateContext.Create(usable, intermediates, offline: true),
+            Protocols = options.MinimumProtocol == "Tls13" ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
+            CipherSuites = suites,
+        };
+    }
+}
