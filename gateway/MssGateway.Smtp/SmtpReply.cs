@@ -61,7 +61,14 @@ public sealed class SmtpReply
                 sb.Append(EnhancedCode).Append(' ');
             }
 
-            sb.Append(lines[i].TrimEnd('\r')).Append("\r\n");
+            sb.Append(lines[i].TrimEnd('\r'));
+            if (i == lines.Length - 1 && Reason is not null && !IsPositive)
+            {
+                // DESIGN.md §3: the stable reason label is part of every refusal's text.
+                sb.Append(" (").Append(Reason).Append(')');
+            }
+
+            sb.Append("\r\n");
         }
 
         return sb.ToString();
