@@ -31,6 +31,8 @@ public static class GatewayProgram
         });
         if (extraConfig is not null)
         {
+            // --config FILE replaces appsettings*.json (so its lists, e.g. Listeners, are not merged with the defaults).
+            builder.Configuration.Sources.Clear();
             builder.Configuration.AddJsonFile(Path.GetFullPath(extraConfig), optional: false, reloadOnChange: false);
             builder.Configuration.AddEnvironmentVariables();
             builder.Configuration.AddCommandLine(rest);

@@ -1,0 +1,129 @@
+using System.Text;
+using MssGateway.Spool;
+using MssGateway.Testing;
+
+namespace MssGateway.Smtp.Tests;
+
+/// <summary>The durable spool: commit, read back, recovery after a crash, delivery view.</summary>
+public sealed class SpoolTests
+{
+    private static SpoolEnvelope Envelope(string id, long length) => new()
+    {
+        QueueId = id,
+        ReceivedAt = DateTimeOffset.UtcNow,
+        Sender = "a@example.test",
+        Recipients = [new SpoolRecipient { Address = "b@example.test" }],
+        ContentLength = length,
+        PrependHeaders = "Received: by test\r\n",
+    };
+
+    private static async Task<string> AcceptAsync(MessageSpool spool, string content)
+    {
+        await using var w = spool.BeginMessage();
+        var bytes = Encoding.ASCII.GetBytes(content);
+        await w.WriteAsync(bytes, CancellationToken.None);
+        await w.CommitAsync(Envelope(w.QueueId, bytes.Length), CancellationToken.None);
+        return w.QueueId;
+    }
+
+    [Fact]
+    public async Task A_committed_message_reads_back_with_its_envelope()
+    {
+        using var dir = new TempDirectory();
+        var spool = new MessageSpool(dir.Path);
+        var id = await AcceptAsync(spool, "Subject: x\r\n\r\nbody\r\n");
+        var message = spool.Open(SpoolState.Incoming, id);
+        Assert.Equal("a@example.test", message.Envelope.Sender);
+        using var reader = new StreamReader(message.OpenForDelivery());
+        Assert.Equal("Received: by test\r\nSubject: x\r\n\r\nbody\r\n", await reader.ReadToEndAsync());
+        Assert.Empty(Directory.GetFiles(spool.TempDirectory));
+    }
+
+    [Fact]
+    public async Task Skip_ranges_leave_bytes_out_of_the_delivered_form()
+    {
+        using var dir = new TempDirectory();
+        var spool = new MessageSpool(dir.Path);
+        await using var w = spool.BeginMessage();
+        var content = Encoding.ASCII.GetBytes("A: 1\r\nForged: yes\r\nB: 2\r\n\r\nbody\r\n");
+        await w.WriteAsync(content, CancellationToken.None);
+        var env = new SpoolEnvelope
+        {
+            QueueId = w.QueueId, ReceivedAt = DateTimeOffset.UtcNow, Sender = "a@example.test",
+            Recipients = [new SpoolRecipient { Address = "b@example.test" }], ContentLength = content.Length,
+            SkipRanges = [new SpoolByteRange(6, 13)],
+        };
+        await w.CommitAsync(env, CancellationToken.None);
+        using var reader = new StreamReader(spool.Open(SpoolState.Incoming, w.QueueId).OpenForDelivery());
+        Assert.Equal("A: 1\r\nB: 2\r\n\r\nbody\r\n", await reader.ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task A_message_not_committed_leaves_nothing()
+    {
+        using var dir = new TempDirectory();
+        var spool = new MessageSpool(dir.Path);
+        await using (var w = spool.BeginMessage())
+        {
+            await w.WriteAsync(Encoding.ASCII.GetBytes("partial"), CancellationToken.None);
+        }
+
+        Assert.Empty(Directory.GetFiles(spool.TempDirectory));
+        Assert.Empty(spool.List(SpoolState.Incoming));
+    }
+
+    [Fact]
+    public async Task Recovery_removes_temp_files_requeues_active_and_sets_truncated_files_aside()
+    {
+        using var dir = new TempDirectory();
+        var spool = new MessageSpool(dir.Path);
+        var good = await AcceptAsync(spool, "good\r\n");
+        var active = await AcceptAsync(spool, "active\r\n");
+        Assert.True(await spool.MoveAsync(active, SpoolState.Incoming, SpoolState.Active));
+        var truncated = await AcceptAsync(spool, "will be cut\r\n");
+        var path = spool.PathOf(SpoolState.Incoming, truncated);
+        var bytes = await File.ReadAllBytesAsync(path);
+        await File.WriteAllBytesAsync(path, bytes[..^10]);
+        await File.WriteAllTextAsync(Path.Combine(spool.TempDirectory, QueueId.New()), "never acknowledged");
+
+        var report = new MessageSpool(dir.Path).Recover();
+
+        Assert.Equal(1, report.TempFilesRemoved);
+        Assert.Equal(1, report.Requeued);
+        Assert.Equal([truncated], report.Corrupt);
+        Assert.Equal(new[] { good, active }.Order(StringComparer.Ordinal), spool.List(SpoolState.Incoming));
+        Assert.Single(Directory.GetFiles(spool.DirectoryOf(SpoolState.Corrupt)));
+    }
+
+    [Fact]
+    public async Task Delivery_state_is_replaced_atomically_and_removed_with_the_message()
+    {
+        using var dir = new TempDirectory();
+        var spool = new MessageSpool(dir.Path);
+        var id = await AcceptAsync(spool, "x\r\n");
+        Assert.Null(spool.ReadState(id));
+        await spool.WriteStateAsync(new SpoolDeliveryState { QueueId = id, Attempts = 1, Recipients = [new RecipientState { Address = "b@example.test", Status = RecipientStatus.Pending }] }, CancellationToken.None);
+        await spool.WriteStateAsync(new SpoolDeliveryState { QueueId = id, Attempts = 2 }, CancellationToken.None);
+        Assert.Equal(2, spool.ReadState(id)!.Attempts);
+        Assert.True(await spool.DeleteAsync(id, SpoolState.Incoming));
+        Assert.Null(spool.ReadState(id));
+        Assert.Null(spool.Locate(id));
+    }
+
+    [Fact]
+    public void Queue_ids_are_unique_and_sort_by_time()
+    {
+        var ids = Enumerable.Range(0, 10_000).Select(_ => QueueId.New()).ToList();
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(ids, id => Assert.True(QueueId.IsValid(id)));
+        var early = QueueId.New(new FixedTime(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture)));
+        var late = QueueId.New(new FixedTime(DateTimeOffset.Parse("2026-01-01T00:00:00.001Z", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.True(string.CompareOrdinal(early, late) < 0);
+        Assert.Equal(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture), QueueId.TimeOf(early));
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
