@@ -1,0 +1,3 @@
+using MssGateway.Bench.SmtpLoad;
+
+return await LoadRun.MainAsync(args);
