@@ -1,0 +1,205 @@
+{{/* Names ------------------------------------------------------------------------------------ */}}
+
+{{- define "mssgw.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Resource-name prefix; 52 characters leave room for the suffixes below and the StatefulSet's
+     controller-revision-hash label (63 - 11). */}}
+{{- define "mssgw.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 52 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 52 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "mssgw.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "mssgw.gateway.fullname" -}}{{ include "mssgw.fullname" . }}{{- end -}}
+{{- define "mssgw.directorySync.fullname" -}}{{ include "mssgw.fullname" . }}-directory-sync{{- end -}}
+
+{{- define "mssgw.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "mssgw.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels ----------------------------------------------------------------------------------- */}}
+
+{{/* Labels on every resource. Call with (dict "ctx" $ "component" "gateway"). */}}
+{{- define "mssgw.labels" -}}
+helm.sh/chart: {{ include "mssgw.chart" .ctx }}
+{{ include "mssgw.selectorLabels" . }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: mssante-gateway
+{{- with .ctx.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Immutable selector labels (StatefulSet/Service selectors). */}}
+{{- define "mssgw.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "mssgw.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* Label a pod carries while it should receive SMTP traffic; removing it drains the pod
+     (docs/deploy.md, "Scaling down"). Not part of the StatefulSet selector. */}}
+{{- define "mssgw.trafficLabelKey" -}}mssante-gateway/traffic{{- end -}}
+
+{{/* Label of the metrics Service whose value becomes the Prometheus job name. */}}
+{{- define "mssgw.jobLabelKey" -}}mssante-gateway/job{{- end -}}
+
+{{/* Images ----------------------------------------------------------------------------------- */}}
+
+{{- define "mssgw.image" -}}
+{{- $tag := default .ctx.Chart.AppVersion .image.tag -}}
+{{- if .image.digest -}}
+{{- printf "%s@%s" .image.repository .image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .image.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Secrets ---------------------------------------------------------------------------------- */}}
+
+{{- define "mssgw.tlsSecretName" -}}
+{{- default (printf "%s-tls" (include "mssgw.fullname" .)) .Values.gateway.tls.existingSecret -}}
+{{- end -}}
+
+{{- define "mssgw.trustSecretName" -}}
+{{- default (printf "%s-trust" (include "mssgw.fullname" .)) .Values.gateway.trust.existingSecret -}}
+{{- end -}}
+
+{{- define "mssgw.crlSecretName" -}}
+{{- default (printf "%s-crl" (include "mssgw.fullname" .)) .Values.gateway.trust.crl.existingSecret -}}
+{{- end -}}
+
+{{/* Name of the Secret with the Redis password, or "" when Redis has no password. */}}
+{{- define "mssgw.redisSecretName" -}}
+{{- if .Values.gateway.redis.password.existingSecret -}}
+{{- .Values.gateway.redis.password.existingSecret -}}
+{{- else if .Values.gateway.redis.password.value -}}
+{{- printf "%s-redis" (include "mssgw.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "mssgw.ldapSecretName" -}}
+{{- if .Values.directorySync.ldap.password.existingSecret -}}
+{{- .Values.directorySync.ldap.password.existingSecret -}}
+{{- else if .Values.directorySync.ldap.password.value -}}
+{{- printf "%s-ldap" (include "mssgw.directorySync.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Paths inside the containers (the Dockerfiles keep the root filesystem read-only). ----------- */}}
+{{- define "mssgw.paths.tls" -}}/etc/mssgw/tls{{- end -}}
+{{- define "mssgw.paths.trust" -}}/etc/mssgw/trust{{- end -}}
+{{- define "mssgw.paths.crl" -}}/etc/mssgw/crl{{- end -}}
+{{- define "mssgw.paths.redis" -}}/etc/mssgw/redis{{- end -}}
+{{- define "mssgw.paths.ldap" -}}/etc/mssgw/ldap{{- end -}}
+{{- define "mssgw.paths.ldapCa" -}}/etc/mssgw/ldap-ca{{- end -}}
+{{- define "mssgw.paths.spool" -}}/var/spool/mssgw{{- end -}}
+{{- define "mssgw.paths.cache" -}}/var/cache/mssgw{{- end -}}
+{{/* The .NET host loads appsettings.{Environment}.json from the content root over the image's
+     appsettings.json; the chart mounts its settings there (environment Production). */}}
+{{- define "mssgw.paths.appsettings" -}}/app/appsettings.Production.json{{- end -}}
+
+{{/* Shutdown --------------------------------------------------------------------------------- */}}
+
+{{/* The drain (Gateway:Shutdown:DrainTimeout) as a .NET TimeSpan "hh:mm:ss". */}}
+{{- define "mssgw.drainTimeout" -}}
+{{- $s := int .Values.gateway.shutdown.drainTimeoutSeconds -}}
+{{- printf "%02d:%02d:%02d" (div $s 3600) (div (mod $s 3600) 60) (mod $s 60) -}}
+{{- end -}}
+
+{{/* Kubernetes waits this long after SIGTERM (and the preStop sleep) before SIGKILL: the drain
+     plus a margin, so a drain never gets cut short. */}}
+{{- define "mssgw.terminationGracePeriodSeconds" -}}
+{{- $sd := .Values.gateway.shutdown -}}
+{{- add (int $sd.preStopSleepSeconds) (int $sd.drainTimeoutSeconds) (int $sd.graceMarginSeconds) -}}
+{{- end -}}
+
+{{/* Configuration ---------------------------------------------------------------------------- */}}
+
+{{/* StackExchange.Redis configuration string. */}}
+{{- define "mssgw.redisConfiguration" -}}
+{{- $r := .Values.gateway.redis -}}
+{{- $parts := list $r.address -}}
+{{- if $r.tls -}}{{- $parts = append $parts "ssl=true" -}}{{- end -}}
+{{- if $r.extraOptions -}}{{- $parts = append $parts $r.extraOptions -}}{{- end -}}
+{{- join "," $parts -}}
+{{- end -}}
+
+{{/* The gateway's appsettings.json: generated from the values, then gateway.config merged over. */}}
+{{- define "mssgw.gateway.appsettings" -}}
+{{- $g := .Values.gateway -}}
+{{- $listeners := list -}}
+{{- range $g.listeners -}}
+{{- $l := dict "Name" .name "Address" $g.listenAddress "Port" (int .port) "TlsMode" .tlsMode "RequireTls" .requireTls "ClientCertificate" .clientCertificate -}}
+{{- if hasKey . "maxMessageSize" -}}{{- $_ := set $l "MaxMessageSize" (int64 .maxMessageSize) -}}{{- end -}}
+{{- if hasKey . "smimePolicy" -}}{{- $_ := set $l "SmimePolicy" .smimePolicy -}}{{- end -}}
+{{- $listeners = append $listeners $l -}}
+{{- end -}}
+{{- $tls := dict "CertificateFile" (printf "%s/tls.crt" (include "mssgw.paths.tls" .)) "KeyFile" (printf "%s/tls.key" (include "mssgw.paths.tls" .)) -}}
+{{- $chainKey := $g.tls.chainKey -}}
+{{- if and (not $chainKey) (not $g.tls.existingSecret) $g.tls.chain -}}{{- $chainKey = "chain.crt" -}}{{- end -}}
+{{- if $chainKey -}}{{- $_ := set $tls "ChainFile" (printf "%s/%s" (include "mssgw.paths.tls" .) $chainKey) -}}{{- end -}}
+{{- $redis := dict "Configuration" (include "mssgw.redisConfiguration" .) -}}
+{{- if include "mssgw.redisSecretName" . -}}{{- $_ := set $redis "PasswordFile" (printf "%s/%s" (include "mssgw.paths.redis" .) $g.redis.password.key) -}}{{- end -}}
+{{- $gateway := dict
+  "ServerName" $g.serverName
+  "Listeners" $listeners
+  "Tls" $tls
+  "Trust" (dict "AnchorsFile" (printf "%s/%s" (include "mssgw.paths.trust" .) $g.trust.anchorsKey) "CrlDirectory" (include "mssgw.paths.crl" .) "CacheDirectory" (printf "%s/trust" (include "mssgw.paths.cache" .)))
+  "Spool" (dict "Path" (include "mssgw.paths.spool" .))
+  "Http" (dict "Address" $g.listenAddress "Port" (int $g.httpPort))
+  "Directory" (dict "Kind" "Redis" "Redis" $redis)
+  "Shutdown" (dict "DrainTimeout" (include "mssgw.drainTimeout" .))
+  "Logging" (dict "Format" $g.logging.format "HashAddresses" $g.logging.hashAddresses)
+-}}
+{{- $settings := dict "Gateway" $gateway "Logging" (dict "LogLevel" (dict "Default" $g.logging.level "Microsoft.AspNetCore" "Warning")) -}}
+{{- $settings = mustMergeOverwrite $settings (deepCopy $g.config) -}}
+{{- toPrettyJson $settings -}}
+{{- end -}}
+
+{{/* directory-sync's appsettings.json. */}}
+{{- define "mssgw.directorySync.appsettings" -}}
+{{- $d := .Values.directorySync -}}
+{{- $redis := dict "Configuration" (include "mssgw.redisConfiguration" .) -}}
+{{- if include "mssgw.redisSecretName" . -}}{{- $_ := set $redis "PasswordFile" (printf "%s/%s" (include "mssgw.paths.redis" .) .Values.gateway.redis.password.key) -}}{{- end -}}
+{{- $ldap := dict "Url" $d.ldap.url "BaseDn" $d.ldap.baseDn "BindDn" $d.ldap.bindDn -}}
+{{- if include "mssgw.ldapSecretName" . -}}{{- $_ := set $ldap "PasswordFile" (printf "%s/%s" (include "mssgw.paths.ldap" .) $d.ldap.password.key) -}}{{- end -}}
+{{- if $d.ldap.caSecret -}}{{- $_ := set $ldap "TrustedCertificatesDirectory" (include "mssgw.paths.ldapCa" .) -}}{{- end -}}
+{{- $sync := dict "Source" "Ldap" "Ldap" $ldap "Redis" $redis "Logging" (dict "Format" .Values.gateway.logging.format) -}}
+{{- $settings := dict "DirectorySync" $sync "Logging" (dict "LogLevel" (dict "Default" .Values.gateway.logging.level)) -}}
+{{- $settings = mustMergeOverwrite $settings (deepCopy $d.config) -}}
+{{- toPrettyJson $settings -}}
+{{- end -}}
+
+{{/* Egress rules shared by both components. */}}
+{{- define "mssgw.egress.common" -}}
+- ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+- ports:
+    - port: {{ .Values.networkPolicy.egress.redisPort }}
+      protocol: TCP
+{{- with .Values.networkPolicy.egress.extraRules }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
