@@ -103,11 +103,14 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
         var chart = charts[ChartRenderings.Production];
         var redis = GatewaySettings(chart)["Gateway"]!["Directory"]!["Redis"]!;
         Assert.Equal("/etc/mssgw/redis/password", redis["PasswordFile"]!.GetValue<string>());
-        Assert.Contains("ssl=true", redis["Configuration"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True(redis["Tls"]!.GetValue<bool>());
+        Assert.Equal("/etc/mssgw/redis-ca/ca.crt", redis["TlsCaFile"]!.GetValue<string>());
         var podSpec = chart.SingleOfKind("StatefulSet")["spec"]!["template"]!["spec"]!;
         var volume = podSpec["volumes"]!.AsArray().Single(v => Str(v!["name"]) == "redis-password")!;
         Assert.Equal("mssgw-redis", Str(volume["secret"]!["secretName"]));
-        Assert.Contains("/etc/mssgw/redis", GatewayContainer(chart)["volumeMounts"]!.AsArray().Select(m => Str(m!["mountPath"])));
+        var mounts = GatewayContainer(chart)["volumeMounts"]!.AsArray().Select(m => Str(m!["mountPath"])).ToList();
+        Assert.Contains("/etc/mssgw/redis", mounts);
+        Assert.Contains("/etc/mssgw/redis-ca", mounts);
     }
 
     [Fact]
@@ -217,9 +220,36 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
         Assert.Equal("Europe/Paris", Str(cronJob["spec"]!["timeZone"]));
         var podSpec = cronJob["spec"]!["jobTemplate"]!["spec"]!["template"]!["spec"]!;
         Assert.Equal("Never", Str(podSpec["restartPolicy"]));
-        var settings = JsonNode.Parse(Str(chart.Single("ConfigMap", "mssgw-mssante-gateway-directory-sync")["data"]!["appsettings.Production.json"])!)!;
-        Assert.Equal("ldaps://annuaire-mirror.hopital.example:636", settings["DirectorySync"]!["Ldap"]!["Url"]!.GetValue<string>());
-        Assert.Equal("/etc/mssgw/redis/password", settings["DirectorySync"]!["Redis"]!["PasswordFile"]!.GetValue<string>());
+        var container = podSpec["containers"]![0]!;
+        Assert.Equal(["--once", "--config", "/etc/mssgw/directory-sync/appsettings.json"], container["args"]!.AsArray().Select(Str));
+        var configMount = container["volumeMounts"]!.AsArray().Single(m => Str(m!["name"]) == "config")!;
+        Assert.Equal("/etc/mssgw/directory-sync", Str(configMount["mountPath"]));
+    }
+
+    [Fact]
+    public void Directory_sync_settings_name_the_ldap_source_redis_and_mounted_secret_files()
+    {
+        var chart = charts[ChartRenderings.Production];
+        var settings = JsonNode.Parse(Str(chart.Single("ConfigMap", "mssgw-mssante-gateway-directory-sync")["data"]!["appsettings.json"])!)!["DirectorySync"]!;
+        var ldap = settings["Ldap"]!;
+        Assert.Equal("annuaire-mirror.hopital.example", ldap["Host"]!.GetValue<string>());
+        Assert.Equal(636, ldap["Port"]!.GetValue<int>());
+        Assert.Equal("Ldaps", ldap["Security"]!.GetValue<string>());
+        Assert.Equal("ou=mailboxes,o=mssante,c=fr", ldap["BaseDn"]!.GetValue<string>());
+        Assert.Equal("/etc/mssgw/ldap/password", ldap["BindPasswordFile"]!.GetValue<string>());
+        Assert.Equal("/etc/mssgw/ldap-ca", ldap["TrustedCertificatesDirectory"]!.GetValue<string>());
+        Assert.Equal("/etc/mssgw/redis/password", settings["Redis"]!["PasswordFile"]!.GetValue<string>());
+        // The same Redis as the gateway: directory-sync writes what the gateway reads.
+        Assert.Equal(GatewaySettings(chart)["Gateway"]!["Directory"]!["Redis"]!.ToJsonString(), settings["Redis"]!.ToJsonString());
+        Assert.Equal("/etc/mssgw/trust/igc-sante.pem", settings["AuthorisedDomains"]!["TrustedCaFile"]!.GetValue<string>());
+
+        // Every file named exists on a mounted volume of the job's pod.
+        var podSpec = chart.SingleOfKind("CronJob")["spec"]!["jobTemplate"]!["spec"]!["template"]!["spec"]!;
+        var mounts = podSpec["containers"]![0]!["volumeMounts"]!.AsArray().Select(m => Str(m!["mountPath"])).ToList();
+        foreach (var dir in new[] { "/etc/mssgw/ldap", "/etc/mssgw/ldap-ca", "/etc/mssgw/redis", "/etc/mssgw/redis-ca", "/etc/mssgw/trust", "/tmp" })
+        {
+            Assert.Contains(dir, mounts);
+        }
     }
 
     [Fact]
@@ -228,6 +258,35 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
         var chart = await Helm.TemplateAsync("--set", "directorySync.enabled=false");
         Assert.Empty(chart.OfKind("CronJob"));
         Assert.DoesNotContain(chart.Manifests, m => RenderedChart.NameOf(m).Contains("directory-sync", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void Every_volume_mount_refers_to_a_volume_of_its_pod(string rendering)
+    {
+        var chart = charts[rendering];
+        var claimTemplates = chart.SingleOfKind("StatefulSet")["spec"]!["volumeClaimTemplates"]?.AsArray().Select(c => Str(c!["metadata"]!["name"])).ToList() ?? [];
+        foreach (var (where, container, podSpec) in chart.Containers())
+        {
+            var volumes = podSpec["volumes"]!.AsArray().Select(v => Str(v!["name"])).ToHashSet();
+            if (where.StartsWith("StatefulSet/", StringComparison.Ordinal))
+            {
+                volumes.UnionWith(claimTemplates);
+            }
+
+            foreach (var mount in container["volumeMounts"]!.AsArray())
+            {
+                Assert.True(volumes.Contains(Str(mount!["name"])), $"{where}: mount {mount["name"]} has no volume");
+            }
+        }
+    }
+
+    [Fact]
+    public void Gateway_settings_are_mounted_beside_the_program_and_under_etc()
+    {
+        var mounts = GatewayContainer(charts[ChartRenderings.Default])["volumeMounts"]!.AsArray().Where(m => Str(m!["name"]) == "config").ToList();
+        Assert.Contains(mounts, m => Str(m!["mountPath"]) == "/app/appsettings.Production.json" && Str(m["subPath"]) == "appsettings.Production.json");
+        Assert.Contains(mounts, m => Str(m!["mountPath"]) == "/etc/mssgw/config");
     }
 
     [Fact]

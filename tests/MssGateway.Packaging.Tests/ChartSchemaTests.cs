@@ -24,7 +24,9 @@ public sealed class ChartSchemaTests
     [InlineData("gateway.logging.format=xml", "/gateway/logging/format")]
     [InlineData("service.smtp.externalTrafficPolicy=Everywhere", "/service/smtp/externalTrafficPolicy")]
     [InlineData("gateway.replicaCuont=3", "/gateway")]
-    [InlineData("directorySync.ldap.url=http://annuaire", "/directorySync/ldap/url")]
+    [InlineData("directorySync.ldap.security=Tls", "/directorySync/ldap/security")]
+    [InlineData("directorySync.authorisedDomains.url=http://espacedeconfiance.example/liste.xml", "/directorySync/authorisedDomains/url")]
+    [InlineData("redis.tls=yes", "/redis/tls")]
     public async Task A_value_outside_the_schema_is_rejected(string assignment, string pointer)
     {
         var result = await Helm.RunAsync("template", "mssgw", Helm.ChartDirectory, "--set", assignment);

@@ -89,9 +89,9 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* Name of the Secret with the Redis password, or "" when Redis has no password. */}}
 {{- define "mssgw.redisSecretName" -}}
-{{- if .Values.gateway.redis.password.existingSecret -}}
-{{- .Values.gateway.redis.password.existingSecret -}}
-{{- else if .Values.gateway.redis.password.value -}}
+{{- if .Values.redis.password.existingSecret -}}
+{{- .Values.redis.password.existingSecret -}}
+{{- else if .Values.redis.password.value -}}
 {{- printf "%s-redis" (include "mssgw.fullname" .) -}}
 {{- end -}}
 {{- end -}}
@@ -111,6 +111,9 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "mssgw.paths.redis" -}}/etc/mssgw/redis{{- end -}}
 {{- define "mssgw.paths.ldap" -}}/etc/mssgw/ldap{{- end -}}
 {{- define "mssgw.paths.ldapCa" -}}/etc/mssgw/ldap-ca{{- end -}}
+{{- define "mssgw.paths.redisCa" -}}/etc/mssgw/redis-ca{{- end -}}
+{{- define "mssgw.paths.config" -}}/etc/mssgw/config{{- end -}}
+{{- define "mssgw.paths.directorySyncConfig" -}}/etc/mssgw/directory-sync{{- end -}}
 {{- define "mssgw.paths.spool" -}}/var/spool/mssgw{{- end -}}
 {{- define "mssgw.paths.cache" -}}/var/cache/mssgw{{- end -}}
 {{/* The .NET host loads appsettings.{Environment}.json from the content root over the image's
@@ -136,11 +139,21 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* StackExchange.Redis configuration string. */}}
 {{- define "mssgw.redisConfiguration" -}}
-{{- $r := .Values.gateway.redis -}}
+{{- $r := .Values.redis -}}
 {{- $parts := list $r.address -}}
-{{- if $r.tls -}}{{- $parts = append $parts "ssl=true" -}}{{- end -}}
 {{- if $r.extraOptions -}}{{- $parts = append $parts $r.extraOptions -}}{{- end -}}
 {{- join "," $parts -}}
+{{- end -}}
+
+{{/* The Redis section shared by the gateway (Gateway:Directory:Redis) and directory-sync
+     (DirectorySync:Redis), as JSON. */}}
+{{- define "mssgw.redisSettings" -}}
+{{- $r := .Values.redis -}}
+{{- $redis := dict "Configuration" (include "mssgw.redisConfiguration" .) "Tls" $r.tls -}}
+{{- if $r.user -}}{{- $_ := set $redis "User" $r.user -}}{{- end -}}
+{{- if include "mssgw.redisSecretName" . -}}{{- $_ := set $redis "PasswordFile" (printf "%s/%s" (include "mssgw.paths.redis" .) $r.password.key) -}}{{- end -}}
+{{- if $r.tlsCa.existingSecret -}}{{- $_ := set $redis "TlsCaFile" (printf "%s/%s" (include "mssgw.paths.redisCa" .) $r.tlsCa.key) -}}{{- end -}}
+{{- toJson $redis -}}
 {{- end -}}
 
 {{/* The gateway's appsettings.json: generated from the values, then gateway.config merged over. */}}
@@ -157,8 +170,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- $chainKey := $g.tls.chainKey -}}
 {{- if and (not $chainKey) (not $g.tls.existingSecret) $g.tls.chain -}}{{- $chainKey = "chain.crt" -}}{{- end -}}
 {{- if $chainKey -}}{{- $_ := set $tls "ChainFile" (printf "%s/%s" (include "mssgw.paths.tls" .) $chainKey) -}}{{- end -}}
-{{- $redis := dict "Configuration" (include "mssgw.redisConfiguration" .) -}}
-{{- if include "mssgw.redisSecretName" . -}}{{- $_ := set $redis "PasswordFile" (printf "%s/%s" (include "mssgw.paths.redis" .) $g.redis.password.key) -}}{{- end -}}
+{{- $redis := include "mssgw.redisSettings" . | fromJson -}}
 {{- $gateway := dict
   "ServerName" $g.serverName
   "Listeners" $listeners
@@ -175,15 +187,20 @@ app.kubernetes.io/component: {{ .component }}
 {{- toPrettyJson $settings -}}
 {{- end -}}
 
-{{/* directory-sync's appsettings.json. */}}
+{{/* directory-sync's appsettings.json (DirectorySync section, docs/directory.md). */}}
 {{- define "mssgw.directorySync.appsettings" -}}
 {{- $d := .Values.directorySync -}}
-{{- $redis := dict "Configuration" (include "mssgw.redisConfiguration" .) -}}
-{{- if include "mssgw.redisSecretName" . -}}{{- $_ := set $redis "PasswordFile" (printf "%s/%s" (include "mssgw.paths.redis" .) .Values.gateway.redis.password.key) -}}{{- end -}}
-{{- $ldap := dict "Url" $d.ldap.url "BaseDn" $d.ldap.baseDn "BindDn" $d.ldap.bindDn -}}
-{{- if include "mssgw.ldapSecretName" . -}}{{- $_ := set $ldap "PasswordFile" (printf "%s/%s" (include "mssgw.paths.ldap" .) $d.ldap.password.key) -}}{{- end -}}
-{{- if $d.ldap.caSecret -}}{{- $_ := set $ldap "TrustedCertificatesDirectory" (include "mssgw.paths.ldapCa" .) -}}{{- end -}}
-{{- $sync := dict "Source" "Ldap" "Ldap" $ldap "Redis" $redis "Logging" (dict "Format" .Values.gateway.logging.format) -}}
+{{- $l := $d.ldap -}}
+{{- $ldap := dict "Host" $l.host "Port" (int $l.port) "Security" $l.security "BaseDn" $l.baseDn -}}
+{{- if $l.filter -}}{{- $_ := set $ldap "Filter" $l.filter -}}{{- end -}}
+{{- if $l.bindDn -}}{{- $_ := set $ldap "BindDn" $l.bindDn -}}{{- end -}}
+{{- if include "mssgw.ldapSecretName" . -}}{{- $_ := set $ldap "BindPasswordFile" (printf "%s/%s" (include "mssgw.paths.ldap" .) $l.password.key) -}}{{- end -}}
+{{- if $l.caSecret -}}{{- $_ := set $ldap "TrustedCertificatesDirectory" (include "mssgw.paths.ldapCa" .) -}}{{- end -}}
+{{- $domains := dict -}}
+{{- if $d.authorisedDomains.url -}}
+{{- $domains = dict "Url" $d.authorisedDomains.url "TrustedCaFile" (printf "%s/%s" (include "mssgw.paths.trust" .) .Values.gateway.trust.anchorsKey) -}}
+{{- end -}}
+{{- $sync := dict "Source" "Ldap" "Mode" $d.mode "Ldap" $ldap "Redis" (include "mssgw.redisSettings" . | fromJson) "AuthorisedDomains" $domains -}}
 {{- $settings := dict "DirectorySync" $sync "Logging" (dict "LogLevel" (dict "Default" .Values.gateway.logging.level)) -}}
 {{- $settings = mustMergeOverwrite $settings (deepCopy $d.config) -}}
 {{- toPrettyJson $settings -}}
