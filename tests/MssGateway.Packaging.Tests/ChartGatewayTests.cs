@@ -77,6 +77,16 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
         Assert.False(string.IsNullOrEmpty(gw["Directory"]!["Redis"]!["Configuration"]!.GetValue<string>()));
         Assert.Equal("Json", gw["Logging"]!["Format"]!.GetValue<string>());
 
+        Assert.Equal(gw["Trust"]!["AnchorsFile"]!.ToJsonString(), gw["Trust"]!["AnchorPaths"]![0]!.ToJsonString());
+
+        // Writable paths (spool, CRL cache) lie on writable mounts: the root filesystem is read-only.
+        var writable = GatewayContainer(charts[rendering])["volumeMounts"]!.AsArray()
+            .Where(m => Str(m!["readOnly"]) != "true").Select(m => Str(m!["mountPath"])!).ToList();
+        foreach (var path in new[] { gw["Spool"]!["Path"]!.GetValue<string>(), gw["Trust"]!["Revocation"]!["CacheDirectory"]!.GetValue<string>() })
+        {
+            Assert.True(writable.Any(w => path == w || path.StartsWith(w + "/", StringComparison.Ordinal)), $"{path} is not on a writable volume");
+        }
+
         // Each configured file lives on a volume the container mounts.
         var mounts = GatewayContainer(charts[rendering])["volumeMounts"]!.AsArray().Select(m => Str(m!["mountPath"])!).ToList();
         foreach (var file in new[] { gw["Tls"]!["CertificateFile"], gw["Tls"]!["KeyFile"], gw["Trust"]!["AnchorsFile"] })

@@ -171,11 +171,23 @@ app.kubernetes.io/component: {{ .component }}
 {{- if and (not $chainKey) (not $g.tls.existingSecret) $g.tls.chain -}}{{- $chainKey = "chain.crt" -}}{{- end -}}
 {{- if $chainKey -}}{{- $_ := set $tls "ChainFile" (printf "%s/%s" (include "mssgw.paths.tls" .) $chainKey) -}}{{- end -}}
 {{- $redis := include "mssgw.redisSettings" . | fromJson -}}
+{{- $anchors := printf "%s/%s" (include "mssgw.paths.trust" .) $g.trust.anchorsKey -}}
+{{- $crlFiles := list -}}
+{{- $crlNames := $g.trust.crl.keys -}}
+{{- if and (not $g.trust.crl.existingSecret) $g.trust.crl.files -}}{{- $crlNames = keys $g.trust.crl.files | sortAlpha -}}{{- end -}}
+{{- range $crlNames -}}{{- $crlFiles = append $crlFiles (printf "%s/%s" (include "mssgw.paths.crl" $) .) -}}{{- end -}}
+{{/* AnchorsFile/CrlDirectory: the host's contract (HELPERS.md); AnchorPaths/Revocation: TrustOptions. */}}
+{{- $trust := dict
+  "AnchorsFile" $anchors
+  "CrlDirectory" (include "mssgw.paths.crl" .)
+  "AnchorPaths" (list $anchors)
+  "Revocation" (dict "CacheDirectory" (printf "%s/crl" (include "mssgw.paths.cache" .)) "CrlFiles" $crlFiles)
+-}}
 {{- $gateway := dict
   "ServerName" $g.serverName
   "Listeners" $listeners
   "Tls" $tls
-  "Trust" (dict "AnchorsFile" (printf "%s/%s" (include "mssgw.paths.trust" .) $g.trust.anchorsKey) "CrlDirectory" (include "mssgw.paths.crl" .) "CacheDirectory" (printf "%s/trust" (include "mssgw.paths.cache" .)))
+  "Trust" $trust
   "Spool" (dict "Path" (include "mssgw.paths.spool" .))
   "Http" (dict "Address" $g.listenAddress "Port" (int $g.httpPort))
   "Directory" (dict "Kind" "Redis" "Redis" $redis)
