@@ -11,8 +11,9 @@ public static class YamlDocuments
 {
     public static IReadOnlyList<JsonObject> Parse(string yaml)
     {
+        // MergingParser resolves "<<: *anchor" merge keys (the compose file uses one).
         var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
+        stream.Load(new YamlDotNet.Core.MergingParser(new YamlDotNet.Core.Parser(new StringReader(yaml))));
         var documents = new List<JsonObject>();
         foreach (var document in stream.Documents)
         {
