@@ -137,6 +137,7 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
         var gw = GatewaySettings(charts[ChartRenderings.Production])["Gateway"]!;
         Assert.Equal(100, gw["Smtp"]!["Limits"]!["MaxConcurrentSessionsPerClient"]!.GetValue<int>());
         Assert.Equal(30, gw["Delivery"]!["MaxAttempts"]!.GetValue<int>());
+        Assert.Equal("hopital-exemple.mssante.fr", gw["Routing"]!["LocalDomains"]![0]!.GetValue<string>());
         // Generated keys survive the merge.
         Assert.Equal("/var/spool/mssgw", gw["Spool"]!["Path"]!.GetValue<string>());
     }
@@ -292,11 +293,40 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
     }
 
     [Fact]
-    public void Gateway_settings_are_mounted_beside_the_program_and_under_etc()
+    public void Gateway_settings_replace_the_image_sample_appsettings_whole()
     {
-        var mounts = GatewayContainer(charts[ChartRenderings.Default])["volumeMounts"]!.AsArray().Where(m => Str(m!["name"]) == "config").ToList();
-        Assert.Contains(mounts, m => Str(m!["mountPath"]) == "/app/appsettings.Production.json" && Str(m["subPath"]) == "appsettings.Production.json");
-        Assert.Contains(mounts, m => Str(m!["mountPath"]) == "/etc/mssgw/config");
+        // Layered over the image's appsettings.json, the Listeners arrays would merge index by index
+        // (a listener of the sample on port 25 could survive): the chart's file replaces it.
+        var mount = GatewayContainer(charts[ChartRenderings.Default])["volumeMounts"]!.AsArray().Single(m => Str(m!["name"]) == "config")!;
+        Assert.Equal("/app/appsettings.json", Str(mount["mountPath"]));
+        Assert.Equal("appsettings.json", Str(mount["subPath"]));
+        Assert.Equal("true", Str(mount["readOnly"]));
+    }
+
+    [Fact]
+    public void Address_hashing_gets_a_key_file_from_a_kept_secret()
+    {
+        var chart = charts[ChartRenderings.Default];
+        var logging = GatewaySettings(chart)["Gateway"]!["Logging"]!;
+        Assert.True(logging["HashAddresses"]!.GetValue<bool>());
+        Assert.Equal("/etc/mssgw/logging/hash-key", logging["HashKeyFile"]!.GetValue<string>());
+        var secret = chart.Single("Secret", "mssgw-mssante-gateway-log-hash");
+        Assert.Equal("keep", Str(secret["metadata"]!["annotations"]!["helm.sh/resource-policy"]));
+        Assert.True(Convert.FromBase64String(Str(secret["data"]!["hash-key"])!).Length >= 32);
+        Assert.Contains("/etc/mssgw/logging", GatewayContainer(chart)["volumeMounts"]!.AsArray().Select(m => Str(m!["mountPath"])));
+
+        // Production names its own Secret: the chart makes none.
+        var production = charts[ChartRenderings.Production];
+        Assert.Equal("mssgw-log-hash", Str(production.SingleOfKind("StatefulSet")["spec"]!["template"]!["spec"]!["volumes"]!.AsArray().Single(v => Str(v!["name"]) == "log-hash-key")!["secret"]!["secretName"]));
+    }
+
+    [Fact]
+    public async Task Without_address_hashing_no_key_is_made_or_mounted()
+    {
+        var chart = await Helm.TemplateAsync("--set", "gateway.logging.hashAddresses=false");
+        Assert.Null(GatewaySettings(chart)["Gateway"]!["Logging"]!["HashKeyFile"]);
+        Assert.Empty(chart.OfKind("Secret"));
+        Assert.DoesNotContain("log-hash-key", chart.SingleOfKind("StatefulSet")["spec"]!["template"]!["spec"]!["volumes"]!.AsArray().Select(v => Str(v!["name"])));
     }
 
     [Fact]
@@ -312,7 +342,7 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
     internal static JsonNode GatewaySettings(RenderedChart chart)
     {
         var configMap = chart.Single("ConfigMap", "mssgw-mssante-gateway");
-        var json = Str(configMap["data"]!["appsettings.Production.json"]);
+        var json = Str(configMap["data"]!["appsettings.json"]);
         Assert.NotNull(json);
         return JsonNode.Parse(json)!;
     }

@@ -142,7 +142,7 @@ public sealed class ChartSecurityTests(ChartRenderings charts)
             Assert.True(Str(container["imagePullPolicy"]) is "IfNotPresent", where);
         }
 
-        // Certificates and passwords come from Secrets the operator made: the chart renders none.
+        // Certificates, passwords and keys come from Secrets the operator made: the chart renders none.
         Assert.Empty(chart.OfKind("Secret"));
     }
 

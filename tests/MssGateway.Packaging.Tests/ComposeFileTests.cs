@@ -141,7 +141,7 @@ public sealed class ComposeFileTests
     {
         var gateway = Services["gateway"]!;
         var mounts = gateway["volumes"]!.AsArray().Select(v => Str(v)!).ToList();
-        var settingsMount = mounts.Single(m => m.Contains(":/app/appsettings.Production.json", StringComparison.Ordinal));
+        var settingsMount = mounts.Single(m => m.Contains(":/app/appsettings.json", StringComparison.Ordinal));
         var settingsFile = Path.Combine(DockerDir, settingsMount.Split(':')[0]);
         var gw = JsonNode.Parse(File.ReadAllText(settingsFile))!["Gateway"]!;
         Assert.Contains("mssgw-secrets:/etc/mssgw:ro", mounts);
@@ -153,7 +153,7 @@ public sealed class ComposeFileTests
         Assert.StartsWith("redis:", gw["Directory"]!["Redis"]!["Configuration"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var init = string.Join('\n', Services["secrets-init"]!["command"]!.AsArray().Select(Str));
-        var files = new[] { gw["Tls"]!["CertificateFile"], gw["Tls"]!["KeyFile"], gw["Trust"]!["AnchorsFile"] }
+        var files = new[] { gw["Tls"]!["CertificateFile"], gw["Tls"]!["KeyFile"], gw["Trust"]!["AnchorsFile"], gw["Logging"]!["HashKeyFile"] }
             .Select(f => f!.GetValue<string>())
             .Concat(gw["Trust"]!["Revocation"]!["CrlFiles"]!.AsArray().Select(f => f!.GetValue<string>()));
         foreach (var file in files)

@@ -96,6 +96,13 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
+{{/* Secret with the key of the address hash in logs (Gateway:Logging:HashKeyFile), or "". */}}
+{{- define "mssgw.hashKeySecretName" -}}
+{{- if .Values.gateway.logging.hashAddresses -}}
+{{- default (printf "%s-log-hash" (include "mssgw.fullname" .)) .Values.gateway.logging.hashKey.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "mssgw.ldapSecretName" -}}
 {{- if .Values.directorySync.ldap.password.existingSecret -}}
 {{- .Values.directorySync.ldap.password.existingSecret -}}
@@ -112,13 +119,13 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "mssgw.paths.ldap" -}}/etc/mssgw/ldap{{- end -}}
 {{- define "mssgw.paths.ldapCa" -}}/etc/mssgw/ldap-ca{{- end -}}
 {{- define "mssgw.paths.redisCa" -}}/etc/mssgw/redis-ca{{- end -}}
-{{- define "mssgw.paths.config" -}}/etc/mssgw/config{{- end -}}
 {{- define "mssgw.paths.directorySyncConfig" -}}/etc/mssgw/directory-sync{{- end -}}
 {{- define "mssgw.paths.spool" -}}/var/spool/mssgw{{- end -}}
 {{- define "mssgw.paths.cache" -}}/var/cache/mssgw{{- end -}}
-{{/* The .NET host loads appsettings.{Environment}.json from the content root over the image's
-     appsettings.json; the chart mounts its settings there (environment Production). */}}
-{{- define "mssgw.paths.appsettings" -}}/app/appsettings.Production.json{{- end -}}
+{{/* The chart's settings replace the image's sample appsettings.json (content root /app) whole:
+     layering over it would merge the Listeners arrays index by index. */}}
+{{- define "mssgw.paths.appsettings" -}}/app/appsettings.json{{- end -}}
+{{- define "mssgw.paths.hashKey" -}}/etc/mssgw/logging{{- end -}}
 
 {{/* Shutdown --------------------------------------------------------------------------------- */}}
 
@@ -176,6 +183,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- $crlNames := $g.trust.crl.keys -}}
 {{- if and (not $g.trust.crl.existingSecret) $g.trust.crl.files -}}{{- $crlNames = keys $g.trust.crl.files | sortAlpha -}}{{- end -}}
 {{- range $crlNames -}}{{- $crlFiles = append $crlFiles (printf "%s/%s" (include "mssgw.paths.crl" $) .) -}}{{- end -}}
+{{- $logging := dict "Format" $g.logging.format "HashAddresses" $g.logging.hashAddresses -}}
+{{- if $g.logging.hashAddresses -}}{{- $_ := set $logging "HashKeyFile" (printf "%s/%s" (include "mssgw.paths.hashKey" .) $g.logging.hashKey.key) -}}{{- end -}}
 {{/* AnchorsFile/CrlDirectory: the host's contract (HELPERS.md); AnchorPaths/Revocation: TrustOptions. */}}
 {{- $trust := dict
   "AnchorsFile" $anchors
@@ -192,7 +201,7 @@ app.kubernetes.io/component: {{ .component }}
   "Http" (dict "Address" $g.listenAddress "Port" (int $g.httpPort))
   "Directory" (dict "Kind" "Redis" "Redis" $redis)
   "Shutdown" (dict "DrainTimeout" (include "mssgw.drainTimeout" .))
-  "Logging" (dict "Format" $g.logging.format "HashAddresses" $g.logging.hashAddresses)
+  "Logging" $logging
 -}}
 {{- $settings := dict "Gateway" $gateway "Logging" (dict "LogLevel" (dict "Default" $g.logging.level "Microsoft.AspNetCore" "Warning")) -}}
 {{- $settings = mustMergeOverwrite $settings (deepCopy $g.config) -}}
