@@ -33,9 +33,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*
 WORKDIR /app
 # DOTNET_EnableDiagnostics=0: no diagnostics IPC socket in $TMPDIR (read-only root filesystem).
+# ASPNETCORE_HTTP_PORTS emptied: service mode serves /metrics on DirectorySync:Http (9091).
 ENV DOTNET_EnableDiagnostics=0 \
     DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false \
-    TMPDIR=/tmp
+    TMPDIR=/tmp \
+    ASPNETCORE_HTTP_PORTS=
 COPY --from=build --chown=0:0 /out/ /app/
 USER 1654:1654
 ENTRYPOINT ["/app/mssgw-directory-sync"]

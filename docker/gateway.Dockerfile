@@ -10,7 +10,10 @@
 # filesystem: the only writable paths are the spool, the cache and /tmp, mounted as volumes:
 #
 #   docker run --read-only --tmpfs /tmp -v spool:/var/spool/mssgw -v cache:/var/cache/mssgw \
-#     -v ./settings.json:/app/appsettings.Production.json:ro -v ./tls:/etc/mssgw/tls:ro ... mssgw:dev
+#     -v ./appsettings.json:/app/appsettings.json:ro -v ./tls:/etc/mssgw/tls:ro ... mssgw:dev
+#
+# The settings file replaces the sample /app/appsettings.json whole (docker/gateway/appsettings.json
+# is the compose stack's; the Helm chart renders its own).
 #
 # No HEALTHCHECK: Kubernetes probes /healthz and /readyz on port 9090 (helm/mssante-gateway).
 # Base images are pinned to full versions; bump SDK and runtime together (same .NET patch).
@@ -38,11 +41,12 @@ WORKDIR /app
 # DOTNET_EnableDiagnostics=0: the runtime would otherwise create its diagnostics IPC socket
 #   (dotnet-counters/-trace/-dump) in $TMPDIR; metrics go through /metrics instead.
 # DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false: use the ICU this image ships.
-# ASPNETCORE_HTTP_PORTS: the HTTP endpoint (/metrics, /healthz, /readyz) is Gateway:Http:Port.
+# ASPNETCORE_HTTP_PORTS emptied (the base image says 8080): every endpoint comes from the
+#   settings, Gateway:Listeners and Gateway:Http (9090, /metrics /healthz /readyz).
 ENV DOTNET_EnableDiagnostics=0 \
     DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false \
     TMPDIR=/tmp \
-    ASPNETCORE_HTTP_PORTS=9090
+    ASPNETCORE_HTTP_PORTS=
 # Application files stay owned by root: the process cannot modify its own code.
 COPY --from=build --chown=0:0 /out/ /app/
 COPY --from=build --chown=1654:1654 /rootfs/spool/ /var/spool/mssgw/
