@@ -279,13 +279,13 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
         var claimTemplates = chart.SingleOfKind("StatefulSet")["spec"]!["volumeClaimTemplates"]?.AsArray().Select(c => Str(c!["metadata"]!["name"])).ToList() ?? [];
         foreach (var (where, container, podSpec) in chart.Containers())
         {
-            var volumes = podSpec["volumes"]!.AsArray().Select(v => Str(v!["name"])).ToHashSet();
+            var volumes = (podSpec["volumes"]?.AsArray() ?? []).Select(v => Str(v!["name"])).ToHashSet();
             if (where.StartsWith("StatefulSet/", StringComparison.Ordinal))
             {
                 volumes.UnionWith(claimTemplates);
             }
 
-            foreach (var mount in container["volumeMounts"]!.AsArray())
+            foreach (var mount in container["volumeMounts"]?.AsArray() ?? [])
             {
                 Assert.True(volumes.Contains(Str(mount!["name"])), $"{where}: mount {mount["name"]} has no volume");
             }

@@ -30,19 +30,19 @@ public sealed class ChartVariantTests
         foreach (var (where, container, podSpec) in chart.Containers())
         {
             Assert.Equal("true", Str(container["securityContext"]?["readOnlyRootFilesystem"]));
-            var volumes = podSpec["volumes"]!.AsArray().Select(v => Str(v!["name"])).ToHashSet();
+            var volumes = (podSpec["volumes"]?.AsArray() ?? []).Select(v => Str(v!["name"])).ToHashSet();
             if (where.StartsWith("StatefulSet/", StringComparison.Ordinal))
             {
                 volumes.UnionWith(claims);
             }
 
-            foreach (var mount in container["volumeMounts"]!.AsArray())
+            foreach (var mount in container["volumeMounts"]?.AsArray() ?? [])
             {
                 Assert.True(volumes.Contains(Str(mount!["name"])), $"{assignment}: {where} mounts {mount["name"]} without a volume");
             }
 
             // Each volume is declared once.
-            Assert.Equal(podSpec["volumes"]!.AsArray().Count, volumes.Count - (where.StartsWith("StatefulSet/", StringComparison.Ordinal) ? claims.Count : 0));
+            Assert.Equal((podSpec["volumes"]?.AsArray() ?? []).Count, volumes.Count - (where.StartsWith("StatefulSet/", StringComparison.Ordinal) ? claims.Count : 0));
         }
 
         var lint = await Helm.RunAsync("lint", "--strict", Helm.ChartDirectory, "--set", assignment);

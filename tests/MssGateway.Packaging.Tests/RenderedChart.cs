@@ -5,7 +5,7 @@ namespace MssGateway.Packaging.Tests;
 /// <summary>The manifests `helm template` printed, with accessors for the parts tests check.</summary>
 public sealed class RenderedChart
 {
-    private static readonly string[] WorkloadKinds = ["StatefulSet", "Deployment", "DaemonSet", "Job", "CronJob"];
+    private static readonly string[] WorkloadKinds = ["StatefulSet", "Deployment", "DaemonSet", "Job", "CronJob", "Pod"];
 
     private RenderedChart(IReadOnlyList<JsonObject> manifests) => Manifests = manifests;
 
@@ -38,7 +38,12 @@ public sealed class RenderedChart
     {
         foreach (var m in Manifests.Where(m => WorkloadKinds.Contains(KindOf(m))))
         {
-            var template = KindOf(m) == "CronJob" ? m["spec"]?["jobTemplate"]?["spec"]?["template"] : m["spec"]?["template"];
+            var template = KindOf(m) switch
+            {
+                "CronJob" => m["spec"]?["jobTemplate"]?["spec"]?["template"],
+                "Pod" => m,
+                _ => m["spec"]?["template"],
+            };
             Assert.NotNull(template);
             yield return ($"{KindOf(m)}/{NameOf(m)}", template!.AsObject());
         }
