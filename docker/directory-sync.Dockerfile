@@ -26,10 +26,13 @@ RUN --mount=type=cache,id=mssgw-nuget,target=/root/.nuget/packages \
       -p:UseAppHost=true -p:DebugType=none -p:GenerateDocumentationFile=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0.12-noble AS runtime
-# libldap2: OpenLDAP 2.6 client library of Ubuntu 24.04 (libldap.so.2; the Debian 12 / Ubuntu 22.04
-# package is libldap-2.5-0). ca-certificates for ldaps:// to public CAs.
+# libldap2: the OpenLDAP 2.6 client library (libldap.so.2) of Ubuntu 24.04; older bases name it
+# libldap-2.5-0. The build fails here if neither library ends up installed: an image without it
+# would only fail at the first sync. ca-certificates for ldaps:// to public CAs.
 RUN apt-get update \
- && apt-get install --yes --no-install-recommends libldap2 ca-certificates \
+ && ldap_package=$(apt-cache show libldap2 >/dev/null 2>&1 && echo libldap2 || echo libldap-2.5-0) \
+ && apt-get install --yes --no-install-recommends "$ldap_package" ca-certificates \
+ && ldconfig -p | grep -Eq 'libldap(-2\.[56])?\.so' \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*
 WORKDIR /app
 # DOTNET_EnableDiagnostics=0: no diagnostics IPC socket in $TMPDIR (read-only root filesystem).

@@ -138,7 +138,10 @@ public sealed partial class DockerfileTests
         var df = Load("directory-sync.Dockerfile");
         Assert.DoesNotContain("chiseled", df.Final.Image, StringComparison.Ordinal);
         var run = string.Join('\n', df.Final.Of("RUN").Select(r => r.Arguments));
-        Assert.Matches(@"apt-get install .*\blibldap(2|-2\.5-0)\b", run);
+        Assert.Contains("apt-get install", run, StringComparison.Ordinal);
+        Assert.Matches(@"\blibldap2\b", run);
+        // The build checks the library is there (System.DirectoryServices.Protocols loads libldap.so.2).
+        Assert.Contains("ldconfig -p | grep", run, StringComparison.Ordinal);
         Assert.Contains("rm -rf /var/lib/apt/lists", run, StringComparison.Ordinal);
         // Packages are installed as root before switching to the app user.
         var final = df.Final.Instructions;
