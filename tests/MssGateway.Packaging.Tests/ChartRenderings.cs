@@ -29,9 +29,3 @@ public sealed class ChartRenderings : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 }
-
-[CollectionDefinition(Name)]
-public sealed class ChartCollection : ICollectionFixture<ChartRenderings>
-{
-    public const string Name = "rendered chart";
-}

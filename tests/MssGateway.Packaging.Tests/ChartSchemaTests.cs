@@ -49,4 +49,14 @@ public sealed class ChartSchemaTests
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("gateway.tls.key", result.StdErr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Chart_requires_kubernetes_1_27_for_pvc_retention_and_cron_time_zones()
+    {
+        var old = await Helm.RunAsync("template", "mssgw", Helm.ChartDirectory, "--kube-version", "1.26.5");
+        Assert.NotEqual(0, old.ExitCode);
+        Assert.Contains("kubeVersion", old.StdErr, StringComparison.Ordinal);
+        var supported = await Helm.RunAsync("template", "mssgw", Helm.ChartDirectory, "--kube-version", "1.27.0");
+        Assert.True(supported.ExitCode == 0, supported.StdErr);
+    }
 }
