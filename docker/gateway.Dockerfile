@@ -1,0 +1,59 @@
+# syntax=docker/dockerfile:1
+#
+# MSSanté gateway image (executable `mssgw`, project gateway/MssGateway.Host).
+#
+#   docker build -f docker/gateway.Dockerfile -t mssgw:dev .        (from the repository root)
+#
+# Runtime: the chiseled ASP.NET image, `-extra` variant (ICU and tzdata: mail addresses may be
+# internationalised and string.Normalize is a no-op in invariant mode). No shell, no package
+# manager; runs as the images' non-root user `app` (UID/GID 1654). Works with a read-only root
+# filesystem: the only writable paths are the spool, the cache and /tmp, mounted as volumes:
+#
+#   docker run --read-only --tmpfs /tmp -v spool:/var/spool/mssgw -v cache:/var/cache/mssgw \
+#     -v ./appsettings.json:/app/appsettings.json:ro -v ./tls:/etc/mssgw/tls:ro ... mssgw:dev
+#
+# The settings file replaces the sample /app/appsettings.json whole (docker/gateway/appsettings.json
+# is the compose stack's; the Helm chart renders its own).
+#
+# No HEALTHCHECK: Kubernetes probes /healthz and /readyz on port 9090 (helm/mssante-gateway).
+# Base images are pinned to full versions; bump SDK and runtime together (same .NET patch).
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0.401-noble AS build
+WORKDIR /src
+ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_NOLOGO=1
+# Build settings first, then the sources the gateway needs (see gateway.Dockerfile.dockerignore:
+# no tests, no keys, no local tools).
+COPY Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY gateway/ gateway/
+RUN --mount=type=cache,id=mssgw-nuget,target=/root/.nuget/packages \
+    dotnet restore gateway/MssGateway.Host/MssGateway.Host.csproj
+RUN --mount=type=cache,id=mssgw-nuget,target=/root/.nuget/packages \
+    dotnet publish gateway/MssGateway.Host/MssGateway.Host.csproj \
+      --configuration Release --no-restore --output /out \
+      -p:UseAppHost=true -p:DebugType=none -p:GenerateDocumentationFile=false
+# Empty writable directories, owned by `app`, to copy into the chiseled image (it has no mkdir).
+# Docker initialises a named volume from them, ownership included.
+RUN mkdir -p /rootfs/spool /rootfs/cache
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled-extra AS runtime
+WORKDIR /app
+# DOTNET_EnableDiagnostics=0: the runtime would otherwise create its diagnostics IPC socket
+#   (dotnet-counters/-trace/-dump) in $TMPDIR; metrics go through /metrics instead.
+# DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false: use the ICU this image ships.
+# ASPNETCORE_HTTP_PORTS emptied (the base image says 8080): every endpoint comes from the
+#   settings, Gateway:Listeners and Gateway:Http (9090, /metrics /healthz /readyz).
+ENV DOTNET_EnableDiagnostics=0 \
+    DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false \
+    TMPDIR=/tmp \
+    ASPNETCORE_HTTP_PORTS=
+# Application files stay owned by root: the process cannot modify its own code.
+COPY --from=build --chown=0:0 /out/ /app/
+COPY --from=build --chown=1654:1654 /rootfs/spool/ /var/spool/mssgw/
+COPY --from=build --chown=1654:1654 /rootfs/cache/ /var/cache/mssgw/
+VOLUME ["/var/spool/mssgw", "/var/cache/mssgw"]
+# Unprivileged container ports (no capability to bind below 1024): relay 2525, submission 2587,
+# smtps 2465, HTTP 9090. The Kubernetes Service and the compose file map 25/587/465 to them.
+EXPOSE 2525 2587 2465 9090
+USER 1654:1654
+ENTRYPOINT ["/app/mssgw"]

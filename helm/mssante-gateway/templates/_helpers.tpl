@@ -1,0 +1,243 @@
+{{/* Names ------------------------------------------------------------------------------------ */}}
+
+{{- define "mssgw.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Resource-name prefix; 52 characters leave room for the suffixes below and the StatefulSet's
+     controller-revision-hash label (63 - 11). */}}
+{{- define "mssgw.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 52 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 52 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "mssgw.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "mssgw.gateway.fullname" -}}{{ include "mssgw.fullname" . }}{{- end -}}
+{{- define "mssgw.directorySync.fullname" -}}{{ include "mssgw.fullname" . }}-directory-sync{{- end -}}
+
+{{- define "mssgw.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "mssgw.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels ----------------------------------------------------------------------------------- */}}
+
+{{/* Labels on every resource. Call with (dict "ctx" $ "component" "gateway"). */}}
+{{- define "mssgw.labels" -}}
+helm.sh/chart: {{ include "mssgw.chart" .ctx }}
+{{ include "mssgw.selectorLabels" . }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: mssante-gateway
+{{- with .ctx.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Immutable selector labels (StatefulSet/Service selectors). */}}
+{{- define "mssgw.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "mssgw.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* Label a pod carries while it should receive SMTP traffic; removing it drains the pod
+     (docs/deploy.md, "Scaling down"). Not part of the StatefulSet selector. */}}
+{{- define "mssgw.trafficLabelKey" -}}mssante-gateway/traffic{{- end -}}
+
+{{/* Label of the metrics Service whose value becomes the Prometheus job name. */}}
+{{- define "mssgw.jobLabelKey" -}}mssante-gateway/job{{- end -}}
+
+{{/* Images ----------------------------------------------------------------------------------- */}}
+
+{{- define "mssgw.image" -}}
+{{- $tag := default .ctx.Chart.AppVersion .image.tag -}}
+{{- if .image.digest -}}
+{{- printf "%s@%s" .image.repository .image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .image.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Secrets ---------------------------------------------------------------------------------- */}}
+
+{{- define "mssgw.tlsSecretName" -}}
+{{- default (printf "%s-tls" (include "mssgw.fullname" .)) .Values.gateway.tls.existingSecret -}}
+{{- end -}}
+
+{{- define "mssgw.trustSecretName" -}}
+{{- default (printf "%s-trust" (include "mssgw.fullname" .)) .Values.gateway.trust.existingSecret -}}
+{{- end -}}
+
+{{- define "mssgw.crlSecretName" -}}
+{{- default (printf "%s-crl" (include "mssgw.fullname" .)) .Values.gateway.trust.crl.existingSecret -}}
+{{- end -}}
+
+{{/* Name of the Secret with the Redis password, or "" when Redis has no password. */}}
+{{- define "mssgw.redisSecretName" -}}
+{{- if .Values.redis.password.existingSecret -}}
+{{- .Values.redis.password.existingSecret -}}
+{{- else if .Values.redis.password.value -}}
+{{- printf "%s-redis" (include "mssgw.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Secret with the key of the address hash in logs (Gateway:Logging:HashKeyFile), or "". */}}
+{{- define "mssgw.hashKeySecretName" -}}
+{{- if .Values.gateway.logging.hashAddresses -}}
+{{- default (printf "%s-log-hash" (include "mssgw.fullname" .)) .Values.gateway.logging.hashKey.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "mssgw.ldapSecretName" -}}
+{{- if .Values.directorySync.ldap.password.existingSecret -}}
+{{- .Values.directorySync.ldap.password.existingSecret -}}
+{{- else if .Values.directorySync.ldap.password.value -}}
+{{- printf "%s-ldap" (include "mssgw.directorySync.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Paths inside the containers (the Dockerfiles keep the root filesystem read-only). ----------- */}}
+{{- define "mssgw.paths.tls" -}}/etc/mssgw/tls{{- end -}}
+{{- define "mssgw.paths.trust" -}}/etc/mssgw/trust{{- end -}}
+{{- define "mssgw.paths.crl" -}}/etc/mssgw/crl{{- end -}}
+{{- define "mssgw.paths.redis" -}}/etc/mssgw/redis{{- end -}}
+{{- define "mssgw.paths.ldap" -}}/etc/mssgw/ldap{{- end -}}
+{{- define "mssgw.paths.ldapCa" -}}/etc/mssgw/ldap-ca{{- end -}}
+{{- define "mssgw.paths.redisCa" -}}/etc/mssgw/redis-ca{{- end -}}
+{{- define "mssgw.paths.directorySyncConfig" -}}/etc/mssgw/directory-sync{{- end -}}
+{{- define "mssgw.paths.spool" -}}/var/spool/mssgw{{- end -}}
+{{- define "mssgw.paths.cache" -}}/var/cache/mssgw{{- end -}}
+{{/* The chart's settings replace the image's sample appsettings.json (content root /app) whole:
+     layering over it would merge the Listeners arrays index by index. */}}
+{{- define "mssgw.paths.appsettings" -}}/app/appsettings.json{{- end -}}
+{{- define "mssgw.paths.hashKey" -}}/etc/mssgw/logging{{- end -}}
+
+{{/* Shutdown --------------------------------------------------------------------------------- */}}
+
+{{/* The drain (Gateway:Shutdown:DrainTimeout) as a .NET TimeSpan "hh:mm:ss". */}}
+{{- define "mssgw.drainTimeout" -}}
+{{- $s := int .Values.gateway.shutdown.drainTimeoutSeconds -}}
+{{- printf "%02d:%02d:%02d" (div $s 3600) (div (mod $s 3600) 60) (mod $s 60) -}}
+{{- end -}}
+
+{{/* Kubernetes waits this long after SIGTERM (and the preStop sleep) before SIGKILL: the drain
+     plus a margin, so a drain never gets cut short. */}}
+{{- define "mssgw.terminationGracePeriodSeconds" -}}
+{{- $sd := .Values.gateway.shutdown -}}
+{{- add (int $sd.preStopSleepSeconds) (int $sd.drainTimeoutSeconds) (int $sd.graceMarginSeconds) -}}
+{{- end -}}
+
+{{/* Configuration ---------------------------------------------------------------------------- */}}
+
+{{/* StackExchange.Redis configuration string. */}}
+{{- define "mssgw.redisConfiguration" -}}
+{{- $r := .Values.redis -}}
+{{- $parts := list $r.address -}}
+{{- if $r.extraOptions -}}{{- $parts = append $parts $r.extraOptions -}}{{- end -}}
+{{- join "," $parts -}}
+{{- end -}}
+
+{{/* The Redis section shared by the gateway (Gateway:Directory:Redis) and directory-sync
+     (DirectorySync:Redis), as JSON. */}}
+{{- define "mssgw.redisSettings" -}}
+{{- $r := .Values.redis -}}
+{{- $redis := dict "Configuration" (include "mssgw.redisConfiguration" .) "Tls" $r.tls -}}
+{{- if $r.user -}}{{- $_ := set $redis "User" $r.user -}}{{- end -}}
+{{- if include "mssgw.redisSecretName" . -}}{{- $_ := set $redis "PasswordFile" (printf "%s/%s" (include "mssgw.paths.redis" .) $r.password.key) -}}{{- end -}}
+{{- if $r.tlsCa.existingSecret -}}{{- $_ := set $redis "TlsCaFile" (printf "%s/%s" (include "mssgw.paths.redisCa" .) $r.tlsCa.key) -}}{{- end -}}
+{{- toJson $redis -}}
+{{- end -}}
+
+{{/* The gateway's appsettings.json: generated from the values, then gateway.config merged over. */}}
+{{- define "mssgw.gateway.appsettings" -}}
+{{- $g := .Values.gateway -}}
+{{- $listeners := list -}}
+{{- range $g.listeners -}}
+{{- $l := dict "Name" .name "Address" $g.listenAddress "Port" (int .port) "TlsMode" .tlsMode "RequireTls" .requireTls "ClientCertificate" .clientCertificate -}}
+{{- if hasKey . "maxMessageSize" -}}{{- $_ := set $l "MaxMessageSize" (int64 .maxMessageSize) -}}{{- end -}}
+{{- if hasKey . "smimePolicy" -}}{{- $_ := set $l "SmimePolicy" .smimePolicy -}}{{- end -}}
+{{- $listeners = append $listeners $l -}}
+{{- end -}}
+{{- $tls := dict "CertificateFile" (printf "%s/tls.crt" (include "mssgw.paths.tls" .)) "KeyFile" (printf "%s/tls.key" (include "mssgw.paths.tls" .)) -}}
+{{- $chainKey := $g.tls.chainKey -}}
+{{- if and (not $chainKey) (not $g.tls.existingSecret) $g.tls.chain -}}{{- $chainKey = "chain.crt" -}}{{- end -}}
+{{- if $chainKey -}}{{- $_ := set $tls "ChainFile" (printf "%s/%s" (include "mssgw.paths.tls" .) $chainKey) -}}{{- end -}}
+{{- $redis := include "mssgw.redisSettings" . | fromJson -}}
+{{- $anchors := printf "%s/%s" (include "mssgw.paths.trust" .) $g.trust.anchorsKey -}}
+{{- $crlFiles := list -}}
+{{- $crlNames := $g.trust.crl.keys -}}
+{{- if and (not $g.trust.crl.existingSecret) $g.trust.crl.files -}}{{- $crlNames = keys $g.trust.crl.files | sortAlpha -}}{{- end -}}
+{{- range $crlNames -}}{{- $crlFiles = append $crlFiles (printf "%s/%s" (include "mssgw.paths.crl" $) .) -}}{{- end -}}
+{{- $logging := dict "Format" $g.logging.format "HashAddresses" $g.logging.hashAddresses -}}
+{{- if $g.logging.hashAddresses -}}{{- $_ := set $logging "HashKeyFile" (printf "%s/%s" (include "mssgw.paths.hashKey" .) $g.logging.hashKey.key) -}}{{- end -}}
+{{/* AnchorsFile/CrlDirectory: the host's contract (HELPERS.md); AnchorPaths/Revocation: TrustOptions. */}}
+{{- $trust := dict
+  "AnchorsFile" $anchors
+  "CrlDirectory" (include "mssgw.paths.crl" .)
+  "AnchorPaths" (list $anchors)
+  "Revocation" (dict "CacheDirectory" (printf "%s/crl" (include "mssgw.paths.cache" .)) "CrlFiles" $crlFiles)
+-}}
+{{- $gateway := dict
+  "ServerName" $g.serverName
+  "Listeners" $listeners
+  "Tls" $tls
+  "Trust" $trust
+  "Spool" (dict "Path" (include "mssgw.paths.spool" .))
+  "Http" (dict "Address" $g.listenAddress "Port" (int $g.httpPort))
+  "Directory" (dict "Kind" "Redis" "Redis" $redis)
+  "Shutdown" (dict "DrainTimeout" (include "mssgw.drainTimeout" .))
+  "Logging" $logging
+-}}
+{{- $settings := dict "Gateway" $gateway "Logging" (dict "LogLevel" (dict "Default" $g.logging.level "Microsoft.AspNetCore" "Warning")) -}}
+{{- $settings = mustMergeOverwrite $settings (deepCopy $g.config) -}}
+{{- toPrettyJson $settings -}}
+{{- end -}}
+
+{{/* directory-sync's appsettings.json (DirectorySync section, docs/directory.md). */}}
+{{- define "mssgw.directorySync.appsettings" -}}
+{{- $d := .Values.directorySync -}}
+{{- $l := $d.ldap -}}
+{{- $ldap := dict "Host" $l.host "Port" (int $l.port) "Security" $l.security "BaseDn" $l.baseDn -}}
+{{- if $l.filter -}}{{- $_ := set $ldap "Filter" $l.filter -}}{{- end -}}
+{{- if $l.bindDn -}}{{- $_ := set $ldap "BindDn" $l.bindDn -}}{{- end -}}
+{{- if include "mssgw.ldapSecretName" . -}}{{- $_ := set $ldap "BindPasswordFile" (printf "%s/%s" (include "mssgw.paths.ldap" .) $l.password.key) -}}{{- end -}}
+{{- if $l.caSecret -}}{{- $_ := set $ldap "TrustedCertificatesDirectory" (include "mssgw.paths.ldapCa" .) -}}{{- end -}}
+{{- $domains := dict -}}
+{{- if $d.authorisedDomains.url -}}
+{{- $domains = dict "Url" $d.authorisedDomains.url "TrustedCaFile" (printf "%s/%s" (include "mssgw.paths.trust" .) .Values.gateway.trust.anchorsKey) -}}
+{{- end -}}
+{{- $sync := dict "Source" "Ldap" "Mode" $d.mode "Ldap" $ldap "Redis" (include "mssgw.redisSettings" . | fromJson) "AuthorisedDomains" $domains -}}
+{{- $settings := dict "DirectorySync" $sync "Logging" (dict "LogLevel" (dict "Default" .Values.gateway.logging.level)) -}}
+{{- $settings = mustMergeOverwrite $settings (deepCopy $d.config) -}}
+{{- toPrettyJson $settings -}}
+{{- end -}}
+
+{{/* Egress rules shared by both components. */}}
+{{- define "mssgw.egress.common" -}}
+- ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+- ports:
+    - port: {{ .Values.networkPolicy.egress.redisPort }}
+      protocol: TCP
+{{- with .Values.networkPolicy.egress.extraRules }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
