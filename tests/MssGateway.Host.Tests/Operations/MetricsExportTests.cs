@@ -41,10 +41,11 @@ public sealed class MetricsExportTests(TrafficFixture fixture)
     {
         var p = fixture.Prometheus;
         // 10 MiB (the attachment limit) and 20 MiB (the SIZE limit) are buckets of the size histogram.
-        Assert.Equal(1, await p.WaitForValueAsync("sum(mssgw_message_size_bytes_bucket{le=\"10485760\"})", v => v >= 1));
-        Assert.Equal(1, await p.WaitForValueAsync("sum(mssgw_message_size_bytes_bucket{le=\"20971520\"})", v => v >= 1));
-        Assert.True(await p.WaitForValueAsync("sum(mssgw_smtp_session_duration_seconds_bucket{le=\"1800\"})", v => v >= 4) >= 4);
-        Assert.Equal(1, await p.WaitForValueAsync("sum(mssgw_smtp_data_duration_seconds_bucket{le=\"30\"})", v => v >= 1));
+        // (Prometheus 2 keeps OpenMetrics' "10485760.0" spelling of le; Prometheus 3 normalises it.)
+        Assert.Equal(1, await p.WaitForValueAsync("sum(mssgw_message_size_bytes_bucket{le=~\"10485760(.0)?\"})", v => v >= 1));
+        Assert.Equal(1, await p.WaitForValueAsync("sum(mssgw_message_size_bytes_bucket{le=~\"20971520(.0)?\"})", v => v >= 1));
+        Assert.True(await p.WaitForValueAsync("sum(mssgw_smtp_session_duration_seconds_bucket{le=~\"1800(.0)?\"})", v => v >= 4) >= 4);
+        Assert.Equal(1, await p.WaitForValueAsync("sum(mssgw_smtp_data_duration_seconds_bucket{le=~\"30(.0)?\"})", v => v >= 1));
         var text = await fixture.Gateway.MetricsTextAsync();
         var sizeBuckets = Regex.Matches(text, "^mssgw_message_size_bytes_bucket\\{listener=\"submission\",le=\"([^\"]+)\"\\}", RegexOptions.Multiline)
             .Select(m => m.Groups[1].Value).ToArray();
