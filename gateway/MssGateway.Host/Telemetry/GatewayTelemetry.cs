@@ -18,6 +18,11 @@ public static class GatewayTelemetry
         ArgumentNullException.ThrowIfNull(options);
         var health = builder.Configuration.GetSection(HealthOptions.Section).Get<HealthOptions>() ?? new HealthOptions();
         var shutdown = builder.Configuration.GetSection(GracefulShutdownOptions.Section).Get<GracefulShutdownOptions>() ?? new GracefulShutdownOptions();
+        if (builder.Environment.IsDevelopment() && builder.Configuration[GracefulShutdownOptions.Section + ":ReadinessDelay"] is null)
+        {
+            shutdown.ReadinessDelay = TimeSpan.Zero; // dev mode (./run.sh) has no load balancer to wait for: Ctrl-C stops at once
+        }
+
         var errors = health.Validate().Concat(shutdown.Validate()).ToList();
         if (errors.Count > 0)
         {

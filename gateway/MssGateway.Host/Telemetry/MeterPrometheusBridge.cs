@@ -80,6 +80,11 @@ public sealed class MeterPrometheusBridge : IDisposable
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
             var created = _created ?? Create(tags);
+            if (created.Collector is null)
+            {
+                return; // the name clashes with another instrument's collector: the first one wins
+            }
+
             var values = new string[created.LabelNames.Length];
             for (var n = 0; n < values.Length; n++)
             {
@@ -134,37 +139,50 @@ public sealed class MeterPrometheusBridge : IDisposable
                     return existing;
                 }
 
-                var name = _instrument.Name;
-                var help = string.IsNullOrEmpty(_instrument.Description) ? name : _instrument.Description;
-                var type = _instrument.GetType();
-                var generic = type.IsGenericType ? type.GetGenericTypeDefinition() : type;
-                Created created;
-                if (generic == typeof(Counter<>))
+                try
                 {
-                    created = new Created(_factory.CreateCounter(name, help, labelNames), labelNames, Cumulative: false);
+                    _created = CreateCollector(labelNames);
                 }
-                else if (generic == typeof(ObservableCounter<>))
+                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
                 {
-                    created = new Created(_factory.CreateCounter(name, help, labelNames), labelNames, Cumulative: true);
-                }
-                else if (generic == typeof(UpDownCounter<>))
-                {
-                    created = new Created(_factory.CreateGauge(name, help, labelNames), labelNames, Cumulative: false);
-                }
-                else if (generic == typeof(Histogram<>))
-                {
-                    var config = new HistogramConfiguration { LabelNames = labelNames, Buckets = AdvisedBuckets(_instrument) };
-                    created = new Created(_factory.CreateHistogram(name, help, config), labelNames, Cumulative: false);
-                }
-                else
-                {
-                    // ObservableGauge, ObservableUpDownCounter, Gauge: the measurement is the current value.
-                    created = new Created(_factory.CreateGauge(name, help, labelNames), labelNames, Cumulative: true);
+                    // Same name registered with another type or other labels (e.g. two components
+                    // defining one metric differently): never let a measurement or a scrape throw.
+                    _created = new Created(null, labelNames, Cumulative: false);
                 }
 
-                _created = created;
-                return created;
+                return _created;
             }
+        }
+
+        private Created CreateCollector(string[] labelNames)
+        {
+            var name = _instrument.Name;
+            var help = string.IsNullOrEmpty(_instrument.Description) ? name : _instrument.Description;
+            var type = _instrument.GetType();
+            var generic = type.IsGenericType ? type.GetGenericTypeDefinition() : type;
+            if (generic == typeof(Counter<>))
+            {
+                return new Created(_factory.CreateCounter(name, help, labelNames), labelNames, Cumulative: false);
+            }
+
+            if (generic == typeof(ObservableCounter<>))
+            {
+                return new Created(_factory.CreateCounter(name, help, labelNames), labelNames, Cumulative: true);
+            }
+
+            if (generic == typeof(UpDownCounter<>))
+            {
+                return new Created(_factory.CreateGauge(name, help, labelNames), labelNames, Cumulative: false);
+            }
+
+            if (generic == typeof(Histogram<>))
+            {
+                var config = new HistogramConfiguration { LabelNames = labelNames, Buckets = AdvisedBuckets(_instrument) };
+                return new Created(_factory.CreateHistogram(name, help, config), labelNames, Cumulative: false);
+            }
+
+            // ObservableGauge, ObservableUpDownCounter, Gauge: the measurement is the current value.
+            return new Created(_factory.CreateGauge(name, help, labelNames), labelNames, Cumulative: true);
         }
 
         private static double[]? AdvisedBuckets(Instrument instrument) => instrument switch
@@ -185,6 +203,6 @@ public sealed class MeterPrometheusBridge : IDisposable
             _ => value.ToString() ?? string.Empty,
         };
 
-        private sealed record Created(Collector Collector, string[] LabelNames, bool Cumulative);
+        private sealed record Created(Collector? Collector, string[] LabelNames, bool Cumulative);
     }
 }

@@ -73,6 +73,16 @@ public sealed class MeterPrometheusBridgeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_name_clash_between_instruments_keeps_the_first_and_never_breaks_the_scrape()
+    {
+        _meter.CreateCounter<long>("mssgw_test_clash_total").Add(4, new KeyValuePair<string, object?>("state", "a"));
+        _meter.CreateObservableGauge("mssgw_test_clash_total", () => new Measurement<long>(9, new KeyValuePair<string, object?>("kind", "b")));
+        var text = await ScrapeAsync();
+        Assert.Contains("mssgw_test_clash_total{state=\"a\"} 4", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("kind=\"b\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Instruments_of_other_meters_are_ignored()
     {
         using var other = new Meter(_meterName + ".other");
