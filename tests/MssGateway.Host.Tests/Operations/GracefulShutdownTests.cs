@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Xunit.Abstractions;
 
 namespace MssGateway.Host.Tests.Operations;
 
 /// <summary>Issue 7.5: SIGTERM drains — readiness first, then no new sessions, the session in progress finishes, exit 0.</summary>
-public sealed class GracefulShutdownTests
+public sealed class GracefulShutdownTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Sigterm_turns_readiness_off_refuses_new_sessions_finishes_the_data_in_progress_and_exits_0()
@@ -25,6 +26,7 @@ public sealed class GracefulShutdownTests
         Assert.StartsWith("354", await session.CommandAsync("DATA"), StringComparison.Ordinal);
         await session.WriteAsync("Subject: drain\r\n\r\nfirst half of the body\r\n");
 
+        output.WriteLine(DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture) + " SIGTERM");
         await gateway.SendSigtermAsync();
 
         // Readiness goes false while the listeners still answer: new sessions get 421 4.3.2.
@@ -62,8 +64,15 @@ public sealed class GracefulShutdownTests
         var queueId = final.Split(' ').Last();
         Assert.True(File.Exists(Path.Combine(gateway.SpoolPath, "incoming", queueId)), "accepted message not in the spool");
         await session.TryQuitAsync();
+        output.WriteLine(DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture) + " quit sent");
 
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(40)));
+        output.WriteLine(DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture) + " exited");
+        foreach (var line in gateway.StdOutLines)
+        {
+            output.WriteLine(line);
+        }
+
         Assert.Contains(gateway.StdOutLines, l => l.Contains("\"EventId\":50", StringComparison.Ordinal));
     }
 
