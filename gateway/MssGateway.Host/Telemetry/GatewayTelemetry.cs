@@ -16,8 +16,7 @@ public static class GatewayTelemetry
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        var health = builder.Configuration.GetSection(HealthOptions.Section).Get<HealthOptions>() ?? new HealthOptions();
-        var shutdown = builder.Configuration.GetSection(GracefulShutdownOptions.Section).Get<GracefulShutdownOptions>() ?? new GracefulShutdownOptions();
+        var (health, shutdown) = Bind(builder.Configuration);
         if (builder.Environment.IsDevelopment() && builder.Configuration[GracefulShutdownOptions.Section + ":ReadinessDelay"] is null)
         {
             shutdown.ReadinessDelay = TimeSpan.Zero; // dev mode (./run.sh) has no load balancer to wait for: Ctrl-C stops at once
@@ -47,6 +46,21 @@ public static class GatewayTelemetry
         services.Configure<HostOptions>(h => h.ShutdownTimeout = shutdown.ReadinessDelay + shutdown.DrainTimeout);
         return builder;
     }
+
+    /// <summary>
+    /// Problems in Gateway:Health and Gateway:Shutdown, each naming its key and the fix (for the host's
+    /// start-up validation, which exits 2 on any; <see cref="AddGatewayTelemetry"/> throws on them too).
+    /// </summary>
+    public static IReadOnlyList<string> Validate(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var (health, shutdown) = Bind(configuration);
+        return health.Validate().Concat(shutdown.Validate()).ToList();
+    }
+
+    private static (HealthOptions Health, GracefulShutdownOptions Shutdown) Bind(IConfiguration configuration) =>
+        (configuration.GetSection(HealthOptions.Section).Get<HealthOptions>() ?? new HealthOptions(),
+         configuration.GetSection(GracefulShutdownOptions.Section).Get<GracefulShutdownOptions>() ?? new GracefulShutdownOptions());
 
     /// <summary>Maps /healthz, /readyz and /metrics, and starts exporting the "MssGateway" meter.</summary>
     public static WebApplication MapGatewayTelemetry(this WebApplication app)
