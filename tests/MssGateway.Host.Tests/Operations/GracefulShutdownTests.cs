@@ -13,7 +13,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
     {
         await using var gateway = await GatewayProcess.StartAsync(g => g["Shutdown"] = new System.Text.Json.Nodes.JsonObject
         {
-            ["ReadinessDelay"] = "00:00:04",
+            ["ReadinessDelay"] = "00:00:08", // wide enough for a loaded machine to see the 421 window
             ["DrainTimeout"] = "00:00:30",
         });
         await gateway.WaitForReadyzAsync((status, _) => status == HttpStatusCode.OK);
