@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using MssGateway.Directory;
 using MssGateway.Host.Interim;
+using MssGateway.Host.Telemetry;
 using MssGateway.Smtp;
 using MssGateway.Spool;
-using Prometheus;
 
 namespace MssGateway.Host;
 
@@ -54,7 +54,7 @@ public static class GatewayProgram
 
         ConfigureLogging(builder, options);
         ConfigureServices(builder.Services, builder.Configuration, options);
-        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.Shutdown.DrainTimeout);
+        builder.AddGatewayTelemetry(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -77,9 +77,7 @@ public static class GatewayProgram
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MssGateway.Host");
         GatewayLog.SpoolRecovered(logger, report.Messages, report.Requeued, report.TempFilesRemoved, report.Corrupt.Count);
 
-        HealthEndpoints.Map(app);
-        app.UseHttpMetrics();
-        app.MapMetrics("/metrics");
+        app.MapGatewayTelemetry();
 
         var hooks = app.Services.GetRequiredService<GatewaySessionHooks>();
         var readiness = app.Services.GetRequiredService<GatewayReadiness>();

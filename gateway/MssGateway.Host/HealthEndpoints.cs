@@ -1,12 +1,13 @@
 using System.Text.Json;
-using MssGateway.Directory;
-using MssGateway.Spool;
+using MssGateway.Host.Telemetry;
 
 namespace MssGateway.Host;
 
 /// <summary>
-/// /healthz (the process answers) and /readyz (this instance should receive mail): each check is
-/// named in the JSON response; any failing check makes it 503.
+/// /healthz (the process answers: restart it if not) and /readyz (this instance should receive mail
+/// now: every <see cref="IReadinessCheck"/> passes). /readyz names each check in its JSON body,
+/// <c>{"status":"ready|not_ready","checks":{"spool":{"ok":true,"detail":"…"},…}}</c>, and answers 503
+/// when any fails. docs/operations.md lists the checks.
 /// </summary>
 public static class HealthEndpoints
 {
@@ -14,31 +15,12 @@ public static class HealthEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", async (GatewayReadiness readiness, SpoolSpace space, MessageSpool spool, IMailboxDirectory directory, CancellationToken ct) =>
+        app.MapGet("/readyz", async (ReadinessEvaluator readiness, CancellationToken ct) =>
         {
-            var checks = new Dictionary<string, object>(StringComparer.Ordinal);
-            var ready = true;
-            void Check(string name, bool ok, string detail)
-            {
-                checks[name] = new { ok, detail };
-                ready &= ok;
-            }
-
-            Check("listeners", readiness.ListenersUp, readiness.ListenersUp ? "bound" : "not bound yet");
-            Check("draining", !readiness.Draining, readiness.Draining ? "shutting down" : "no");
-            var writable = System.IO.Directory.Exists(spool.DirectoryOf(SpoolState.Incoming));
-            Check("spool", writable && space.HasRoom(), $"free={space.FreeBytes}");
-            DirectoryStatus status;
-            try
-            {
-                status = await directory.GetStatusAsync(ct);
-            }
-            catch (Exception ex) when (ex is IOException or TimeoutException or InvalidOperationException)
-            {
-                status = new DirectoryStatus { Reachable = false, Error = ex.Message };
-            }
-
-            Check("directory", status.Reachable, status.Error ?? $"mailboxes={status.MailboxCount} generation={status.Generation}");
+            var results = await readiness.EvaluateAsync(ct);
+            var ready = results.Values.All(r => r.Ready);
+            var checks = results.OrderBy(r => r.Key, StringComparer.Ordinal)
+                .ToDictionary(r => r.Key, r => new { ok = r.Value.Ready, detail = r.Value.Detail }, StringComparer.Ordinal);
             var body = JsonSerializer.Serialize(new { status = ready ? "ready" : "not_ready", checks });
             return Results.Text(body, "application/json", statusCode: ready ? 200 : 503);
         });
