@@ -40,7 +40,7 @@ public static class GatewayProgram
 
         var options = new GatewayOptions();
         builder.Configuration.GetSection(GatewayOptions.Section).Bind(options);
-        var errors = GatewayOptionsValidator.Validate(options);
+        var errors = GatewayOptionsValidator.Validate(options).Concat(GatewayTelemetry.Validate(builder.Configuration)).ToList();
         if (errors.Count > 0)
         {
             await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:");
