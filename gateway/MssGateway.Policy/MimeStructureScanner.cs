@@ -111,7 +111,7 @@ internal sealed class MimeStructureScanner : MimeReader
             TopLevelFrom = from;
         }
 
-        _frames.Push(new Frame(FrameKind.Message, null) { From = from ?? NearestFrom() });
+        _frames.Push(new Frame(FrameKind.Message, null) { From = from ?? NearestFrom(), SuppressCounting = CountingSuppressed() });
         return Task.CompletedTask;
     }
 
