@@ -28,6 +28,7 @@ public sealed class MessagePolicy
     private readonly PolicyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<MessagePolicy> _logger;
+    private readonly SmimeSignatureVerifier _verifier = new(new SignerKeyCache());
 
     public MessagePolicy(
         IOptions<MessagePolicyOptions> options,
@@ -158,7 +159,7 @@ public sealed class MessagePolicy
         SignatureCheck? check;
         using (var cms = OpenDecoded(source, entity))
         {
-            check = SmimeSignatureVerifier.VerifyOpaque(cms, content);
+            check = _verifier.VerifyOpaque(cms, content);
         }
 
         if (check is null)
@@ -240,7 +241,7 @@ public sealed class MessagePolicy
         if (outermost.Kind == SignedEntityKind.Detached)
         {
             using var signed = new BoundStream(message, outermost.Begin, outermost.End, leaveOpen: true);
-            check = SmimeSignatureVerifier.VerifyDetached(signed, outermost.Signature ?? []);
+            check = _verifier.VerifyDetached(signed, outermost.Signature ?? []);
         }
         else
         {

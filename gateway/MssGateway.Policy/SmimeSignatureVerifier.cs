@@ -13,10 +13,10 @@ namespace MssGateway.Policy;
 /// signed content streams through the digest, so memory stays bounded: BouncyCastle's streaming
 /// parser. Whether the signer is trusted is the trust engine's question (<see cref="ISmimeSignerValidator"/>).
 /// </summary>
-internal static class SmimeSignatureVerifier
+internal sealed class SmimeSignatureVerifier(SignerKeyCache keys)
 {
     /// <summary>Detached signature (multipart/signed): <paramref name="signedContent"/> is the first body part as stored.</summary>
-    public static SignatureCheck VerifyDetached(Stream signedContent, byte[] signature)
+    public SignatureCheck VerifyDetached(Stream signedContent, byte[] signature)
     {
         if (signature.Length == 0)
         {
@@ -40,7 +40,7 @@ internal static class SmimeSignatureVerifier
     /// the signature. Returns null when <paramref name="cms"/> is not SignedData at all (enveloped,
     /// compressed…), with nothing written.
     /// </summary>
-    public static SignatureCheck? VerifyOpaque(Stream cms, Stream contentSink)
+    public SignatureCheck? VerifyOpaque(Stream cms, Stream contentSink)
     {
         CmsSignedDataParser parser;
         try
@@ -69,7 +69,7 @@ internal static class SmimeSignatureVerifier
         }
     }
 
-    private static SignatureCheck CheckSigners(CmsSignedDataParser parser)
+    private SignatureCheck CheckSigners(CmsSignedDataParser parser)
     {
         var certificates = parser.GetCertificates();
         var extra = new X509Certificate2Collection();
@@ -97,7 +97,7 @@ internal static class SmimeSignatureVerifier
             try
             {
                 // The key only: validity at signing time is the trust engine's decision.
-                ok = signer.Verify(certificate.GetPublicKey());
+                ok = signer.Verify(keys.GetPublicKey(certificate));
             }
             catch (Exception e) when (IsCmsFailure(e))
             {
