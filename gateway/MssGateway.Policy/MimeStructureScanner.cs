@@ -20,6 +20,7 @@ internal sealed class MimeStructureScanner : MimeReader
         "application/ms-tnef", "application/vnd.ms-tnef", "application/zip", "application/x-zip-compressed", "application/x-zip",
     ];
 
+    private readonly HeaderGuardStream _guard;
     private readonly MimeScanBudget _budget;
     private readonly int _depthBase;
     private readonly string? _inheritedFrom;
@@ -34,8 +35,14 @@ internal sealed class MimeStructureScanner : MimeReader
     private string? _pendingFrom;
 
     public MimeStructureScanner(Stream stream, MimeScanBudget budget, int depthBase, string? inheritedFrom)
-        : base(CreateParserOptions(budget.Options), stream, MimeFormat.Entity)
+        : this(new HeaderGuardStream(stream, budget.Options.MaxHeaderBytes), budget, depthBase, inheritedFrom)
     {
+    }
+
+    private MimeStructureScanner(HeaderGuardStream guard, MimeScanBudget budget, int depthBase, string? inheritedFrom)
+        : base(CreateParserOptions(budget.Options), guard, MimeFormat.Entity)
+    {
+        _guard = guard;
         _budget = budget;
         _depthBase = depthBase;
         _inheritedFrom = inheritedFrom;
@@ -77,6 +84,7 @@ internal sealed class MimeStructureScanner : MimeReader
     {
         var length = header.RawField.Length + 1 + header.RawValue.Length;
         _headerBlockBytes += length;
+
         if (_headerBlockBytes > _budget.Options.MaxHeaderBytes)
         {
             throw new MimeLimitExceededException(MimeLimit.HeaderBytes);
@@ -100,6 +108,24 @@ internal sealed class MimeStructureScanner : MimeReader
             _topLevelHeaders.Add(new TopLevelHeader(header.Id, header.Field, header.Value, header.Offset ?? -1, length));
         }
 
+        return Task.CompletedTask;
+    }
+
+    protected override Task OnHeadersEndAsync(long beginOffset, int beginLineNumber, long endOffset, int endLineNumber, CancellationToken cancellationToken)
+    {
+        _guard.Progress();
+        return Task.CompletedTask;
+    }
+
+    protected override Task OnMultipartPreambleReadAsync(byte[] content, int startIndex, int count, CancellationToken cancellationToken)
+    {
+        _guard.Progress();
+        return Task.CompletedTask;
+    }
+
+    protected override Task OnMultipartEpilogueReadAsync(byte[] content, int startIndex, int count, CancellationToken cancellationToken)
+    {
+        _guard.Progress();
         return Task.CompletedTask;
     }
 
@@ -135,6 +161,7 @@ internal sealed class MimeStructureScanner : MimeReader
 
     protected override Task OnMultipartEndAsync(ContentType contentType, long beginOffset, int beginLineNumber, long headersEndOffset, long endOffset, int lines, CancellationToken cancellationToken)
     {
+        _guard.Progress();
         var frame = _frames.Pop();
         if (frame.IsSigned && frame.SignedBegin >= 0)
         {
@@ -164,6 +191,7 @@ internal sealed class MimeStructureScanner : MimeReader
 
     protected override Task OnMessagePartEndAsync(ContentType contentType, long beginOffset, int beginLineNumber, long headersEndOffset, long endOffset, int lines, CancellationToken cancellationToken)
     {
+        _guard.Progress();
         var frame = _frames.Pop();
         if (frame.CountsWhole)
         {
@@ -228,6 +256,7 @@ internal sealed class MimeStructureScanner : MimeReader
 
     protected override Task OnMimePartContentReadAsync(byte[] content, int startIndex, int count, CancellationToken cancellationToken)
     {
+        _guard.Progress();
         var frame = _frames.Peek();
         if (!frame.Counts && frame.SignatureSink is null)
         {
@@ -270,12 +299,14 @@ internal sealed class MimeStructureScanner : MimeReader
 
     protected override Task OnMimePartContentEndAsync(long beginOffset, int beginLineNumber, long endOffset, int lines, NewLineFormat? newLineFormat, CancellationToken cancellationToken)
     {
+        _guard.Progress();
         _frames.Peek().ContentEnd = endOffset;
         return Task.CompletedTask;
     }
 
     protected override Task OnMimePartEndAsync(ContentType contentType, long beginOffset, int beginLineNumber, long headersEndOffset, long endOffset, int lines, CancellationToken cancellationToken)
     {
+        _guard.Progress();
         var frame = _frames.Pop();
         if (frame.Opaque != OpaqueKind.None)
         {

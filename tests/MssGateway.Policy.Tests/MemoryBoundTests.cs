@@ -30,4 +30,35 @@ public sealed class MemoryBoundTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(36_000_000, verdict.AttachmentBytes);
         Assert.True(allocated < size / 10, $"allocated {allocated:N0} bytes for a {size:N0}-octet message");
     }
+
+    [Fact]
+    public async Task A_huge_folded_header_field_is_refused_without_being_materialised()
+    {
+        var path = _dir.Combine("header.eml");
+        await using (var w = new StreamWriter(path, false, new System.Text.UTF8Encoding(false)))
+        {
+            await w.WriteAsync(TestMessages.Headers + "X-Padding: a");
+            var fold = "\r\n " + new string('x', 76);
+            for (var i = 0; i < 100_000; i++)
+            {
+                await w.WriteAsync(fold);
+            }
+
+            await w.WriteAsync("\r\nContent-Type: text/plain\r\n\r\nBonjour\r\n");
+        }
+
+        var size = new FileInfo(path).Length;
+        using var harness = new PolicyHarness();
+        await harness.EvaluateAsync(TestMessages.PlainText());
+
+        GC.Collect();
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var verdict = await harness.EvaluateFileAsync(path);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        output.WriteLine($"header field of {size:N0} octets, allocated {allocated:N0} bytes");
+        Assert.Equal("mime_too_complex", verdict.Refusal?.Reason);
+        // MimeKit grows a field's buffer in small steps (quadratic): unguarded, this field costs 7.6 GB.
+        Assert.True(allocated < 40_000_000, $"allocated {allocated:N0} bytes for a {size:N0}-octet header field");
+    }
 }

@@ -92,6 +92,24 @@ public sealed class MimeBombTests : IDisposable
         Assert.Equal("mime_too_complex", verdict.Refusal?.Reason);
     }
 
+    [Fact]
+    public async Task A_single_huge_folded_header_field_is_refused_before_it_is_read_whole()
+    {
+        var sb = new StringBuilder(TestMessages.Headers).Append("X-Padding: a");
+        for (var i = 0; i < 60_000; i++)
+        {
+            sb.Append("\r\n ").Append('x', 76);
+        }
+
+        sb.Append("\r\nContent-Type: text/plain\r\n\r\nBonjour\r\n");
+        var message = TestMessages.Ascii(sb.ToString());
+        Assert.True(message.Length > 4_000_000);
+
+        var verdict = await _harness.EvaluateAsync(message);
+
+        Assert.Equal("mime_too_complex", verdict.Refusal?.Reason);
+    }
+
     private static byte[] NestedMultiparts(int depth)
     {
         var sb = new StringBuilder(TestMessages.Headers);
