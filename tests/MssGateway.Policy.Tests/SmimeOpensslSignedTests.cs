@@ -159,4 +159,52 @@ public sealed class SmimeOpensslSignedTests(SmimePki pki) : IDisposable
         Assert.DoesNotContain("smime=", verdict.AuthenticationResultsHeader, StringComparison.Ordinal);
         Assert.Contains("x-tls=pass", verdict.AuthenticationResultsHeader, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ECDSA_signature_passes_and_tampering_it_fails(bool opaque)
+    {
+        var message = await pki.OpensslSignAsync("ec", Entity, SmimePki.EcAddress, opaque);
+
+        var verdict = await _harness.EvaluateAsync(message, SmimePolicy.Require);
+
+        Assert.Equal(SmimeVerdict.Pass, verdict.SmimeVerdict);
+        if (!opaque)
+        {
+            var tampered = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(message).Replace("Bonjour", "BonjouR", StringComparison.Ordinal));
+            Assert.Equal(SmimeVerdict.Fail, (await _harness.EvaluateAsync(tampered, SmimePolicy.Require)).SmimeVerdict);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RSA_PSS_signature_is_verified_through_the_BouncyCastle_path(bool opaque)
+    {
+        var message = await pki.OpensslSignAsync("good", Entity, SmimePki.SenderAddress, opaque, "-keyopt", "rsa_padding_mode:pss");
+        Assert.Contains("1.2.840.113549.1.1.10", AsnOids(message), StringComparison.Ordinal);
+
+        var verdict = await _harness.EvaluateAsync(message, SmimePolicy.Require);
+
+        Assert.Equal(SmimeVerdict.Pass, verdict.SmimeVerdict);
+        if (!opaque)
+        {
+            var tampered = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(message).Replace("Bonjour", "BonjouR", StringComparison.Ordinal));
+            Assert.Equal(SmimeVerdict.Fail, (await _harness.EvaluateAsync(tampered, SmimePolicy.Require)).SmimeVerdict);
+        }
+    }
+
+    /// <summary>The OIDs in the message's CMS blob (the base64 part after the last header block), dotted.</summary>
+    private static string AsnOids(byte[] message)
+    {
+        var text = Encoding.ASCII.GetString(message);
+        var parser = new MimeKit.MimeParser(new MemoryStream(message));
+        var entity = parser.ParseMessage();
+        var cmsPart = entity.BodyParts.OfType<MimeKit.MimePart>().Last();
+        using var decoded = new MemoryStream();
+        cmsPart.Content!.DecodeTo(decoded);
+        var signed = new Org.BouncyCastle.Cms.CmsSignedData(decoded.ToArray());
+        return string.Join(' ', signed.GetSignerInfos().GetSigners().Select(s => s.SignatureAlgorithm.Algorithm.Id)) + " " + text.Length;
+    }
 }

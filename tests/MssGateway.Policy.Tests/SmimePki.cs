@@ -15,6 +15,7 @@ public sealed class SmimePki : IAsyncLifetime
     public const string SenderNationalId = "899700012349";
     public const string OtherAddress = "other.doctor@clinique.mssante.test";
     public const string OtherNationalId = "899700044444";
+    public const string EcAddress = "ec.doctor@hopital.mssante.test";
 
     private readonly TempDirectory _dir = new("mssgw-policy-pki");
 
@@ -72,6 +73,7 @@ public sealed class SmimePki : IAsyncLifetime
         await IssueAsync("expired", "/C=FR/CN=899700033333+SN=EXPIRED+GN=DOC", "expired.doctor@hopital.mssante.test", "-startdate 20200101000000Z -enddate 20210101000000Z");
         await IssueAsync("other", $"/C=FR/CN={OtherNationalId}+SN=OTHER+GN=DOC", OtherAddress);
         await IssueAsync("noemail", $"/C=FR/CN={SenderNationalId}+SN=SENDER+GN=DEV", null);
+        await IssueAsync("ec", "/C=FR/CN=899700055555+SN=ECDSA+GN=DOC", EcAddress, keySpec: "ec -pkeyopt ec_paramgen_curve:prime256v1");
         await Bash($"""
             set -e
             export OPENSSL_CONF=/dev/null
@@ -102,7 +104,7 @@ public sealed class SmimePki : IAsyncLifetime
     /// Signs <paramref name="entity"/> (a MIME entity: headers, blank line, body) with <c>openssl cms -sign</c>
     /// and returns the whole message, CRLF line endings, with From/To/Subject headers.
     /// </summary>
-    public async Task<byte[]> OpensslSignAsync(string signer, string entity, string from, bool opaque)
+    public async Task<byte[]> OpensslSignAsync(string signer, string entity, string from, bool opaque, params string[] extraArgs)
     {
         var id = Guid.NewGuid().ToString("N");
         var input = _dir.Combine(id + ".in");
@@ -123,6 +125,8 @@ public sealed class SmimePki : IAsyncLifetime
             args.Add("-nodetach");
         }
 
+        args.AddRange(extraArgs);
+
         (await ExternalProcess.RunAsync("openssl", args, _dir.Path, environment: new Dictionary<string, string> { ["OPENSSL_CONF"] = "/dev/null" }))
             .EnsureSuccess("openssl cms -sign");
         var text = await File.ReadAllTextAsync(output);
@@ -131,13 +135,13 @@ public sealed class SmimePki : IAsyncLifetime
         return System.Text.Encoding.UTF8.GetBytes(text.ReplaceLineEndings("\r\n"));
     }
 
-    private async Task IssueAsync(string name, string subject, string? email, string validity = "-days 365")
+    private async Task IssueAsync(string name, string subject, string? email, string validity = "-days 365", string keySpec = "rsa:2048")
     {
         var san = email is null ? string.Empty : $"subjectAltName=email:{email}\\n";
         await Bash($"""
             set -e
             export OPENSSL_CONF=/dev/null
-            openssl req -new -newkey rsa:2048 -nodes -keyout {name}.key -out {name}.csr -subj "{subject}" -multivalue-rdn 2>/dev/null
+            openssl req -new -newkey {keySpec} -nodes -keyout {name}.key -out {name}.csr -subj "{subject}" -multivalue-rdn 2>/dev/null
             printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=emailProtection\n{san}subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' > {name}.ext
             openssl ca -batch -config ca.cnf -in {name}.csr -out {name}.pem -notext -extfile {name}.ext {validity} 2>&1
             """);
