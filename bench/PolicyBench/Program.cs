@@ -10,8 +10,10 @@ using MssGateway.Policy;
 using MssGateway.Policy.Bench;
 
 // Policy throughput: messages/s for a 100 KB signed message, MB/s for large ones.
-// Usage: dotnet run -c Release --project bench/PolicyBench [-- seconds-per-case]
-var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
+// Usage: dotnet run -c Release --project bench/PolicyBench [-- seconds-per-case [rounds]]
+// Each case runs `rounds` times (default 3) and the best round is reported: the machine may be shared.
+var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 3;
+var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
 const string From = "dev.sender@hopital.mssante.test";
 var work = Directory.CreateTempSubdirectory("mssgw-policybench-");
 try
@@ -35,7 +37,7 @@ try
         ("50 MB unsigned (36 MB of PDF)", Write(work, "u50m.eml", Message(From, 36_000_000, null, false)), SmimePolicy.Tag, SmimeVerdict.None),
     };
 
-    Console.WriteLine($"PolicyBench: .NET {Environment.Version}, {Environment.ProcessorCount} logical CPUs, {seconds:0.#} s per case, one thread");
+    Console.WriteLine($"PolicyBench: .NET {Environment.Version}, {Environment.ProcessorCount} logical CPUs, best of {rounds} rounds of {seconds:0.#} s per case, one thread");
     Console.WriteLine("| Case | Message octets | Messages/s | MB/s | Allocated per message |");
     Console.WriteLine("|---|---:|---:|---:|---:|");
     string? example = null;
@@ -54,18 +56,24 @@ try
             example = first.AuthenticationResultsHeader;
         }
 
-        var n = 0;
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed.TotalSeconds < seconds)
+        var perSecond = 0.0;
+        long allocated = 0;
+        for (var round = 0; round < rounds; round++)
         {
-            await EvaluateAsync(policy, path, context);
-            n++;
+            var n = 0;
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed.TotalSeconds < seconds)
+            {
+                await EvaluateAsync(policy, path, context);
+                n++;
+            }
+
+            sw.Stop();
+            allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / n;
+            perSecond = Math.Max(perSecond, n / sw.Elapsed.TotalSeconds);
         }
 
-        sw.Stop();
-        var allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / n;
-        var perSecond = n / sw.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {size:N0} | {perSecond:N1} | {perSecond * size / 1e6:N1} | {allocated / 1024.0:N0} KiB |"));
     }
 
