@@ -105,7 +105,9 @@ internal sealed class MimeStructureScanner : MimeReader
 
         if (_headerBlocks == 1 && _frames.Count == 0)
         {
-            _topLevelHeaders.Add(new TopLevelHeader(header.Id, header.Field, header.Value, header.Offset ?? -1, length));
+            // Only Authentication-Results values are needed (forged-header check); other values stay unread.
+            var value = header.Id == HeaderId.AuthenticationResults ? header.Value : string.Empty;
+            _topLevelHeaders.Add(new TopLevelHeader(header.Id, header.Field, value, header.Offset ?? -1, length));
         }
 
         return Task.CompletedTask;
