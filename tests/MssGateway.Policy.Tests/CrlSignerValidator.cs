@@ -24,11 +24,8 @@ public sealed class CrlSignerValidator : ISmimeSignerValidator
         _crl.Verify(issuer.GetPublicKey());
     }
 
-    public int Calls { get; private set; }
-
     public ValueTask<SignerValidation> ValidateAsync(X509Certificate2 signer, X509Certificate2Collection extraCertificates, DateTimeOffset signingTime, CancellationToken ct)
     {
-        Calls++;
         var bc = new X509CertificateParser().ReadCertificate(signer.RawData);
         var nationalId = bc.SubjectDN.GetValueList(X509Name.CN).FirstOrDefault();
         var emails = bc.GetSubjectAlternativeNames()?.Where(n => n[0] is int t && t == GeneralName.Rfc822Name).Select(n => (string)n[1]).ToList() ?? [];
