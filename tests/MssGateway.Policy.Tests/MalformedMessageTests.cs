@@ -1,7 +1,7 @@
 namespace MssGateway.Policy.Tests;
 
-/// <summary>Broken or unexpected S/MIME structures become verdicts, never exceptions.</summary>
-public sealed class MalformedSmimeTests : IDisposable
+/// <summary>Broken or unexpected structures (S/MIME or MIME) become verdicts, never exceptions.</summary>
+public sealed class MalformedMessageTests : IDisposable
 {
     private readonly PolicyHarness _harness = new();
 
@@ -47,5 +47,36 @@ public sealed class MalformedSmimeTests : IDisposable
 
         Assert.Equal(SmimeVerdict.Fail, verdict.SmimeVerdict);
         Assert.Equal("smime_invalid", verdict.Refusal?.Reason);
+    }
+
+    [Fact]
+    public async Task Headers_without_a_body_are_accepted()
+    {
+        var verdict = await _harness.EvaluateAsync(TestMessages.Ascii("From: dev.sender@hopital.mssante.test\r\nSubject: vide\r\n"));
+
+        Assert.Null(verdict.Refusal);
+        Assert.Equal(0, verdict.AttachmentBytes);
+    }
+
+    [Fact]
+    public async Task An_empty_message_is_refused_as_mime_malformed()
+    {
+        var verdict = await _harness.EvaluateAsync([]);
+
+        Assert.Equal("mime_malformed", verdict.Refusal?.Reason);
+    }
+
+    [Fact]
+    public async Task Truncated_multipart_and_base64_garbage_get_a_verdict()
+    {
+        var message = TestMessages.Ascii(
+            TestMessages.Headers +
+            "Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\n--o\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n" +
+            "Content-Transfer-Encoding: base64\r\n\r\n@@@ not base64 !!!\r\nAAAA");
+
+        var verdict = await _harness.EvaluateAsync(message);
+
+        Assert.Null(verdict.Refusal);
+        Assert.InRange(verdict.AttachmentBytes, 0, 10);
     }
 }
