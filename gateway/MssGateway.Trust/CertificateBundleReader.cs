@@ -36,6 +36,7 @@ public static class CertificateBundleReader
     public static IReadOnlyList<X509Certificate2> ReadBytes(byte[] data, string what)
     {
         ArgumentNullException.ThrowIfNull(data);
+        data = UnwrapPemPkcs7(data);
         IList<Org.BouncyCastle.X509.X509Certificate> certs;
         try
         {
@@ -52,5 +53,33 @@ public static class CertificateBundleReader
         }
 
         return certs.Select(c => X509CertificateLoader.LoadCertificate(c.GetEncoded())).ToArray();
+    }
+
+    // openssl crl2pkcs7 writes "-----BEGIN PKCS7-----" by default; the parser wants the DER inside.
+    private static byte[] UnwrapPemPkcs7(byte[] data)
+    {
+        const string Begin = "-----BEGIN PKCS7-----";
+        const string End = "-----END PKCS7-----";
+        if (data.Length < Begin.Length || data.AsSpan().IndexOf("-----BEGIN PKCS7-----"u8) < 0)
+        {
+            return data;
+        }
+
+        var text = System.Text.Encoding.ASCII.GetString(data);
+        var start = text.IndexOf(Begin, StringComparison.Ordinal) + Begin.Length;
+        var end = text.IndexOf(End, start, StringComparison.Ordinal);
+        if (end < 0)
+        {
+            return data;
+        }
+
+        try
+        {
+            return Convert.FromBase64String(string.Concat(text[start..end].Where(c => !char.IsWhiteSpace(c))));
+        }
+        catch (FormatException)
+        {
+            return data;
+        }
     }
 }

@@ -456,6 +456,12 @@ internal sealed class CrlStore
         }
     }
 
+    private static readonly string[] ReasonNames =
+    [
+        "unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded", "cessationOfOperation",
+        "certificateHold", "unknown", "removeFromCRL", "privilegeWithdrawn", "aACompromise",
+    ];
+
     private static string ReasonOf(X509CrlEntry entry)
     {
         var ext = entry.GetExtensionValue(Org.BouncyCastle.Asn1.X509.X509Extensions.ReasonCode);
@@ -464,9 +470,9 @@ internal sealed class CrlStore
             return "unspecified";
         }
 
-        var reason = Org.BouncyCastle.Asn1.X509.CrlReason.GetInstance(
-            Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.FromExtensionValue(ext));
-        return reason.ToString() ?? "unspecified";
+        var code = Org.BouncyCastle.Asn1.DerEnumerated.GetInstance(
+            Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.FromExtensionValue(ext)).IntValueExact;
+        return code >= 0 && code < ReasonNames.Length ? ReasonNames[code] : "unknown";
     }
 
     /// <summary>One place a CRL comes from, and what the last attempt gave.</summary>

@@ -217,12 +217,17 @@ public sealed class DistinguishedName
     public IEnumerable<string> GetAll(string oid) =>
         Rdns.SelectMany(r => r).Where(a => a.Key == oid).Select(a => a.Value);
 
-    /// <summary>RFC 2253 text: most specific RDN first, ',' between RDNs, '+' inside a multi-valued RDN.</summary>
+    /// <summary>
+    /// RFC 2253 text: most specific RDN first, ',' between RDNs, '+' inside a multi-valued RDN. Inside a
+    /// multi-valued RDN (unordered by definition; DER sorts it by encoding) CN comes first, then SN, then
+    /// GN, as IGC-Santé writes CPS subjects: "CN=810100000008+SN=DUPONT+GN=MARIE".
+    /// </summary>
     public override string ToString()
     {
         var sb = new StringBuilder();
-        foreach (var rdn in Rdns)
+        foreach (var encoded in Rdns)
         {
+            var rdn = encoded.Count > 1 ? encoded.OrderBy(a => DisplayRank(a.Key)).ToArray() : encoded;
             if (sb.Length > 0)
             {
                 sb.Append(',');
@@ -242,6 +247,14 @@ public sealed class DistinguishedName
 
         return sb.ToString();
     }
+
+    private static int DisplayRank(string oid) => oid switch
+    {
+        "2.5.4.3" => 0,
+        "2.5.4.4" => 1,
+        "2.5.4.42" => 2,
+        _ => 3,
+    };
 
     private static string ReadValue(AsnReader ava)
     {

@@ -53,13 +53,20 @@ public sealed class PathValidationTests(TestPki pki) : IDisposable
     }
 
     [Fact]
-    public async Task Validation_at_a_given_time_accepts_a_certificate_valid_then()
+    public async Task Validation_at_a_given_time_uses_that_time_for_every_certificate_of_the_path()
     {
-        // S/MIME signing time: the expired card was valid in mid-2020 (revocation off: the CRLs of 2020 are not kept).
+        // S/MIME verification checks at the signing time. Revocation off: only the time rule is under test.
         using var engine = pki.Engine(_work, o => o.Revocation.Enabled = false);
-        var at = new DateTimeOffset(2020, 6, 1, 0, 0, 0, TimeSpan.Zero);
-        var verdict = await engine.ValidateAsync(pki.Leaf("cps-expired"), null, CertificateUsage.ClientAuth, at, default);
-        Assert.True(verdict.IsTrusted, verdict.Detail);
+        var leaf = pki.Leaf("cps-valid");
+        var during = await engine.ValidateAsync(leaf, null, CertificateUsage.ClientAuth, DateTimeOffset.UtcNow.AddDays(100), default);
+        Assert.True(during.IsTrusted, during.Detail);
+        var after = await engine.ValidateAsync(leaf, null, CertificateUsage.ClientAuth, DateTimeOffset.UtcNow.AddDays(400), default);
+        AssertRefused(after, "client_cert_expired", 535, "5.7.8");
+
+        // The expired card was itself valid in mid-2020, but its CA did not exist yet: refused.
+        var before = await engine.ValidateAsync(pki.Leaf("cps-expired"), null, CertificateUsage.ClientAuth, new DateTimeOffset(2020, 6, 1, 0, 0, 0, TimeSpan.Zero), default);
+        AssertRefused(before, "client_cert_expired", 535, "5.7.8");
+        Assert.Contains("CA 'TEST AC IGC-SANTE FORT PERSONNES'", before.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
