@@ -41,6 +41,11 @@ internal sealed class CrlEntry
 
     private bool Verify(TrustedCertificate ca)
     {
+        if (ca.VerifyWithPlatform(Crl.SigAlgOid, Crl.GetTbsCertList(), Crl.GetSignature()) is { } fast)
+        {
+            return fast;
+        }
+
         var key = ca.PublicKey;
         if (key is null)
         {

@@ -74,8 +74,9 @@ internal sealed class TrustAnchorStore
                         continue;
                     }
 
-                    // Self-signed CAs are anchors; the rest must chain to one (and their revocation is checked).
-                    if (tc.IsSelfIssued && tc.Signed(tc))
+                    // Self-issued CAs (roots) are anchors; the rest must chain to one (and their revocation is
+                    // checked). An anchor's own signature is not checked (RFC 5280 §6.1: it is trusted as configured).
+                    if (tc.IsSelfIssued)
                     {
                         anchors.Add(tc);
                     }

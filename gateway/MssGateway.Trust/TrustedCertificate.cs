@@ -22,9 +22,60 @@ internal sealed class TrustedCertificate
         IssuerName = DistinguishedName.FromX500(certificate.IssuerName);
         Thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
         IsSelfIssued = SubjectName.CanonicalKey == IssuerName.CanonicalKey;
+        _rsa = new Lazy<RSA?>(() => Quiet(certificate.GetRSAPublicKey));
+        _ecdsa = new Lazy<ECDsa?>(() => Quiet(certificate.GetECDsaPublicKey));
+    }
+
+    /// <summary>Verifies a signature made with this certificate's key; null when the algorithm is not one the platform path handles.</summary>
+    internal bool? VerifyWithPlatform(string algorithmOid, byte[] signed, byte[] signature)
+    {
+        var (hash, isRsa) = algorithmOid switch
+        {
+            "1.2.840.113549.1.1.11" => (HashAlgorithmName.SHA256, true),
+            "1.2.840.113549.1.1.12" => (HashAlgorithmName.SHA384, true),
+            "1.2.840.113549.1.1.13" => (HashAlgorithmName.SHA512, true),
+            "1.2.840.10045.4.3.2" => (HashAlgorithmName.SHA256, false),
+            "1.2.840.10045.4.3.3" => (HashAlgorithmName.SHA384, false),
+            "1.2.840.10045.4.3.4" => (HashAlgorithmName.SHA512, false),
+            _ => (default, false),
+        };
+        if (hash == default)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (isRsa)
+            {
+                return _rsa.Value?.VerifyData(signed, signature, hash, RSASignaturePadding.Pkcs1) ?? false;
+            }
+
+            return _ecdsa.Value?.VerifyData(signed, signature, hash, DSASignatureFormat.Rfc3279DerSequence) ?? false;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
+
+    private static T? Quiet<T>(Func<T?> get)
+        where T : class
+    {
+        try
+        {
+            return get();
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
     }
 
     public X509Certificate2 Certificate { get; }
+
+    private readonly Lazy<RSA?> _rsa;
+    private readonly Lazy<ECDsa?> _ecdsa;
 
     public BcCertificate Bc { get; }
 
@@ -66,6 +117,13 @@ internal sealed class TrustedCertificate
     /// <summary>True when <paramref name="child"/>'s signature verifies with this certificate's key.</summary>
     public bool Signed(TrustedCertificate child)
     {
+        // The platform's RSA/ECDSA (OpenSSL) is two orders of magnitude faster than BouncyCastle's
+        // managed RSA; BouncyCastle remains for algorithms not mapped here (RSASSA-PSS…).
+        if (VerifyWithPlatform(child.Bc.SigAlgOid, child.Bc.GetTbsCertificate(), child.Bc.GetSignature()) is { } fast)
+        {
+            return fast;
+        }
+
         var key = PublicKey;
         if (key is null)
         {
