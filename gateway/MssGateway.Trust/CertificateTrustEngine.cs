@@ -126,7 +126,7 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
             RevocationEnabled = _options.Revocation.Enabled,
             Crls = crls,
             CrlNextUpdateByCa = byCa,
-            IsStale = tlStale || crls.Any(c => c.IsStale && c.IssuerCa is not null),
+            IsStale = tlStale || crls.Any(c => c.IsStale),
         };
     }
 

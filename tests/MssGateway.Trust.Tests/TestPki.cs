@@ -16,12 +16,15 @@ public sealed class TestPki : IAsyncLifetime, IDisposable
     /// <summary>Port named by the certificates' CRL distribution points (http://127.0.0.1:port/ca.crl).</summary>
     public int HttpPort { get; } = FreePort.Next();
 
+    /// <summary>Port named as OCSP responder by cps-ocsp*.pem.</summary>
+    public int OcspPort { get; } = FreePort.Next();
+
     public string Root => _dir.Path;
 
     public async Task InitializeAsync()
     {
         var script = RepositoryPaths.Combine("tests", "MssGateway.Trust.Tests", "make-test-pki.sh");
-        (await ExternalProcess.RunAsync("/bin/bash", [script, _dir.Path, HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], timeout: TimeSpan.FromMinutes(2)))
+        (await ExternalProcess.RunAsync("/bin/bash", [script, _dir.Path, HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), OcspPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], timeout: TimeSpan.FromMinutes(2)))
             .EnsureSuccess("make-test-pki.sh");
     }
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Test PKI for the trust engine, made with the openssl CLI at test time (no key is committed).
-# Usage: make-test-pki.sh OUTDIR HTTP_PORT
-# CRL distribution points name http://127.0.0.1:HTTP_PORT/<ca>.crl (the tests serve www/ there).
+# Usage: make-test-pki.sh OUTDIR HTTP_PORT OCSP_PORT
+# CRL distribution points name http://127.0.0.1:HTTP_PORT/<ca>.crl (the tests serve www/ there);
+# cps-ocsp*.pem name the OCSP responder http://127.0.0.1:OCSP_PORT (the tests run `openssl ocsp` there).
 set -euo pipefail
 out=${1:?usage: make-test-pki.sh OUTDIR HTTP_PORT}
-port=${2:?usage: make-test-pki.sh OUTDIR HTTP_PORT}
+port=${2:?usage: make-test-pki.sh OUTDIR HTTP_PORT OCSP_PORT}
+ocsp_port=${3:?usage: make-test-pki.sh OUTDIR HTTP_PORT OCSP_PORT}
 mkdir -p "$out"/{db,crl,www,certs}
 cd "$out"
 export OPENSSL_CONF=/dev/null
@@ -98,9 +100,12 @@ leaf cpe ca-pers '/C=FR/O=HOPITAL TEST/OU=1750000000/CN=3750000000\/12345' clien
 leaf server ca-org "/C=FR/ST=Paris (75)/O=OPERATEUR TEST/OU=1750000000/CN=mx.operateur.test" serverAuth,clientAuth "" "" 'subjectAltName=DNS:mx.operateur.test,DNS:mx2.operateur.test'
 leaf server-other ca-org "/C=FR/ST=Lyon (69)/O=AUTRE OPERATEUR/OU=1690000000/CN=mx.autre.test" serverAuth,clientAuth
 leaf org ca-org "/C=FR/O=CLINIQUE TEST/OU=1690000001/CN=CLINIQUE TEST AUTH_CLI" clientAuth
+leaf cps-ocsp ca-pers "$CPS/CN=810100000081+SN=OCSP+GN=BON" clientAuth "" "" "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$ocsp_port"
+leaf cps-ocsp-revoked ca-pers "$CPS/CN=810100000099+SN=OCSP+GN=REVOQUE" clientAuth "" "" "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$ocsp_port"
 leaf rogue-cps rogue-pers "$CPS/SN=DUPONT+CN=810100000008+GN=MARIE" clientAuth
 
 openssl ca -config db/ca-pers/ca.cnf -revoke certs/cps-revoked.pem -crl_reason keyCompromise 2>/dev/null
+openssl ca -config db/ca-pers/ca.cnf -revoke certs/cps-ocsp-revoked.pem -crl_reason superseded 2>/dev/null
 crl root-fort root-fort
 # A CRL of the FORT root that revokes the PERSONNES CA (revocation of a CA of the path).
 openssl ca -config db/root-fort/ca.cnf -revoke ca-pers.pem -crl_reason cACompromise 2>/dev/null
