@@ -1,6 +1,6 @@
 // Benchmark of the trust engine behind real TLS: full handshakes (no resumption) over loopback with a
 // client certificate, each followed by the engine's check with revocation on (CRL files of the dev PKI).
-// Usage: dotnet run -c Release --project bench/TrustBench -- [--seconds 10] [--concurrency 8] [--cache on|off] [--pki DIR]
+// Usage: dotnet run -c Release --project bench/TrustBench -- [--seconds 10] [--concurrency 8] [--cache on|off] [--check on|off] [--pki DIR]
 // Prints handshakes/s for the chosen cache mode, and the engine alone (checks/s, no TLS) for comparison.
 using System.Diagnostics;
 using System.Globalization;
@@ -15,6 +15,7 @@ using MssGateway.Trust;
 var seconds = IntArg("--seconds", 10);
 var concurrency = IntArg("--concurrency", 8);
 var cache = StringArg("--cache", "on") != "off";
+var check = StringArg("--check", "on") != "off"; // off: TLS handshakes only, the baseline
 var pki = StringArg("--pki", null) ?? Path.Combine(Path.GetTempPath(), "mssgw-trustbench-pki");
 
 if (!File.Exists(Path.Combine(pki, "client-cps.p12")))
@@ -107,13 +108,13 @@ var serverLoop = Task.Run(async () =>
                         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                     });
                     using var peer = ssl.RemoteCertificate is null ? null : X509CertificateLoader.LoadCertificate(ssl.RemoteCertificate.GetRawCertData());
-                    var verdict = await engine.ValidateAsync(peer, null, CertificateUsage.ClientAuth, null, default);
-                    if (!verdict.IsTrusted)
+                    var trusted = !check || (await engine.ValidateAsync(peer, null, CertificateUsage.ClientAuth, null, default)).IsTrusted;
+                    if (!trusted)
                     {
                         Interlocked.Increment(ref refused);
                     }
 
-                    await ssl.WriteAsync(new[] { verdict.IsTrusted ? (byte)'Y' : (byte)'N' });
+                    await ssl.WriteAsync(new[] { trusted ? (byte)'Y' : (byte)'N' });
                     await ssl.ShutdownAsync();
                 }
                 catch (Exception ex) when (ex is IOException or AuthenticationException)
@@ -158,7 +159,7 @@ listener.Stop();
 await serverLoop;
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"TLS handshakes with client certificate + check (revocation on, verdict cache {(cache ? "on" : "off")}, {concurrency} clients, {Environment.ProcessorCount} cores): {handshakes / elapsed:F0}/s ({handshakes} in {elapsed:F1} s, {refused} refused)"));
+    $"TLS handshakes with client certificate {(check ? $"+ check (revocation on, verdict cache {(cache ? "on" : "off")})" : "only (no trust check)")}, {concurrency} clients, {Environment.ProcessorCount} cores): {handshakes / elapsed:F0}/s ({handshakes} in {elapsed:F1} s, {refused} refused)"));
 
 int IntArg(string name, int fallback) => StringArg(name, null) is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : fallback;
 

@@ -24,13 +24,11 @@ public static partial class CertificateIdentityReader
     {
         ArgumentNullException.ThrowIfNull(certificate);
         var bc = new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(certificate.RawData);
-        return Read(certificate, bc);
+        return Read(certificate, bc, DistinguishedName.FromX500(certificate.SubjectName), DistinguishedName.FromX500(certificate.IssuerName));
     }
 
-    internal static CertificateIdentity Read(X509Certificate2 certificate, Org.BouncyCastle.X509.X509Certificate bc)
+    internal static CertificateIdentity Read(X509Certificate2 certificate, Org.BouncyCastle.X509.X509Certificate bc, DistinguishedName subject, DistinguishedName issuer, string? thumbprint = null)
     {
-        var subject = DistinguishedName.FromX500(certificate.SubjectName);
-        var issuer = DistinguishedName.FromX500(certificate.IssuerName);
         var (sanDns, sanEmails) = CertificateExtensions.SubjectAltNames(bc);
 
         // The holder's RDN: the multi-valued one that has a CN, else the most specific RDN with a CN.
@@ -95,7 +93,7 @@ public static partial class CertificateIdentityReader
             Subject = subject.ToString(),
             Issuer = issuer.ToString(),
             SerialNumber = certificate.SerialNumber,
-            Thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256),
+            Thumbprint = thumbprint ?? certificate.GetCertHashString(HashAlgorithmName.SHA256),
             NotBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime()),
             NotAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime()),
         };

@@ -168,7 +168,7 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
         try
         {
             leaf = new TrustedCertificate(leafCert);
-            identity = CertificateIdentityReader.Read(leafCert, leaf.Bc);
+            identity = CertificateIdentityReader.Read(leafCert, leaf.Bc, leaf.SubjectName, leaf.IssuerName, leaf.Thumbprint);
         }
         catch (Exception ex) when (ex is InvalidDataException or ArgumentException or CryptographicException or System.Formats.Asn1.AsnContentException
             or Org.BouncyCastle.Security.Certificates.CertificateException or IOException)
