@@ -62,8 +62,8 @@ public sealed class TestPki : IAsyncLifetime, IDisposable
         return o;
     }
 
-    public CertificateTrustEngine Engine(TempDirectory work, Action<TrustOptions>? configure = null, TrustMetrics? metrics = null) =>
-        new(Microsoft.Extensions.Options.Options.Create(Options(work, configure)), metrics ?? new TrustMetrics());
+    public CertificateTrustEngine Engine(TempDirectory work, Action<TrustOptions>? configure = null, TrustMetrics? metrics = null, TimeProvider? time = null) =>
+        new(Microsoft.Extensions.Options.Options.Create(Options(work, configure)), metrics ?? new TrustMetrics(), time: time);
 }
 
 [CollectionDefinition(Name)]
