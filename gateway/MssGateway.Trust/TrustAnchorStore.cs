@@ -87,7 +87,8 @@ internal sealed class TrustAnchorStore
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException
+            or System.Formats.Asn1.AsnContentException)
         {
             LastError = ex.Message;
             if (throwOnError)
@@ -102,7 +103,17 @@ internal sealed class TrustAnchorStore
         var tl = LoadTrustedList();
         foreach (var cert in tl.Certificates)
         {
-            var tc = new TrustedCertificate(cert);
+            TrustedCertificate tc;
+            try
+            {
+                tc = new TrustedCertificate(cert);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or System.Security.Cryptography.CryptographicException or System.Formats.Asn1.AsnContentException)
+            {
+                TrustLog.TrustedListRefused(_logger, _options.TrustedList.Path ?? string.Empty, "a listed certificate cannot be read: " + ex.Message);
+                continue;
+            }
+
             if (seen.Add(tc.Thumbprint))
             {
                 // A trusted list names the CA it trusts, self-signed or not: it is an anchor as listed.

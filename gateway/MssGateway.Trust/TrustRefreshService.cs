@@ -34,8 +34,9 @@ public sealed class TrustRefreshService : BackgroundService
             {
                 await _engine.RefreshAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or HttpRequestException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // The refresh loop must outlive any one bad file or download: log and try again next tick.
                 TrustLog.RefreshFailed(_logger, ex.Message);
             }
 
