@@ -11,6 +11,8 @@ namespace MssGateway.Trust;
 /// </summary>
 internal sealed class TrustedCertificate
 {
+    private readonly Lazy<RSA?> _rsa;
+    private readonly Lazy<ECDsa?> _ecdsa;
     private AsymmetricKeyParameter? _publicKey;
 
     public TrustedCertificate(X509Certificate2 certificate)
@@ -74,9 +76,6 @@ internal sealed class TrustedCertificate
 
     public X509Certificate2 Certificate { get; }
 
-    private readonly Lazy<RSA?> _rsa;
-    private readonly Lazy<ECDsa?> _ecdsa;
-
     public BcCertificate Bc { get; }
 
     public DistinguishedName SubjectName { get; }
@@ -117,6 +116,13 @@ internal sealed class TrustedCertificate
     /// <summary>True when <paramref name="child"/>'s signature verifies with this certificate's key.</summary>
     public bool Signed(TrustedCertificate child)
     {
+        // RFC 5280 §4.1.1.2: the outer signatureAlgorithm must be the one inside the signed TBS.
+        var structure = child.Bc.CertificateStructure;
+        if (!structure.SignatureAlgorithm.Equals(structure.TbsCertificate.Signature))
+        {
+            return false;
+        }
+
         // The platform's RSA/ECDSA (OpenSSL) is two orders of magnitude faster than BouncyCastle's
         // managed RSA; BouncyCastle remains for algorithms not mapped here (RSASSA-PSS…).
         if (VerifyWithPlatform(child.Bc.SigAlgOid, child.Bc.GetTbsCertificate(), child.Bc.GetSignature()) is { } fast)
