@@ -107,8 +107,8 @@ internal static class CertificateExtensions
     }
 
     /// <summary>Critical extensions this engine does not understand (RFC 5280 §4.2: such a certificate must be refused).</summary>
-    public static IEnumerable<string> UnknownCriticalExtensions(X509Certificate2 cert) =>
-        cert.Extensions.Where(e => e.Critical && e.Oid?.Value is { } oid && !KnownCritical.Contains(oid)).Select(e => e.Oid!.Value!);
+    public static IEnumerable<string> UnknownCriticalExtensions(X509Certificate2 cert, IReadOnlyCollection<string> accepted) =>
+        cert.Extensions.Where(e => e.Critical && e.Oid?.Value is { } oid && !KnownCritical.Contains(oid) && !accepted.Contains(oid)).Select(e => e.Oid!.Value!);
 
     public static X509BasicConstraintsExtension? BasicConstraints(X509Certificate2 cert) =>
         cert.Extensions["2.5.29.19"] as X509BasicConstraintsExtension;

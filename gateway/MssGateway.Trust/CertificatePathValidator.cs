@@ -87,7 +87,7 @@ internal static class CertificatePathValidator
                 return new(null, TrustReasons.Expired, $"{what} {when} (checked at {at:O})");
             }
 
-            var unknown = CertificateExtensions.UnknownCriticalExtensions(c).ToArray();
+            var unknown = CertificateExtensions.UnknownCriticalExtensions(c, options.AcceptedCriticalExtensions).ToArray();
             if (unknown.Length > 0)
             {
                 return new(null, TrustReasons.Untrusted, $"'{path[i].SubjectName}' has unknown critical extensions {string.Join(',', unknown)}");

@@ -53,6 +53,13 @@ public sealed class TrustOptions
     /// <summary>Maximum number of cached verdicts. Default 100,000.</summary>
     public int VerdictCacheSize { get; set; } = 100_000;
 
+    /// <summary>
+    /// Critical extensions accepted besides those the engine knows (key usages, basic constraints, SAN,
+    /// policies…). RFC 5280 requires refusing a certificate with an unknown critical extension; list here
+    /// the OIDs of a profile's private critical extensions once reviewed. Default none.
+    /// </summary>
+    public List<string> AcceptedCriticalExtensions { get; set; } = [];
+
     /// <summary>Maximum length of a certification path, anchor included. Default 6.</summary>
     public int MaxPathLength { get; set; } = 6;
 }

@@ -85,6 +85,7 @@ public sealed class TrustOptionsValidator : IValidateOptions<TrustOptions>
         CheckOids(errors, $"{S}:ClientAuthExtendedKeyUsages", options.ClientAuthExtendedKeyUsages);
         CheckOids(errors, $"{S}:ServerAuthExtendedKeyUsages", options.ServerAuthExtendedKeyUsages);
         CheckOids(errors, $"{S}:EmailProtectionExtendedKeyUsages", options.EmailProtectionExtendedKeyUsages);
+        CheckOids(errors, $"{S}:AcceptedCriticalExtensions", options.AcceptedCriticalExtensions);
         foreach (var (listener, oids) in options.PolicyOids)
         {
             CheckOids(errors, $"{S}:PolicyOids:{listener}", oids);

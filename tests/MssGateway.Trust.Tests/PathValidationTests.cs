@@ -153,6 +153,21 @@ public sealed class PathValidationTests(TestPki pki) : IDisposable
     }
 
     [Fact]
+    public async Task Unknown_critical_extension_is_refused_unless_accepted_by_configuration()
+    {
+        using (var engine = pki.Engine(_work))
+        {
+            var verdict = await engine.ValidateAsync(pki.Leaf("cps-critical-ext"), null, CertificateUsage.ClientAuth, null, default);
+            AssertRefused(verdict, "client_cert_untrusted", 535, "5.7.8");
+            Assert.Contains("1.2.250.1.71.9.9", verdict.Detail, StringComparison.Ordinal);
+        }
+
+        using var accepting = pki.Engine(_work, o => o.AcceptedCriticalExtensions = ["1.2.250.1.71.9.9"]);
+        var accepted = await accepting.ValidateAsync(pki.Leaf("cps-critical-ext"), null, CertificateUsage.ClientAuth, null, default);
+        Assert.True(accepted.IsTrusted, accepted.Detail);
+    }
+
+    [Fact]
     public async Task Repeated_check_of_the_same_certificate_comes_from_the_verdict_cache()
     {
         using var engine = pki.Engine(_work);

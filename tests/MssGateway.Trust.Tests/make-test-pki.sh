@@ -102,6 +102,7 @@ leaf server-other ca-org "/C=FR/ST=Lyon (69)/O=AUTRE OPERATEUR/OU=1690000000/CN=
 leaf org ca-org "/C=FR/O=CLINIQUE TEST/OU=1690000001/CN=CLINIQUE TEST AUTH_CLI" clientAuth
 leaf cps-ocsp ca-pers "$CPS/CN=810100000081+SN=OCSP+GN=BON" clientAuth "" "" "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$ocsp_port"
 leaf cps-ocsp-revoked ca-pers "$CPS/CN=810100000099+SN=OCSP+GN=REVOQUE" clientAuth "" "" "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$ocsp_port"
+leaf cps-critical-ext ca-pers "$CPS/CN=810100000107+SN=CRITIQUE+GN=EXT" clientAuth "" "" "1.2.250.1.71.9.9=critical,ASN1:UTF8String:private"
 leaf rogue-cps rogue-pers "$CPS/SN=DUPONT+CN=810100000008+GN=MARIE" clientAuth
 
 openssl ca -config db/ca-pers/ca.cnf -revoke certs/cps-revoked.pem -crl_reason keyCompromise 2>/dev/null
