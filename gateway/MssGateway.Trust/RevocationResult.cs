@@ -1,13 +1,5 @@
 namespace MssGateway.Trust;
 
-/// <summary>Revocation status of one certificate of a path.</summary>
-internal enum RevocationState
-{
-    Good,
-    Revoked,
-    Unknown,
-}
-
 /// <summary>A revocation answer with the text that explains it (for logs).</summary>
 internal readonly record struct RevocationResult(RevocationState State, string Detail)
 {

@@ -38,6 +38,3 @@ internal sealed class TrustAnchorSet
     /// <summary>Every CA known from configuration (anchors and intermediates).</summary>
     public IEnumerable<TrustedCertificate> AllCas => Anchors.Concat(Intermediates);
 }
-
-/// <summary>What became of the configured trusted list at the last load.</summary>
-internal sealed record TrustedListState(bool Configured, int CertificateCount, DateTimeOffset? NextUpdate, string? Error);

@@ -65,9 +65,3 @@ public sealed class TestPki : IAsyncLifetime, IDisposable
     public CertificateTrustEngine Engine(TempDirectory work, Action<TrustOptions>? configure = null, TrustMetrics? metrics = null, TimeProvider? time = null) =>
         new(Microsoft.Extensions.Options.Options.Create(Options(work, configure)), metrics ?? new TrustMetrics(), time: time);
 }
-
-[CollectionDefinition(Name)]
-public sealed class PkiCollection : ICollectionFixture<TestPki>
-{
-    public const string Name = "test PKI";
-}
