@@ -41,6 +41,11 @@ internal sealed class CrlEntry
 
     private bool Verify(TrustedCertificate ca)
     {
+        if (TrustedCertificate.IsWeakAlgorithm(Crl.SigAlgOid))
+        {
+            return false;
+        }
+
         if (ca.VerifyWithPlatform(Crl.SigAlgOid, Crl.GetTbsCertList(), Crl.GetSignature()) is { } fast)
         {
             return fast;

@@ -28,6 +28,9 @@ internal sealed class TrustedCertificate
         _ecdsa = new Lazy<ECDsa?>(() => Quiet(certificate.GetECDsaPublicKey));
     }
 
+    /// <summary>MD5 and SHA-1 signatures (collisions are practical) are never accepted below an anchor.</summary>
+    internal static bool IsWeakAlgorithm(string oid) => oid is "1.2.840.113549.1.1.4" or "1.2.840.113549.1.1.5" or "1.2.840.10045.4.1" or "1.3.14.3.2.29";
+
     /// <summary>Verifies a signature made with this certificate's key; null when the algorithm is not one the platform path handles.</summary>
     internal bool? VerifyWithPlatform(string algorithmOid, byte[] signed, byte[] signature)
     {
@@ -118,7 +121,7 @@ internal sealed class TrustedCertificate
     {
         // RFC 5280 §4.1.1.2: the outer signatureAlgorithm must be the one inside the signed TBS.
         var structure = child.Bc.CertificateStructure;
-        if (!structure.SignatureAlgorithm.Equals(structure.TbsCertificate.Signature))
+        if (IsWeakAlgorithm(child.Bc.SigAlgOid) || !structure.SignatureAlgorithm.Equals(structure.TbsCertificate.Signature))
         {
             return false;
         }

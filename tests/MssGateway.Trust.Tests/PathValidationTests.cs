@@ -168,6 +168,14 @@ public sealed class PathValidationTests(TestPki pki) : IDisposable
     }
 
     [Fact]
+    public async Task Certificate_signed_with_sha1_is_untrusted()
+    {
+        using var engine = pki.Engine(_work);
+        var verdict = await engine.ValidateAsync(pki.Leaf("cps-sha1"), null, CertificateUsage.ClientAuth, null, default);
+        AssertRefused(verdict, "client_cert_untrusted", 535, "5.7.8");
+    }
+
+    [Fact]
     public async Task Repeated_check_of_the_same_certificate_comes_from_the_verdict_cache()
     {
         using var engine = pki.Engine(_work);

@@ -69,7 +69,7 @@ leaf() { # name ca "subject" eku [startdate enddate] [extra ext lines]
   } > "certs/$name.ext"
   local dates=()
   if [ -n "$start" ]; then dates=(-startdate "$start" -enddate "$end"); fi
-  openssl ca -batch -notext -utf8 -preserveDN -config "db/$ca/ca.cnf" -in "certs/$name.csr" -out "certs/$name.pem" \
+  openssl ca -batch -notext -utf8 -preserveDN -md "${LEAF_MD:-sha256}" -config "db/$ca/ca.cnf" -in "certs/$name.csr" -out "certs/$name.pem" \
     -extfile "certs/$name.ext" "${dates[@]}" 2>/dev/null
   openssl x509 -in "certs/$name.pem" -out "certs/$name.pem" # strip anything but the PEM block
   rm -f "certs/$name.csr" "certs/$name.ext"
@@ -103,6 +103,7 @@ leaf org ca-org "/C=FR/O=CLINIQUE TEST/OU=1690000001/CN=CLINIQUE TEST AUTH_CLI" 
 leaf cps-ocsp ca-pers "$CPS/CN=810100000081+SN=OCSP+GN=BON" clientAuth "" "" "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$ocsp_port"
 leaf cps-ocsp-revoked ca-pers "$CPS/CN=810100000099+SN=OCSP+GN=REVOQUE" clientAuth "" "" "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$ocsp_port"
 leaf cps-critical-ext ca-pers "$CPS/CN=810100000107+SN=CRITIQUE+GN=EXT" clientAuth "" "" "1.2.250.1.71.9.9=critical,ASN1:UTF8String:private"
+LEAF_MD=sha1 leaf cps-sha1 ca-pers "$CPS/CN=810100000115+SN=SHA+GN=UN" clientAuth
 leaf rogue-cps rogue-pers "$CPS/SN=DUPONT+CN=810100000008+GN=MARIE" clientAuth
 
 openssl ca -config db/ca-pers/ca.cnf -revoke certs/cps-revoked.pem -crl_reason keyCompromise 2>/dev/null
