@@ -1,0 +1,203 @@
+using System.Security.Cryptography.X509Certificates;
+using MssGateway.Smtp;
+
+namespace MssGateway.Trust;
+
+/// <summary>
+/// Builds and checks a certification path (RFC 5280 §6, reduced to what IGC-Santé needs): from the end
+/// certificate up to an anchor through configured intermediates or those the peer sent (never fetched:
+/// no AIA), each signature verified with the issuer's key; validity at the time checked for every
+/// certificate; basicConstraints and keyCertSign for CAs, path length; key usage, extended key usage
+/// and policies of the end certificate. Revocation is the engine's next step.
+/// </summary>
+internal static class CertificatePathValidator
+{
+
+    /// <summary>The path (leaf first, anchor last), or the refusal.</summary>
+    internal readonly record struct PathResult(IReadOnlyList<TrustedCertificate>? Path, SmtpReply? Refusal, string Detail);
+
+    public static PathResult Build(TrustedCertificate leaf, IReadOnlyList<TrustedCertificate> extra, TrustAnchorSet anchors, int maxLength)
+    {
+        if (anchors.AnchorThumbprints.Contains(leaf.Thumbprint))
+        {
+            return new([leaf], null, "the certificate is itself a trust anchor");
+        }
+
+        var path = new List<TrustedCertificate> { leaf };
+        var current = leaf;
+        var lastFailure = "no issuer certificate named '" + leaf.IssuerName + "' is known (anchors, intermediates, or sent by the peer)";
+        while (path.Count < maxLength)
+        {
+            // Anchors first, then configured intermediates, then what the peer sent.
+            TrustedCertificate? issuer = null;
+            var sameName = 0;
+            foreach (var candidate in Candidates(current.IssuerKey, anchors, extra))
+            {
+                if (path.Any(p => p.Thumbprint == candidate.Thumbprint))
+                {
+                    continue;
+                }
+
+                sameName++;
+                if (candidate.Signed(current))
+                {
+                    issuer = candidate;
+                    break;
+                }
+            }
+
+            if (issuer is null)
+            {
+                if (sameName > 0)
+                {
+                    lastFailure = $"'{current.SubjectName}' is not signed by any known CA named '{current.IssuerName}' (wrong issuer)";
+                }
+                else if (current != leaf)
+                {
+                    lastFailure = $"'{current.SubjectName}' does not chain to a trust anchor";
+                }
+
+                return new(null, TrustReasons.Untrusted, lastFailure);
+            }
+
+            path.Add(issuer);
+            if (anchors.AnchorThumbprints.Contains(issuer.Thumbprint))
+            {
+                return new(path, null, "path of " + path.Count + " certificates");
+            }
+
+            current = issuer;
+        }
+
+        return new(null, TrustReasons.Untrusted, $"no anchor within {maxLength} certificates");
+    }
+
+    /// <summary>Validity, CA constraints and end-certificate usage along a built path.</summary>
+    public static PathResult Check(IReadOnlyList<TrustedCertificate> path, CertificateUsage usage, DateTimeOffset at, TrustOptions options, IReadOnlyCollection<string>? acceptedPolicies)
+    {
+        var leaf = path[0];
+        var atUtc = at.UtcDateTime;
+        for (var i = 0; i < path.Count; i++)
+        {
+            var c = path[i].Certificate;
+            if (atUtc < c.NotBefore.ToUniversalTime() || atUtc > c.NotAfter.ToUniversalTime())
+            {
+                var what = i == 0 ? "certificate" : $"CA '{path[i].CommonName}'";
+                var when = atUtc < c.NotBefore.ToUniversalTime() ? $"not valid before {c.NotBefore.ToUniversalTime():O}" : $"expired on {c.NotAfter.ToUniversalTime():O}";
+                return new(null, TrustReasons.Expired, $"{what} {when} (checked at {at:O})");
+            }
+
+            var unknown = CertificateExtensions.UnknownCriticalExtensions(c, options.AcceptedCriticalExtensions).ToArray();
+            if (unknown.Length > 0)
+            {
+                return new(null, TrustReasons.Untrusted, $"'{path[i].SubjectName}' has unknown critical extensions {string.Join(',', unknown)}");
+            }
+        }
+
+        // CAs: every issuer in the path (the anchor included when it states constraints).
+        for (var i = 1; i < path.Count; i++)
+        {
+            var ca = path[i].Certificate;
+            var bc = CertificateExtensions.BasicConstraints(ca);
+            var isAnchor = i == path.Count - 1;
+            if (bc is null ? !isAnchor : !bc.CertificateAuthority)
+            {
+                return new(null, TrustReasons.Untrusted, $"'{path[i].CommonName}' issues certificates but is not a CA (basicConstraints)");
+            }
+
+            // pathLenConstraint: number of non-self-issued intermediates below this CA.
+            if (bc is { HasPathLengthConstraint: true } && i - 1 > bc.PathLengthConstraint)
+            {
+                return new(null, TrustReasons.Untrusted, $"'{path[i].CommonName}' allows a path length of {bc.PathLengthConstraint}");
+            }
+
+            if (CertificateExtensions.KeyUsage(ca) is { } ku && (ku.KeyUsages & X509KeyUsageFlags.KeyCertSign) == 0)
+            {
+                return new(null, TrustReasons.Untrusted, $"'{path[i].CommonName}' has no keyCertSign key usage");
+            }
+        }
+
+        var leafCert = leaf.Certificate;
+        if (path.Count > 1 && CertificateExtensions.BasicConstraints(leafCert) is { CertificateAuthority: true })
+        {
+            return new(null, TrustReasons.Usage, "a CA certificate cannot authenticate an end entity");
+        }
+
+        var leafKu = CertificateExtensions.KeyUsage(leafCert)?.KeyUsages;
+        var ekus = CertificateExtensions.ExtendedKeyUsages(leafCert);
+        foreach (var flag in new[] { CertificateUsage.ClientAuth, CertificateUsage.ServerAuth, CertificateUsage.EmailProtection })
+        {
+            if ((usage & flag) == 0)
+            {
+                continue;
+            }
+
+            var accepted = flag switch
+            {
+                CertificateUsage.ClientAuth => options.ClientAuthExtendedKeyUsages,
+                CertificateUsage.ServerAuth => options.ServerAuthExtendedKeyUsages,
+                _ => options.EmailProtectionExtendedKeyUsages,
+            };
+            if (ekus is null)
+            {
+                if (options.RequireExtendedKeyUsage)
+                {
+                    return new(null, TrustReasons.Usage, $"no extended key usage extension ({flag} required)");
+                }
+            }
+            else if (!ekus.Any(accepted.Contains))
+            {
+                return new(null, TrustReasons.Usage, $"extended key usage {string.Join(',', ekus)} does not allow {flag}");
+            }
+
+            var neededKu = flag switch
+            {
+                CertificateUsage.ClientAuth => X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement,
+                CertificateUsage.ServerAuth => X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.KeyAgreement,
+                _ => X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation,
+            };
+            if (leafKu is { } k && (k & neededKu) == 0)
+            {
+                return new(null, TrustReasons.Usage, $"key usage {k} does not allow {flag}");
+            }
+        }
+
+        if (acceptedPolicies is { Count: > 0 })
+        {
+            var policies = CertificateExtensions.Policies(leaf.Bc);
+            if (!policies.Any(acceptedPolicies.Contains))
+            {
+                return new(null, TrustReasons.Usage, $"certificate policies [{string.Join(',', policies)}] are not accepted here");
+            }
+        }
+
+        return new(path, null, "path valid");
+    }
+
+    private static IEnumerable<TrustedCertificate> Candidates(string issuerKey, TrustAnchorSet anchors, IReadOnlyList<TrustedCertificate> extra)
+    {
+        if (anchors.AnchorsBySubject.TryGetValue(issuerKey, out var a))
+        {
+            foreach (var c in a)
+            {
+                yield return c;
+            }
+        }
+
+        if (anchors.IntermediatesBySubject.TryGetValue(issuerKey, out var m))
+        {
+            foreach (var c in m)
+            {
+                yield return c;
+            }
+        }
+
+        foreach (var c in extra)
+        {
+            if (c.SubjectKey == issuerKey)
+            {
+                yield return c;
+            }
+        }
+    }
+}

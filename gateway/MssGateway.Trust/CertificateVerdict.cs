@@ -1,0 +1,49 @@
+using MssGateway.Smtp;
+
+namespace MssGateway.Trust;
+
+/// <summary>
+/// The outcome of one certificate check: trusted or not, the stable reason label ("ok" when trusted),
+/// the SMTP reply to give when refused, the holder's identity (also set for most refusals, for the log)
+/// and a detail text for logs (never sent to the client).
+/// </summary>
+public sealed class CertificateVerdict
+{
+    private CertificateVerdict(bool trusted, string reason, SmtpReply? reply, CertificateIdentity? identity, string detail, IReadOnlyList<string> chain)
+    {
+        IsTrusted = trusted;
+        Reason = reason;
+        Reply = reply;
+        Identity = identity;
+        Detail = detail;
+        Chain = chain;
+    }
+
+    public bool IsTrusted { get; }
+
+    /// <summary>"ok" or a refusal reason of <see cref="TrustReasons"/>.</summary>
+    public string Reason { get; }
+
+    /// <summary>The refusal to send; null when trusted.</summary>
+    public SmtpReply? Reply { get; }
+
+    /// <summary>The holder; null only when the certificate could not be read at all.</summary>
+    public CertificateIdentity? Identity { get; }
+
+    /// <summary>What was found, for logs.</summary>
+    public string Detail { get; }
+
+    /// <summary>Subjects (RFC 2253) of the validated path, leaf first; empty when no path was built.</summary>
+    public IReadOnlyList<string> Chain { get; }
+
+    /// <summary>True when the verdict came from the verdict cache.</summary>
+    public bool FromCache { get; private init; }
+
+    internal static CertificateVerdict Trusted(CertificateIdentity identity, IReadOnlyList<string> chain, string detail) =>
+        new(true, TrustReasons.Ok, null, identity, detail, chain);
+
+    internal static CertificateVerdict Refused(SmtpReply reply, CertificateIdentity? identity, string detail, IReadOnlyList<string>? chain = null) =>
+        new(false, reply.Reason!, reply, identity, detail, chain ?? []);
+
+    internal CertificateVerdict AsCached() => new(IsTrusted, Reason, Reply, Identity, Detail, Chain) { FromCache = true };
+}

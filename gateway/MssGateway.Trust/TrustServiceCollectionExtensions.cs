@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace MssGateway.Trust;
+
+/// <summary>Registration of the trust component in the host.</summary>
+public static class TrustServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="TrustOptions"/> bound to <paramref name="section"/> (the <c>Gateway:Trust</c>
+    /// section) and validated at start-up, the singleton <see cref="CertificateTrustEngine"/> (also as
+    /// <see cref="ICertificateTrustEngine"/>), <see cref="TrustMetrics"/>, <see cref="SenderBinding"/> and <see cref="ClientCertificateCheck"/> (need an
+    /// <see cref="MssGateway.Directory.IMailboxDirectory"/>) and the <see cref="TrustRefreshService"/>.
+    /// </summary>
+    public static IServiceCollection AddMssTrust(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        services.AddOptions<TrustOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustOptions>, TrustOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<TrustMetrics>();
+        services.AddHttpClient(nameof(CertificateTrustEngine))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All });
+        services.TryAddSingleton(sp => new CertificateTrustEngine(
+            sp.GetRequiredService<IOptions<TrustOptions>>(),
+            sp.GetRequiredService<TrustMetrics>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<CertificateTrustEngine>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(CertificateTrustEngine))));
+        services.TryAddSingleton<ICertificateTrustEngine>(sp => sp.GetRequiredService<CertificateTrustEngine>());
+        services.TryAddSingleton<SenderBinding>();
+        services.TryAddSingleton<ClientCertificateCheck>();
+        services.AddHostedService<TrustRefreshService>();
+        return services;
+    }
+}
