@@ -1,3 +1,4 @@
+using MssGateway.Policy;
 using MssGateway.Smtp;
 using MssGateway.Spool;
 
@@ -54,7 +55,7 @@ public sealed class GatewayListenerOptions
     public int? MaxConcurrentSessions { get; set; }
 
     /// <summary>S/MIME policy at end of data: Off, Tag (record the verdict) or Require (refuse unless it passes).</summary>
-    public SmimePolicyMode SmimePolicy { get; set; } = SmimePolicyMode.Tag;
+    public SmimePolicy SmimePolicy { get; set; } = SmimePolicy.Tag;
 
     public SmtpListenerOptions ToEngineOptions() => new()
     {
@@ -67,14 +68,6 @@ public sealed class GatewayListenerOptions
         MaxMessageSize = MaxMessageSize,
         MaxConcurrentSessions = MaxConcurrentSessions,
     };
-}
-
-/// <summary>S/MIME policy of a listener.</summary>
-public enum SmimePolicyMode
-{
-    Off,
-    Tag,
-    Require,
 }
 
 /// <summary>The gateway's own certificate (PEM files, as Kubernetes Secrets mount them).</summary>

@@ -2,10 +2,11 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using MssGateway.Directory;
-using MssGateway.Host.Interim;
 using MssGateway.Host.Telemetry;
+using MssGateway.Policy;
 using MssGateway.Smtp;
 using MssGateway.Spool;
+using MssGateway.Trust;
 
 namespace MssGateway.Host;
 
@@ -52,6 +53,8 @@ public static class GatewayProgram
             return 2;
         }
 
+        // The Authentication-Results authserv-id is this gateway's name unless configured otherwise.
+        builder.Configuration["Gateway:Policy:AuthServId"] ??= options.ServerName;
         ConfigureLogging(builder, options);
         ConfigureServices(builder.Services, builder.Configuration, options);
         builder.AddGatewayTelemetry(options);
@@ -72,6 +75,22 @@ public static class GatewayProgram
         });
 
         var app = builder.Build();
+        try
+        {
+            // Options validated on start (trust, policy…) report every problem at once, naming the keys.
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:");
+            foreach (var failure in ex.Failures)
+            {
+                await Console.Error.WriteLineAsync("  - " + failure);
+            }
+
+            return 2;
+        }
+
         var spool = app.Services.GetRequiredService<MessageSpool>();
         var report = spool.Recover();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MssGateway.Host");
@@ -141,9 +160,9 @@ public static class GatewayProgram
         services.AddSingleton(new AddressRedactor(options.Logging));
         services.AddSingleton<GatewayReadiness>();
         services.AddSingleton<IMailboxDirectory>(_ => new FileMailboxDirectory(options.Directory.File!));
-        services.AddSingleton<IClientCertificateCheck>(_ => new AnchorChainCertificateCheck(configuration["Gateway:Trust:AnchorsFile"]));
-        services.AddSingleton<ISenderCheck, PassThroughSenderCheck>();
-        services.AddSingleton<IEndOfDataPolicy>(_ => new IdentityOnlyPolicy(options.ServerName));
+        services.AddMssTrust(configuration.GetSection("Gateway:Trust"));
+        services.AddSingleton<ISmimeSignerValidator, TrustSmimeSignerValidator>();
+        services.AddMessagePolicy(configuration.GetSection("Gateway:Policy"));
         services.AddSingleton<IAcceptedMessageSink, NullAcceptedMessageSink>();
         services.AddSingleton<GatewaySessionHooks>();
         services.AddSingleton<ISmtpSessionHooks>(sp => sp.GetRequiredService<GatewaySessionHooks>());

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using MssGateway.Directory;
+using MssGateway.Policy;
 using MssGateway.Smtp;
 using MssGateway.Spool;
+using MssGateway.Trust;
 
 namespace MssGateway.Host;
 
@@ -14,10 +16,9 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
 {
     private readonly GatewayOptions _options;
     private readonly Dictionary<string, GatewayListenerOptions> _listeners;
-    private readonly IClientCertificateCheck _certificateCheck;
-    private readonly ISenderCheck _senderCheck;
+    private readonly ClientCertificateCheck _certificateCheck;
     private readonly IMailboxDirectory _directory;
-    private readonly IEndOfDataPolicy _policy;
+    private readonly MessagePolicy _policy;
     private readonly IAcceptedMessageSink _sink;
     private readonly MessageSpool _spool;
     private readonly SpoolSpace _space;
@@ -27,10 +28,9 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
 
     public GatewaySessionHooks(
         GatewayOptions options,
-        IClientCertificateCheck certificateCheck,
-        ISenderCheck senderCheck,
+        ClientCertificateCheck certificateCheck,
         IMailboxDirectory directory,
-        IEndOfDataPolicy policy,
+        MessagePolicy policy,
         IAcceptedMessageSink sink,
         MessageSpool spool,
         SpoolSpace space,
@@ -41,7 +41,6 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         _options = options;
         _listeners = options.Listeners.ToDictionary(l => l.Name, StringComparer.Ordinal);
         _certificateCheck = certificateCheck;
-        _senderCheck = senderCheck;
         _directory = directory;
         _policy = policy;
         _sink = sink;
@@ -60,20 +59,13 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
 
     public async ValueTask<SmtpReply?> OnTlsEstablishedAsync(SmtpSessionInfo session, CancellationToken cancellationToken)
     {
-        if (session.ClientCertificate is null)
-        {
-            return null; // the engine already refused when the listener requires one
-        }
-
-        var (identity, refusal) = await _certificateCheck.CheckAsync(session.ClientCertificate, session.ClientCertificateChain, session.Listener.Name, cancellationToken);
+        var refusal = await _certificateCheck.OnTlsEstablishedAsync(session, cancellationToken);
         if (refusal is not null)
         {
-            GatewayLog.CertificateRefused(_logger, session.Id, session.Listener.Name, session.RemoteEndPoint?.Address.ToString(), session.ClientCertificate.Subject, session.ClientCertificate.SerialNumber, refusal.Reason);
-            return refusal;
+            GatewayLog.CertificateRefused(_logger, session.Id, session.Listener.Name, session.RemoteEndPoint?.Address.ToString(), session.ClientCertificate?.Subject, session.ClientCertificate?.SerialNumber, refusal.Reason);
         }
 
-        session.Items[ClientIdentity.SessionKey] = identity;
-        return null;
+        return refusal;
     }
 
     public async ValueTask<SmtpReply?> OnMailFromAsync(SmtpSessionInfo session, SmtpMailFrom mailFrom, CancellationToken cancellationToken)
@@ -83,17 +75,18 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             return GatewayReplies.SpoolFull;
         }
 
-        if (IdentityOf(session) is { } identity && !mailFrom.IsNullSender)
+        if (mailFrom.IsNullSender)
         {
-            var refusal = await _senderCheck.CheckAsync(identity, mailFrom.Address, cancellationToken);
-            if (refusal is not null)
-            {
-                GatewayLog.EnvelopeRefused(_logger, "mail", session.Id, _redactor.Render(mailFrom.Address), refusal.Reason, identity.Subject);
-                return refusal;
-            }
+            return null; // bounces carry no sender to bind; the certificate was already judged at TLS
         }
 
-        return null;
+        var refusal = await _certificateCheck.OnMailFromAsync(session, mailFrom, cancellationToken);
+        if (refusal is not null)
+        {
+            GatewayLog.EnvelopeRefused(_logger, "mail", session.Id, _redactor.Render(mailFrom.Address), refusal.Reason, IdentityOf(session)?.Subject);
+        }
+
+        return refusal;
     }
 
     public async ValueTask<SmtpReply?> OnRecipientAsync(SmtpSessionInfo session, SmtpTransaction transaction, SmtpRecipient recipient, CancellationToken cancellationToken)
@@ -149,21 +142,35 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         var identity = IdentityOf(session);
         GatewayLog.SessionEnded(
             _logger, session.Id, session.Listener.Name, session.RemoteEndPoint?.Address.ToString(), session.TlsProtocolName,
-            session.TlsCipherSuite?.ToString(), session.ClientCertificate?.Subject, session.ClientCertificate?.SerialNumber, identity?.Identifier,
+            session.TlsCipherSuite?.ToString(), session.ClientCertificate?.Subject, session.ClientCertificate?.SerialNumber, identity?.NationalIdentifier ?? identity?.StructureIdentifier,
             summary.MessagesAccepted, summary.MessagesRefused, summary.EndReason, summary.LastRefusalReason, summary.LastReplyCode,
             (long)summary.Duration.TotalMilliseconds);
     }
 
-    internal static ClientIdentity? IdentityOf(SmtpSessionInfo session) =>
-        session.Items.TryGetValue(ClientIdentity.SessionKey, out var v) ? v as ClientIdentity : null;
+    /// <summary>Who the trust engine says the client is (null before TLS or without a certificate).</summary>
+    internal static CertificateIdentity? IdentityOf(SmtpSessionInfo session) =>
+        session.Items.TryGetValue(ClientCertificateCheck.VerdictItem, out var v) && v is CertificateVerdict { IsTrusted: true } verdict ? verdict.Identity : null;
 
     /// <summary>End of data: policy on the stored content, then the durable commit (called by <see cref="GatewayMessageWriter"/>).</summary>
     internal async ValueTask<SmtpReply> CompleteAsync(SpoolMessageWriter spoolWriter, SmtpSessionInfo session, SmtpTransaction transaction, GatewayListenerOptions listener, long size, CancellationToken cancellationToken)
     {
-        EndOfDataVerdict verdict;
+        var identity = IdentityOf(session);
+        MessagePolicyVerdict verdict;
         await using (var content = spoolWriter.OpenContentForRead())
         {
-            verdict = await _policy.EvaluateAsync(content, session, transaction, listener, cancellationToken);
+            verdict = await _policy.EvaluateAsync(
+                content,
+                new MessagePolicyContext
+                {
+                    ListenerName = session.Listener.Name,
+                    SmimePolicy = listener.SmimePolicy,
+                    ClientCertificateSubject = identity?.Subject,
+                    ClientNationalIdentifier = identity?.NationalIdentifier ?? identity?.StructureIdentifier,
+                    TlsVersion = session.IsTls ? session.TlsProtocolName : null,
+                    TlsCipher = session.TlsCipherSuite?.ToString(),
+                    EnvelopeSender = transaction.MailFrom.Address,
+                },
+                cancellationToken);
         }
 
         var sender = _redactor.Render(transaction.MailFrom.Address);
@@ -174,7 +181,6 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         }
 
         var now = _time.GetUtcNow();
-        var identity = IdentityOf(session);
         var envelope = new SpoolEnvelope
         {
             QueueId = spoolWriter.QueueId,
@@ -192,10 +198,10 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             TlsProtocol = session.IsTls ? session.TlsProtocolName : null,
             TlsCipher = session.TlsCipherSuite?.ToString(),
             ClientCertificateSubject = identity?.Subject ?? session.ClientCertificate?.Subject,
-            ClientIdentity = identity?.Identifier,
-            SmimeVerdict = verdict.SmimeVerdict,
-            PrependHeaders = (verdict.AuthenticationResults ?? string.Empty) + SmtpTraceHeader.Build(session, transaction, spoolWriter.QueueId, now),
-            SkipRanges = verdict.SkipRanges,
+            ClientIdentity = identity?.NationalIdentifier ?? identity?.StructureIdentifier,
+            SmimeVerdict = verdict.SmimeLabel,
+            PrependHeaders = (verdict.AuthenticationResultsHeader ?? string.Empty) + SmtpTraceHeader.Build(session, transaction, spoolWriter.QueueId, now),
+            SkipRanges = verdict.ForgedHeaderRanges.Select(r => new SpoolByteRange(r.Offset, r.Length)).ToArray(),
         };
 
         try
@@ -208,7 +214,7 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             return SmtpReplies.LocalError;
         }
 
-        GatewayLog.MessageAccepted(_logger, spoolWriter.QueueId, session.Id, sender, transaction.Recipients.Count, size, verdict.SmimeVerdict);
+        GatewayLog.MessageAccepted(_logger, spoolWriter.QueueId, session.Id, sender, transaction.Recipients.Count, size, verdict.SmimeLabel);
         _sink.Accepted(spoolWriter.QueueId);
         return GatewayReplies.Queued(spoolWriter.QueueId);
     }

@@ -15,8 +15,8 @@ public sealed class RevocationOptions
     /// <summary>CRL URLs (http/https) to download and refresh in addition to distribution points.</summary>
     public List<string> CrlUrls { get; set; } = [];
 
-    /// <summary>Directory where downloaded CRLs are kept so a restart without network still works. Default "data/crl-cache".</summary>
-    public string CacheDirectory { get; set; } = "data/crl-cache";
+    /// <summary>Directory where downloaded CRLs are kept so a restart without network still works. Default /var/cache/mssgw/crl (a volume in the container image).</summary>
+    public string CacheDirectory { get; set; } = "/var/cache/mssgw/crl";
 
     /// <summary>
     /// How long after a CRL's nextUpdate it is still used when no newer one could be had; after that the

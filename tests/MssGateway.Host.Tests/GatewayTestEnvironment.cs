@@ -30,7 +30,16 @@ public sealed class GatewayTestEnvironment : IDisposable
                 Listener("smtps", SmtpsPort, "Implicit"),
                 Listener("relay", RelayPort, "StartTls")),
             ["Tls"] = new JsonObject { ["CertificateFile"] = pki.ServerCertificate, ["KeyFile"] = pki.ServerKey, ["ChainFile"] = pki.ServerChain },
-            ["Trust"] = new JsonObject { ["AnchorsFile"] = pki.CaBundle, ["CrlDirectory"] = Path.Combine(pki.Directory, "crl") },
+            ["Trust"] = new JsonObject
+            {
+                ["AnchorPaths"] = new JsonArray(pki.CaBundle),
+                ["Revocation"] = new JsonObject
+                {
+                    ["UseDistributionPoints"] = false,
+                    ["CrlFiles"] = new JsonArray(System.IO.Directory.GetFiles(Path.Combine(pki.Directory, "crl")).Select(f => (JsonNode)f).ToArray()),
+                    ["CacheDirectory"] = _dir.Combine("crl-cache"),
+                },
+            },
             ["Spool"] = new JsonObject { ["Path"] = SpoolPath, ["MinimumFreeBytes"] = 1024 * 1024 },
             ["Http"] = new JsonObject { ["Address"] = "127.0.0.1", ["Port"] = HttpPort },
             ["Directory"] = new JsonObject { ["Kind"] = "File", ["File"] = DirectoryFile },

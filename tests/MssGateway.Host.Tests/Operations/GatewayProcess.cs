@@ -66,7 +66,6 @@ public sealed class GatewayProcess : IAsyncDisposable
         var gateway = new JsonObject
         {
             ["ServerName"] = "gateway.hopital-dev.mssante.test",
-            // Three listeners: the base appsettings.json has three, and list entries merge by index.
             ["Listeners"] = new JsonArray(
                 Listener("submission", submission, "StartTls", true, "Require"),
                 Listener("smtps", smtps, "Implicit", true, "Require"),
@@ -77,7 +76,16 @@ public sealed class GatewayProcess : IAsyncDisposable
                 ["KeyFile"] = Path.Combine(pki, "server.key"),
                 ["ChainFile"] = Path.Combine(pki, "ca-elementaire-organisations.pem"),
             },
-            ["Trust"] = new JsonObject { ["AnchorsFile"] = Path.Combine(pki, "ca.pem") },
+            ["Trust"] = new JsonObject
+            {
+                ["AnchorPaths"] = new JsonArray(Path.Combine(pki, "ca.pem")),
+                ["Revocation"] = new JsonObject
+                {
+                    ["UseDistributionPoints"] = false,
+                    ["CrlFiles"] = new JsonArray(System.IO.Directory.GetFiles(Path.Combine(pki, "crl")).Select(f => (JsonNode)f).ToArray()),
+                    ["CacheDirectory"] = temp.Combine("crl-cache"),
+                },
+            },
             ["Spool"] = new JsonObject { ["Path"] = temp.Combine("spool"), ["MinimumFreeBytes"] = 1024 },
             ["Http"] = new JsonObject { ["Address"] = "127.0.0.1", ["Port"] = http },
             ["Directory"] = new JsonObject { ["Kind"] = "File", ["File"] = temp.Combine("directory.json") },

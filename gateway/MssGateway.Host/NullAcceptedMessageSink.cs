@@ -1,6 +1,6 @@
-namespace MssGateway.Host.Interim;
+namespace MssGateway.Host;
 
-/// <summary>Until delivery is wired: messages wait in incoming/.</summary>
+/// <summary>Used when delivery is disabled: messages wait in incoming/.</summary>
 public sealed class NullAcceptedMessageSink : IAcceptedMessageSink
 {
     public void Accepted(string queueId)
