@@ -22,10 +22,13 @@ public static partial class AuthorisedDomainListReader
         string? generatedAt = null;
         var sawRoot = false;
         using var reader = XmlReader.Create(xml, settings);
-        while (reader.Read())
+        reader.MoveToContent();
+        while (!reader.EOF)
         {
+            // ReadElementContentAsString and Skip leave the reader on the next node: do not Read() past it.
             if (reader.NodeType != XmlNodeType.Element || reader.NamespaceURI != Namespace)
             {
+                reader.Read();
                 continue;
             }
 
@@ -33,12 +36,21 @@ public static partial class AuthorisedDomainListReader
             {
                 case "ListeBlancheMSSante":
                     sawRoot = true;
+                    reader.Read();
                     break;
                 case "DateDeGeneration":
                     generatedAt = Collapse(reader.ReadElementContentAsString());
                     break;
                 case "Domaine":
-                    ReadDomain(reader.ReadSubtree(), domains);
+                    using (var sub = reader.ReadSubtree())
+                    {
+                        ReadDomain(sub, domains);
+                    }
+
+                    reader.Read();
+                    break;
+                default:
+                    reader.Read();
                     break;
             }
         }
@@ -65,23 +77,20 @@ public static partial class AuthorisedDomainListReader
     {
         string? name = null;
         string? dn = null;
-        using (sub)
+        sub.Read();
+        while (!sub.EOF)
         {
-            while (sub.Read())
+            if (sub.NodeType == XmlNodeType.Element && sub.NamespaceURI == Namespace && sub.LocalName == "Nom")
             {
-                if (sub.NodeType != XmlNodeType.Element || sub.NamespaceURI != Namespace)
-                {
-                    continue;
-                }
-
-                if (sub.LocalName == "Nom")
-                {
-                    name = sub.ReadElementContentAsString();
-                }
-                else if (sub.LocalName == "DNCertificatOperateur")
-                {
-                    dn = sub.ReadElementContentAsString();
-                }
+                name = sub.ReadElementContentAsString();
+            }
+            else if (sub.NodeType == XmlNodeType.Element && sub.NamespaceURI == Namespace && sub.LocalName == "DNCertificatOperateur")
+            {
+                dn = sub.ReadElementContentAsString();
+            }
+            else
+            {
+                sub.Read();
             }
         }
 
