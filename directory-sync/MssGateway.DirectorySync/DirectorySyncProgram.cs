@@ -187,6 +187,8 @@ public static partial class DirectorySyncProgram
             builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
             builder.Services.AddSingleton(sp => new DirectorySyncMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
             builder.Services.AddSingleton<DirectorySyncWorker>();
+            Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressMeters = true, SuppressEventCounters = true });
+            using var bridge = new PrometheusMeterBridge();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<DirectorySyncWorker>());
             var app = builder.Build();
             app.MapMetrics("/metrics");

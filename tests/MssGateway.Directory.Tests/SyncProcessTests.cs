@@ -136,6 +136,60 @@ public sealed class SyncProcessTests : IClassFixture<LdapSyncFixture>
         Assert.Equal([$"{next.Generation}/64"], (await db.SetMembersAsync("{p-kill}:generations")).Select(m => m.ToString()));
     }
 
+    [Fact]
+    public async Task As_a_service_it_syncs_and_exposes_the_metrics_under_their_mssgw_names()
+    {
+        var options = SyncHarness.LdapOptions(_f.Redis.Configuration, "p-svc", _f.Slapd, "mailboxes", _f.PasswordFile);
+        var env = SyncHarness.Environment(options);
+        var port = MssGateway.Testing.FreePort.Next();
+        env["DirectorySync__Http__Address"] = "127.0.0.1";
+        env["DirectorySync__Http__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env["DirectorySync__Interval"] = "01:00:00";
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(SyncHarness.ExecutablePath);
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var text = string.Empty;
+            var deadline = Stopwatch.StartNew();
+            while (!text.Contains("mssgw_directory_sync_duration_seconds_count", StringComparison.Ordinal) && deadline.Elapsed < TimeSpan.FromSeconds(60) && !p.HasExited)
+            {
+                try
+                {
+                    text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+
+                await Task.Delay(200);
+            }
+
+            var per = Enumerable.Range(0, LdapSyncFixture.MailboxCount).Count(i => DirectoryDataGenerator.Kind(i) == MailboxKind.Personal);
+            Assert.Contains($"mssgw_directory_entries{{kind=\"PER\"}} {per}", text, StringComparison.Ordinal);
+            Assert.Contains("mssgw_directory_last_success_timestamp_seconds ", text, StringComparison.Ordinal);
+            Assert.Contains("mssgw_directory_sync_duration_seconds_count{source=\"ldap\",mode=\"full\"} 1", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("mssgateway_", text, StringComparison.Ordinal);
+            Assert.Equal("ok\n", await http.GetStringAsync($"http://127.0.0.1:{port}/healthz"));
+        }
+        finally
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+        }
+    }
+
     private static async Task<long> WrittenAsync(IDatabase db, string prefix, string generation)
     {
         var lengths = Enumerable.Range(0, 64).Select(b => db.HashLengthAsync($"{prefix}:g:{generation}:a:{b}")).ToArray();
