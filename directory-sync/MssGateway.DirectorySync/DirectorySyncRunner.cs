@@ -132,14 +132,14 @@ public sealed partial class DirectorySyncRunner
             {
                 using var ldap = new LdapMailboxSource(_options.Ldap, _logger);
                 ldap.Connect();
-                read = await PumpAsync(ldap.ReadAsync(null, cancellationToken), batch => builder.AddBatchAsync(batch), syncLock, throttle, cancellationToken).ConfigureAwait(false);
+                read = await PumpAsync(ldap.ReadAsync(null, cancellationToken), batch => builder.AddBatchAsync(batch), syncLock, throttle, overlap: true, cancellationToken).ConfigureAwait(false);
                 rejected = ldap.RejectedEntries;
                 watermark = ldap.MaxModifyTimestamp;
             }
             else
             {
                 var file = new ExtractionCorrespondanceReader(_options.FlatFile.Path);
-                read = await PumpAsync(file.ReadAsync(cancellationToken), batch => builder.AddBatchAsync(batch), syncLock, throttle, cancellationToken).ConfigureAwait(false);
+                read = await PumpAsync(file.ReadAsync(cancellationToken), batch => builder.AddBatchAsync(batch), syncLock, throttle, overlap: true, cancellationToken).ConfigureAwait(false);
                 rejected = file.RejectedLines;
             }
 
@@ -170,7 +170,7 @@ public sealed partial class DirectorySyncRunner
         using var ldap = new LdapMailboxSource(_options.Ldap, _logger);
         ldap.Connect();
         var throttle = Stopwatch.StartNew();
-        var read = await PumpAsync(ldap.ReadAsync(since, cancellationToken), batch => _writer.ApplyUpsertsAsync(live, batch, delta), syncLock, throttle, cancellationToken).ConfigureAwait(false);
+        var read = await PumpAsync(ldap.ReadAsync(since, cancellationToken), batch => _writer.ApplyUpsertsAsync(live, batch, delta), syncLock, throttle, overlap: false, cancellationToken).ConfigureAwait(false);
         var afterUpserts = delta.Total;
         long deleted = 0;
         if (_options.Ldap.DetectDeletions)
@@ -231,19 +231,37 @@ public sealed partial class DirectorySyncRunner
         }
     }
 
-    private async Task<long> PumpAsync(IAsyncEnumerable<SourceRecord> records, Func<IReadOnlyList<MailboxEntry>, Task> write, SyncLock syncLock, Stopwatch throttle, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the source into batches and writes them. With <paramref name="overlap"/>, the next batch
+    /// is read and sent while the previous one is still in flight (full syncs only: incremental
+    /// batches read before they write and must not interleave).
+    /// </summary>
+    private async Task<long> PumpAsync(IAsyncEnumerable<SourceRecord> records, Func<IReadOnlyList<MailboxEntry>, Task> write, SyncLock syncLock, Stopwatch throttle, bool overlap, CancellationToken cancellationToken)
     {
         long read = 0;
         var batch = new List<MailboxEntry>(_options.BatchSize);
+        Task pending = Task.CompletedTask;
         await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             batch.Add(record.Entry with { LastSync = _time.GetUtcNow() });
             read++;
             if (batch.Count >= _options.BatchSize)
             {
-                await WithRedis(() => write(batch)).ConfigureAwait(false);
-                batch.Clear();
+                var sent = batch;
+                batch = new List<MailboxEntry>(_options.BatchSize);
+                await WithRedis(() => pending).ConfigureAwait(false);
+                pending = write(sent);
+                if (!overlap)
+                {
+                    await WithRedis(() => pending).ConfigureAwait(false);
+                }
+
                 await syncLock.KeepAliveAsync().ConfigureAwait(false);
+                if (read % 100_000 < _options.BatchSize)
+                {
+                    LogProgress(_logger, read);
+                }
+
                 if (_options.MaxEntriesPerSecond > 0)
                 {
                     var due = TimeSpan.FromSeconds((double)read / _options.MaxEntriesPerSecond) - throttle.Elapsed;
@@ -255,6 +273,7 @@ public sealed partial class DirectorySyncRunner
             }
         }
 
+        await WithRedis(() => pending).ConfigureAwait(false);
         if (batch.Count > 0)
         {
             await WithRedis(() => write(batch)).ConfigureAwait(false);
@@ -327,6 +346,9 @@ public sealed partial class DirectorySyncRunner
 
     [LoggerMessage(EventId = 5404, Level = LogLevel.Error, Message = "Sync: authorised-domain list not refreshed: {Error}")]
     private static partial void LogDomainsFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 5406, Level = LogLevel.Information, Message = "Sync: {Read} entries read")]
+    private static partial void LogProgress(ILogger logger, long read);
 
     [LoggerMessage(EventId = 5405, Level = LogLevel.Warning, Message = "Sync: could not remove unfinished generation {Generation}: {Error}")]
     private static partial void LogCleanupFailed(ILogger logger, string generation, string error);

@@ -180,10 +180,7 @@ public sealed partial class LdapMailboxSource : IDisposable
             SearchResponse response;
             try
             {
-                response = (SearchResponse)await Task.Factory.FromAsync(
-                    (callback, state) => connection.BeginSendRequest(request, _options.Timeout, PartialResultProcessing.NoPartialResultSupport, callback, state),
-                    connection.EndSendRequest,
-                    null).ConfigureAwait(false);
+                response = (SearchResponse)await Task.Run(() => connection.SendRequest(request, _options.Timeout), cancellationToken).ConfigureAwait(false);
             }
             catch (LdapException ex)
             {

@@ -7,7 +7,8 @@ namespace MssGateway.DirectorySync.Writing;
 /// <summary>
 /// Writes one new generation, batch by batch (pipelined). Nothing here is visible to readers until
 /// <see cref="RedisDirectoryWriter.SwitchAsync"/> points <c>current</c> at it. The first line of a
-/// duplicated address wins (HSETNX), which is the flat file's dedupe.
+/// duplicated address wins (HSETNX), which is the flat file's dedupe. Two batches may be in flight:
+/// each issues all its HSETNX before its first await, so commands reach Redis in source order.
 /// </summary>
 public sealed class GenerationBuilder
 {
@@ -28,7 +29,9 @@ public sealed class GenerationBuilder
 
     public SyncCounts Counts { get; } = new();
 
-    public long Duplicates { get; private set; }
+    private long _duplicates;
+
+    public long Duplicates => Interlocked.Read(ref _duplicates);
 
     public async Task AddBatchAsync(IReadOnlyList<MailboxEntry> batch)
     {
@@ -47,7 +50,7 @@ public sealed class GenerationBuilder
             var e = batch[i];
             if (!await writes[i].ConfigureAwait(false))
             {
-                Duplicates++;
+                Interlocked.Increment(ref _duplicates);
                 continue;
             }
 

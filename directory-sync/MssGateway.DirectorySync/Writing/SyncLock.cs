@@ -60,7 +60,7 @@ public sealed class SyncLock : IAsyncDisposable
         var ok = (long)await _db.ScriptEvaluateAsync(RedisScripts.RenewLock, [_keys.Lock], [Token, (long)_lease.TotalMilliseconds]).ConfigureAwait(false);
         if (ok != 1)
         {
-            throw new DirectorySyncException(SyncFailure.Lock, "lock", $"The sync lock {_keys.Lock} was lost (lease DirectorySync:LockLease {_lease} ran out): nothing was switched; raise LockLease if Redis or the source is slow.");
+            throw new DirectorySyncException(SyncFailure.Lock, "lock", $"The sync lock {_keys.Lock} was lost ({_sinceRenewal.Elapsed.TotalSeconds:0} s since the last renewal, lease DirectorySync:LockLease {_lease}): nothing was switched; raise LockLease if Redis or the source is slow.");
         }
 
         _sinceRenewal.Restart();
