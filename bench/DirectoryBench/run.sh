@@ -83,5 +83,6 @@ run_sync "flatfile" DirectorySync__Source=FlatFile DirectorySync__Redis__KeyPref
 echo "redis used_memory (both copies): $(redis-cli -p "$REDIS_PORT" info memory | grep '^used_memory_human' | cut -d: -f2 | tr -d '\r')"
 
 echo "== gateway lookups by address (RedisMailboxDirectory), 20 s each"
-dotnet "$BENCH" lookups "127.0.0.1:$REDIS_PORT" bench-flat "$N" 20 64 0
-dotnet "$BENCH" lookups "127.0.0.1:$REDIS_PORT" bench-flat "$N" 20 64 10000
+dotnet "$BENCH" lookups "127.0.0.1:$REDIS_PORT" bench-flat "$N" 20 64 0        # no local cache: one HGET per lookup
+dotnet "$BENCH" lookups "127.0.0.1:$REDIS_PORT" bench-flat "$N" 20 64 10000    # cache on, uniform over N (worst case)
+dotnet "$BENCH" lookups "127.0.0.1:$REDIS_PORT" bench-flat "$N" 20 64 10000 5000  # cache on, 80 % of lookups on 5,000 mailboxes

@@ -60,7 +60,14 @@ public sealed partial class LdapMailboxSource : IDisposable
             if (_options.Security == LdapSecurity.StartTls)
             {
                 connection.SendRequest(new SearchRequest(string.Empty, "(objectClass=*)", SearchScope.Base, "supportedExtension"));
-                connection.SessionOptions.StartTransportLayerSecurity(null);
+                try
+                {
+                    connection.SessionOptions.StartTransportLayerSecurity(null);
+                }
+                catch (LdapException ex)
+                {
+                    throw new DirectorySyncException(SyncFailure.Source, "ldap", $"StartTLS with {Describe()} failed (LDAP error {ex.ErrorCode}: {ex.Message.Trim()}): the server certificate is not trusted (DirectorySync:Ldap:TrustedCertificatesDirectory), does not name DirectorySync:Ldap:Host, or the server offers no StartTLS.", ex);
+                }
             }
 
             if (string.IsNullOrEmpty(_options.BindDn))
@@ -214,7 +221,8 @@ public sealed partial class LdapMailboxSource : IDisposable
         var message = ex.ErrorCode switch
         {
             49 => $"LDAP bind to {Describe()} as '{_options.BindDn}' was refused: invalid credentials (LDAP result 49). Check DirectorySync:Ldap:BindDn and the password in DirectorySync:Ldap:BindPasswordFile.",
-            81 or 91 => $"LDAP server {Describe()} is unreachable (LDAP error {ex.ErrorCode}: {ex.Message}). Check DirectorySync:Ldap:Host, Port and Security, and that the server runs.",
+            81 or 91 when _options.Security == LdapSecurity.Ldaps => $"LDAP server {Describe()} is unreachable or the TLS handshake failed (LDAP error {ex.ErrorCode}: {ex.Message.Trim()}). Check DirectorySync:Ldap:Host and Port, that the server runs, and that its certificate is trusted (DirectorySync:Ldap:TrustedCertificatesDirectory) and names Host.",
+            81 or 91 => $"LDAP server {Describe()} is unreachable (LDAP error {ex.ErrorCode}: {ex.Message.Trim()}). Check DirectorySync:Ldap:Host, Port and Security, and that the server runs.",
             85 => $"LDAP server {Describe()} did not answer within DirectorySync:Ldap:Timeout ({_options.Timeout}).",
             _ => $"LDAP error {ex.ErrorCode} from {Describe()}: {ex.Message} {ex.ServerErrorMessage}".TrimEnd(),
         };

@@ -27,6 +27,7 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
     private DirectoryPointer _pointer = DirectoryPointer.Empty;
     private long _pointerReadAt = long.MinValue;
     private string? _lastError;
+    private long _lastPrune;
 
     public RedisMailboxDirectory(IConnectionMultiplexer redis, RedisDirectoryOptions options, TimeProvider? time = null, ILogger<RedisMailboxDirectory>? logger = null, bool ownsConnection = false)
     {
@@ -306,8 +307,27 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
 
         if (_cache.Count >= _options.CacheSize)
         {
-            // Crude but bounded: the cache only saves round trips, and a generation change clears it anyway.
-            _cache.Clear();
+            // Bounded without an LRU: when full, drop expired answers at most once per TTL, and
+            // otherwise just do not cache (a generation change clears everything anyway).
+            var now = _time.GetTimestamp();
+            var last = Interlocked.Read(ref _lastPrune);
+            if (_time.GetElapsedTime(last, now) < _options.CacheTtl || Interlocked.CompareExchange(ref _lastPrune, now, last) != last)
+            {
+                return;
+            }
+
+            foreach (var (k, item) in _cache)
+            {
+                if (now > item.ExpiresAt)
+                {
+                    _cache.TryRemove(k, out _);
+                }
+            }
+
+            if (_cache.Count >= _options.CacheSize)
+            {
+                return;
+            }
         }
 
         var expires = _time.GetTimestamp() + (long)(_options.CacheTtl.TotalSeconds * _time.TimestampFrequency);

@@ -18,24 +18,30 @@ public sealed class SlapdServer : IAsyncDisposable
     private readonly TempDirectory _dir;
     private Process? _process;
 
-    private SlapdServer(TempDirectory dir, int port)
+    private SlapdServer(TempDirectory dir, int port, int? ldapsPort)
     {
         _dir = dir;
         Port = port;
+        LdapsPort = ldapsPort;
     }
 
     public int Port { get; }
+
+    /// <summary>Port of the ldaps:// listener when started with a TLS certificate.</summary>
+    public int? LdapsPort { get; }
 
     public string Url => $"ldap://127.0.0.1:{Port}";
 
     public string Folder => _dir.Path;
 
     /// <summary>Creates the config, loads the LDIF written by <paramref name="writeLdif"/> with slapadd, and starts slapd.</summary>
-    public static async Task<SlapdServer> StartAsync(Action<TextWriter> writeLdif, long maxSizeBytes = 1L << 30, string? schemaPath = null)
+    /// <param name="tls">PEM certificate and key files: slapd then offers StartTLS and also listens on ldaps://.</param>
+    public static async Task<SlapdServer> StartAsync(Action<TextWriter> writeLdif, long maxSizeBytes = 1L << 30, string? schemaPath = null, (string Certificate, string Key)? tls = null)
     {
         ArgumentNullException.ThrowIfNull(writeLdif);
         var dir = new TempDirectory("mssgw-slapd");
-        var server = new SlapdServer(dir, FreePort.Next());
+        var server = new SlapdServer(dir, FreePort.Next(), tls is null ? null : FreePort.Next());
+        var tlsConfig = tls is { } t ? $"TLSCertificateFile {t.Certificate}\nTLSCertificateKeyFile {t.Key}\n" : string.Empty;
         System.IO.Directory.CreateDirectory(dir.Combine("db"));
         var schema = schemaPath ?? Path.Combine(AppContext.BaseDirectory, "Fixtures", "mssante-test.schema");
         await File.WriteAllTextAsync(dir.Combine("slapd.conf"), $"""
@@ -44,6 +50,7 @@ public sealed class SlapdServer : IAsyncDisposable
             include {schema}
             pidfile {dir.Combine("slapd.pid")}
             argsfile {dir.Combine("slapd.args")}
+            {tlsConfig}
             modulepath /usr/lib/ldap
             moduleload back_mdb
             sizelimit unlimited
@@ -100,7 +107,8 @@ public sealed class SlapdServer : IAsyncDisposable
     private async Task StartProcessAsync()
     {
         var psi = new ProcessStartInfo("/usr/sbin/slapd") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-d", "0", "-h", Url, "-f", _dir.Combine("slapd.conf") })
+        var urls = LdapsPort is { } tlsPort ? $"{Url} ldaps://127.0.0.1:{tlsPort}" : Url;
+        foreach (var a in new[] { "-d", "0", "-h", urls, "-f", _dir.Combine("slapd.conf") })
         {
             psi.ArgumentList.Add(a);
         }
