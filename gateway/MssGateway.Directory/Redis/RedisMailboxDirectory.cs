@@ -28,6 +28,7 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
     private long _pointerReadAt = long.MinValue;
     private string? _lastError;
     private long _lastPrune;
+    private int _cacheCount; // ConcurrentDictionary.Count takes every lock: keep our own approximate count
 
     public RedisMailboxDirectory(IConnectionMultiplexer redis, RedisDirectoryOptions options, TimeProvider? time = null, ILogger<RedisMailboxDirectory>? logger = null, bool ownsConnection = false)
     {
@@ -163,7 +164,7 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
     public void Invalidate()
     {
         Interlocked.Exchange(ref _pointerReadAt, long.MinValue);
-        _cache.Clear();
+        ClearCache();
     }
 
     public async ValueTask DisposeAsync()
@@ -226,7 +227,7 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
         Interlocked.Exchange(ref _pointerReadAt, now);
         if (previous.Stamp != fresh.Stamp)
         {
-            _cache.Clear();
+            ClearCache();
             if (previous.Generation != fresh.Generation && fresh.Generation is not null)
             {
                 LogGeneration(_logger, fresh.Generation, fresh.Mailboxes);
@@ -290,7 +291,11 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
 
         if (item.Stamp != pointer.Stamp || _time.GetTimestamp() > item.ExpiresAt)
         {
-            _cache.TryRemove(key, out _);
+            if (_cache.TryRemove(key, out _))
+            {
+                Interlocked.Decrement(ref _cacheCount);
+            }
+
             return false;
         }
 
@@ -305,7 +310,7 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
             return;
         }
 
-        if (_cache.Count >= _options.CacheSize)
+        if (Volatile.Read(ref _cacheCount) >= _options.CacheSize)
         {
             // Bounded without an LRU: when full, drop expired answers at most once per TTL, and
             // otherwise just do not cache (a generation change clears everything anyway).
@@ -318,20 +323,34 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
 
             foreach (var (k, item) in _cache)
             {
-                if (now > item.ExpiresAt)
+                if (now > item.ExpiresAt && _cache.TryRemove(k, out _))
                 {
-                    _cache.TryRemove(k, out _);
+                    Interlocked.Decrement(ref _cacheCount);
                 }
             }
 
-            if (_cache.Count >= _options.CacheSize)
+            if (Volatile.Read(ref _cacheCount) >= _options.CacheSize)
             {
                 return;
             }
         }
 
         var expires = _time.GetTimestamp() + (long)(_options.CacheTtl.TotalSeconds * _time.TimestampFrequency);
-        _cache[key] = new CacheItem(value, pointer.Stamp, expires);
+        var fresh = new CacheItem(value, pointer.Stamp, expires);
+        if (_cache.TryAdd(key, fresh))
+        {
+            Interlocked.Increment(ref _cacheCount);
+        }
+        else
+        {
+            _cache[key] = fresh;
+        }
+    }
+
+    private void ClearCache()
+    {
+        _cache.Clear();
+        Volatile.Write(ref _cacheCount, 0);
     }
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Directory: subscription to the Redis events channel failed: {Error}")]

@@ -21,7 +21,10 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string Configuration => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync(params string[] extraArgs)
+    public static Task<RedisServer> StartAsync(params string[] extraArgs) => StartAsync(null, extraArgs);
+
+    /// <summary>With <paramref name="tls"/> (PEM files), the server listens only with TLS (client certificates not required).</summary>
+    public static async Task<RedisServer> StartAsync((string Certificate, string Key, string Ca)? tls, params string[] extraArgs)
     {
         var dir = new TempDirectory("mssgw-redis");
         var port = FreePort.Next();
@@ -32,7 +35,11 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = dir.Path,
         };
-        foreach (var a in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--dir", dir.Path }.Concat(extraArgs))
+        var p = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] listen = tls is { } t
+            ? ["--port", "0", "--tls-port", p, "--tls-cert-file", t.Certificate, "--tls-key-file", t.Key, "--tls-ca-cert-file", t.Ca, "--tls-auth-clients", "no"]
+            : ["--port", p];
+        foreach (var a in listen.Concat(["--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--dir", dir.Path]).Concat(extraArgs))
         {
             psi.ArgumentList.Add(a);
         }
@@ -43,16 +50,19 @@ public sealed class RedisServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new RedisServer(process, dir, port);
-        await WaitForPingAsync(port);
+        await WaitForPingAsync(port, tls?.Ca);
         return server;
     }
 
-    public static async Task WaitForPingAsync(int port)
+    public static async Task WaitForPingAsync(int port, string? tlsCa = null)
     {
+        string[] args = tlsCa is null
+            ? ["-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "ping"]
+            : ["--tls", "--cacert", tlsCa, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "ping"];
         for (var i = 0; i < 100; i++)
         {
-            var r = await ExternalProcess.RunAsync("redis-cli", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "ping");
-            if (r.StdOut.Trim() == "PONG")
+            var r = await ExternalProcess.RunAsync("redis-cli", args);
+            if (r.StdOut.Trim() == "PONG" || r.StdOut.Contains("NOAUTH", StringComparison.Ordinal))
             {
                 return;
             }

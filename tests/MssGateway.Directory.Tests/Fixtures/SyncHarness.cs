@@ -88,6 +88,16 @@ public static class SyncHarness
             ["DirectorySync__Redis__Configuration"] = o.Redis.Configuration,
             ["DirectorySync__Redis__KeyPrefix"] = o.Redis.KeyPrefix,
         };
+        if (o.Redis.User is not null)
+        {
+            env["DirectorySync__Redis__User"] = o.Redis.User;
+        }
+
+        if (o.Redis.PasswordFile is not null)
+        {
+            env["DirectorySync__Redis__PasswordFile"] = o.Redis.PasswordFile;
+        }
+
         if (o.Source == DirectorySource.Ldap)
         {
             env["DirectorySync__Ldap__Host"] = o.Ldap.Host;
