@@ -62,8 +62,12 @@ public sealed class ConcurrentSyncTests : IAsyncLifetime
 
                 var professions = values.Select(v => Redis.MailboxEntryCodec.Decode(v.ToString())!.Profession).Distinct().ToArray();
                 Assert.Single(professions);
-                generationsSeen.Add(gen!);
-                snapshotsChecked++;
+                lock (generationsSeen)
+                {
+                    generationsSeen.Add(gen!);
+                }
+
+                Interlocked.Increment(ref snapshotsChecked);
             }
         });
 
@@ -91,8 +95,19 @@ public sealed class ConcurrentSyncTests : IAsyncLifetime
             }
         }
 
+        // Start writing once the reader has checked the first generation, and stop once it has checked the last one.
+        while (Volatile.Read(ref snapshotsChecked) == 0 && !raw.IsCompleted)
+        {
+            await Task.Delay(10);
+        }
+
         await Task.WhenAll(Writer("B.txt", "A.txt"), Writer("A.txt", "B.txt"));
-        await Task.Delay(200);
+        var after = Volatile.Read(ref snapshotsChecked);
+        while (Volatile.Read(ref snapshotsChecked) < after + 2 && !raw.IsCompleted)
+        {
+            await Task.Delay(10);
+        }
+
         await stop.CancelAsync();
         await Task.WhenAll(raw, gateway);
 

@@ -29,7 +29,7 @@ public sealed class RedisMailboxDirectoryTests : IClassFixture<RedisFixture>, ID
         await using var reader = SyncHarness.Reader(_f.Connection, "ps", refresh: TimeSpan.FromHours(1));
         var address = DirectoryDataGenerator.Address(4);
         Assert.Equal("A", (await reader.FindByAddressAsync(address, CancellationToken.None))?.Profession);
-        await Task.Delay(200); // let the SUBSCRIBE reach the server before the publish
+        await reader.Subscription; // the SUBSCRIBE must reach the server before the publish
 
         await SyncHarness.RunAsync(_f.Connection, SyncHarness.FlatFileOptions(_f.Redis.Configuration, "ps", b));
 

@@ -38,8 +38,11 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
         _time = time ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _ownsConnection = ownsConnection;
-        _ = SubscribeAsync();
+        Subscription = SubscribeAsync();
     }
+
+    /// <summary>Completes once the events-channel subscription is in place (or has failed and been logged); never faults.</summary>
+    public Task Subscription { get; }
 
     /// <summary>The pointer as last read (for metrics).</summary>
     public DirectoryPointer LastPointer => Volatile.Read(ref _pointer);
