@@ -157,6 +157,14 @@ public static partial class DirectorySyncProgram
             await Console.Error.WriteLineAsync("mssgw-directory-sync: interrupted; the live generation was left as it was.").ConfigureAwait(false);
             return 130;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug, not an operating condition: say so, with the type, and exit 1. The live generation is untouched
+            // (only the fenced switch changes it).
+            LogUnexpected(logger, ex);
+            await Console.Error.WriteLineAsync($"mssgw-directory-sync: unexpected error ({ex.GetType().Name}): {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
     }
 
     private static async Task<int> RunServiceAsync(DirectorySyncOptions options, IConfiguration configuration, string[] args, ILogger logger)
@@ -226,6 +234,9 @@ public static partial class DirectorySyncProgram
         await Console.Error.WriteLineAsync($"mssgw-directory-sync: error ({ex.Failure.ToString().ToLowerInvariant()}): {ex.Message}").ConfigureAwait(false);
         return ex.ExitCode;
     }
+
+    [LoggerMessage(EventId = 5502, Level = LogLevel.Critical, Message = "Sync failed with an unexpected error")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 5500, Level = LogLevel.Error, Message = "Sync failed ({Failure}): {Error}")]
     private static partial void LogFailed(ILogger logger, string failure, string error);

@@ -37,9 +37,18 @@ public sealed partial class DirectorySyncWorker : BackgroundService
                 LastRunSucceeded = false;
                 LogRunFailed(_logger, ex.Failure.ToString(), ex.Message);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Keep the service alive for the next run; /readyz reports the failure.
+                LastRunSucceeded = false;
+                LogRunCrashed(_logger, ex);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
+
+    [LoggerMessage(EventId = 5503, Level = LogLevel.Critical, Message = "Sync run failed with an unexpected error; next run in one interval")]
+    private static partial void LogRunCrashed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 5501, Level = LogLevel.Error, Message = "Sync run failed ({Failure}): {Error}; next run in one interval")]
     private static partial void LogRunFailed(ILogger logger, string failure, string error);

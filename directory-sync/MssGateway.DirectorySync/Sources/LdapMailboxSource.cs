@@ -36,6 +36,18 @@ public sealed partial class LdapMailboxSource : IDisposable
     /// <summary>Connects, protects and binds. Throws <see cref="DirectorySyncException"/> with the cause in words.</summary>
     public void Connect()
     {
+        try
+        {
+            ConnectCore();
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or PlatformNotSupportedException)
+        {
+            throw new DirectorySyncException(SyncFailure.Configuration, "ldap", $"The LDAP client library could not be loaded ({ex.GetType().Name}: {ex.Message}): install libldap (Debian/Ubuntu: libldap-2.5-0 or libldap2; in a chiseled image add the libldap2_libs slice), or use DirectorySync:Source=FlatFile.", ex);
+        }
+    }
+
+    private void ConnectCore()
+    {
         var identifier = new LdapDirectoryIdentifier(_options.Host, _options.EffectivePort, fullyQualifiedDnsHostName: false, connectionless: false);
         var connection = new LdapConnection(identifier) { AutoBind = false, Timeout = _options.Timeout };
         connection.SessionOptions.ProtocolVersion = 3;

@@ -270,7 +270,7 @@ public sealed partial class RedisDirectoryWriter
             await db.HashSetAsync(key, chunk.Select(kv => new HashEntry(kv.Key, MailboxEntryCodec.EncodeSubjects(kv.Value))).ToArray()).ConfigureAwait(false);
         }
 
-        var old = await EvalFencedAsync(RedisScripts.SwitchPointer, [Keys.Lock, Keys.DomainsCurrent],
+        await EvalFencedAsync(RedisScripts.SwitchPointer, [Keys.Lock, Keys.DomainsCurrent],
         [
             syncLock.Token,
             CurrentFields.Generation, generation,
@@ -291,8 +291,6 @@ public sealed partial class RedisDirectoryWriter
                 await db.SetRemoveAsync(Keys.DomainGenerations, member).ConfigureAwait(false);
             }
         }
-
-        _ = old;
     }
 
     /// <summary>Figures of the run for the gateway to export (hash <c>{prefix}:status</c>).</summary>
