@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using MssGateway.Directory.Redis;
 using MssGateway.Directory.Tests.Fixtures;
 using MssGateway.Testing;
@@ -88,6 +90,41 @@ public sealed class RedisMailboxDirectoryTests : IClassFixture<RedisFixture>, ID
 
         Assert.False(status.Reachable);
         await Assert.ThrowsAnyAsync<RedisException>(async () => await reader.FindByAddressAsync("x@y.test", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AddRedisMailboxDirectory_wires_the_redis_directory_from_its_configuration_section()
+    {
+        var a = await WriteAsync("di.txt", "A");
+        await SyncHarness.RunAsync(_f.Connection, SyncHarness.FlatFileOptions(_f.Redis.Configuration, "di", a));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:Directory:Kind"] = "Redis",
+            ["Gateway:Directory:Redis:Configuration"] = _f.Redis.Configuration,
+            ["Gateway:Directory:Redis:KeyPrefix"] = "di",
+            ["Gateway:Directory:Redis:MaxAge"] = "02:00:00",
+        }).Build();
+        var services = new ServiceCollection();
+
+        services.AddRedisMailboxDirectory(configuration.GetSection("Gateway:Directory:Redis"));
+        await using var provider = services.BuildServiceProvider();
+        var directory = provider.GetRequiredService<IMailboxDirectory>();
+
+        Assert.IsType<RedisMailboxDirectory>(directory);
+        Assert.Equal("A", (await directory.FindByAddressAsync(DirectoryDataGenerator.Address(4), CancellationToken.None))?.Profession);
+        var status = await directory.GetStatusAsync(CancellationToken.None);
+        Assert.True(status.Reachable && status.Error is null);
+    }
+
+    [Fact]
+    public void AddRedisMailboxDirectory_refuses_a_section_without_configuration_naming_the_key()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:Directory:Redis:KeyPrefix"] = "x" }).Build();
+        var services = new ServiceCollection();
+
+        var ex = Assert.Throws<RedisDirectoryConfigurationException>(() => services.AddRedisMailboxDirectory(configuration.GetSection("Gateway:Directory:Redis")));
+
+        Assert.Contains("Gateway:Directory:Redis:Configuration", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
