@@ -1,0 +1,243 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MssGateway.Directory.Redis;
+using MssGateway.DirectorySync.Options;
+using Prometheus;
+using StackExchange.Redis;
+
+namespace MssGateway.DirectorySync;
+
+/// <summary>
+/// Entry point of <c>mssgw-directory-sync</c>: <c>--once</c> runs one sync and exits (Kubernetes
+/// CronJob); without it the process runs a sync every Interval and serves /metrics and /healthz.
+/// Exit codes: 0 success, 1 unexpected, 2 configuration, 3 source, 4 Redis, 5 lock.
+/// </summary>
+public static partial class DirectorySyncProgram
+{
+    public const string Usage = """
+        mssgw-directory-sync — mirrors the MSSanté directory into Redis for the gateway.
+
+          mssgw-directory-sync --once [--full|--incremental] [--config FILE] [Key=Value…]
+          mssgw-directory-sync        [--config FILE] [Key=Value…]    (service: every DirectorySync:Interval)
+
+        Configuration: appsettings.json (next to the program, then the working directory), --config FILE,
+        environment variables (DirectorySync__Ldap__Host=…), then command-line keys
+        (--DirectorySync:Source=FlatFile). See docs/directory.md.
+        Exit codes: 0 ok, 1 unexpected error, 2 bad configuration, 3 source unreachable or refused,
+        4 Redis unreachable, 5 another sync holds the lock.
+        """;
+
+    public static async Task<int> MainAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var rest = new List<string>();
+        var once = false;
+        SyncMode? mode = null;
+        string? configFile = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--once":
+                    once = true;
+                    break;
+                case "--full":
+                    mode = SyncMode.Full;
+                    break;
+                case "--incremental":
+                    mode = SyncMode.Incremental;
+                    break;
+                case "--config" when i + 1 < args.Length:
+                    configFile = args[++i];
+                    break;
+                case "--help" or "-h":
+                    await Console.Out.WriteLineAsync(Usage).ConfigureAwait(false);
+                    return 0;
+                default:
+                    rest.Add(args[i]);
+                    break;
+            }
+        }
+
+        var configuration = BuildConfiguration(configFile, rest.ToArray());
+        using var loggerFactory = LoggerFactory.Create(b => b.AddConfiguration(configuration.GetSection("Logging")).AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        }));
+        var logger = loggerFactory.CreateLogger("MssGateway.DirectorySync");
+        DirectorySyncOptions options;
+        try
+        {
+            if (configFile is not null && !File.Exists(configFile))
+            {
+                throw DirectorySyncException.Configuration($"--config '{configFile}' does not exist.");
+            }
+
+            options = Bind(configuration);
+            options.Validate();
+            if (mode == SyncMode.Incremental && options.Source == DirectorySource.FlatFile)
+            {
+                throw DirectorySyncException.Configuration("--incremental needs DirectorySync:Source=Ldap: the flat file has no change dates.");
+            }
+        }
+        catch (DirectorySyncException ex)
+        {
+            return await FailAsync(logger, ex).ConfigureAwait(false);
+        }
+
+        return once
+            ? await RunOnceAsync(options, mode, loggerFactory, logger).ConfigureAwait(false)
+            : await RunServiceAsync(options, configuration, rest.ToArray(), logger).ConfigureAwait(false);
+    }
+
+    public static IConfiguration BuildConfiguration(string? configFile, string[] args)
+    {
+        var builder = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile(Path.Combine(Environment.CurrentDirectory, "appsettings.json"), optional: true);
+        if (configFile is not null && File.Exists(configFile))
+        {
+            builder.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+        }
+
+        return builder.AddEnvironmentVariables().AddCommandLine(args).Build();
+    }
+
+    public static DirectorySyncOptions Bind(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new DirectorySyncOptions();
+        try
+        {
+            configuration.GetSection(DirectorySyncOptions.SectionName).Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder names the path and the value it could not convert.
+            throw DirectorySyncException.Configuration($"A value under {DirectorySyncOptions.SectionName} has the wrong type: {ex.Message} {ex.InnerException?.Message}".TrimEnd());
+        }
+
+        return options;
+    }
+
+    private static async Task<int> RunOnceAsync(DirectorySyncOptions options, SyncMode? mode, ILoggerFactory loggerFactory, ILogger logger)
+    {
+        using var metrics = new DirectorySyncMetrics();
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        try
+        {
+            await using var redis = await ConnectRedisAsync(options).ConfigureAwait(false);
+            var runner = new DirectorySyncRunner(options, redis, metrics, loggerFactory.CreateLogger<DirectorySyncRunner>());
+            var result = await runner.RunOnceAsync(mode, stop.Token).ConfigureAwait(false);
+            if (result.DomainListFailure is { } domains)
+            {
+                return await FailAsync(logger, domains).ConfigureAwait(false);
+            }
+
+            return 0;
+        }
+        catch (DirectorySyncException ex)
+        {
+            return await FailAsync(logger, ex).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("mssgw-directory-sync: interrupted; the live generation was left as it was.").ConfigureAwait(false);
+            return 130;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug, not an operating condition: say so, with the type, and exit 1. The live generation is untouched
+            // (only the fenced switch changes it).
+            LogUnexpected(logger, ex);
+            await Console.Error.WriteLineAsync($"mssgw-directory-sync: unexpected error ({ex.GetType().Name}): {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    private static async Task<int> RunServiceAsync(DirectorySyncOptions options, IConfiguration configuration, string[] args, ILogger logger)
+    {
+        ConnectionMultiplexer redis;
+        try
+        {
+            redis = await ConnectRedisAsync(options).ConfigureAwait(false);
+        }
+        catch (DirectorySyncException ex)
+        {
+            return await FailAsync(logger, ex).ConfigureAwait(false);
+        }
+
+        await using (redis)
+        {
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+            builder.Configuration.AddConfiguration(configuration);
+            builder.WebHost.UseUrls($"http://{FormatHost(options.Http.Address)}:{options.Http.Port}");
+            builder.Logging.ClearProviders().AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
+            builder.Services.AddMetrics();
+            builder.Services.AddSingleton(options);
+            builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
+            builder.Services.AddSingleton(sp => new DirectorySyncMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+            builder.Services.AddSingleton<DirectorySyncWorker>();
+            Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressMeters = true, SuppressEventCounters = true });
+            using var bridge = new PrometheusMeterBridge();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DirectorySyncWorker>());
+            var app = builder.Build();
+            app.MapMetrics("/metrics");
+            app.MapGet("/healthz", () => Results.Text("ok\n"));
+            app.MapGet("/readyz", (DirectorySyncWorker worker) => worker.LastRunSucceeded == false ? Results.Text("last sync failed\n", statusCode: 503) : Results.Text("ok\n"));
+            await app.RunAsync().ConfigureAwait(false);
+            return 0;
+        }
+    }
+
+    private static async Task<ConnectionMultiplexer> ConnectRedisAsync(DirectorySyncOptions options)
+    {
+        try
+        {
+            return await RedisDirectoryConnection.ConnectAsync(options.Redis, "DirectorySync:Redis").ConfigureAwait(false);
+        }
+        catch (RedisDirectoryConfigurationException ex)
+        {
+            throw DirectorySyncException.Configuration(ex.Message);
+        }
+        catch (RedisException ex)
+        {
+            throw new DirectorySyncException(SyncFailure.Redis, "redis", $"Redis at '{Redact(options.Redis.Configuration)}' is unreachable ({ex.Message}). Check DirectorySync:Redis:Configuration, User, PasswordFile and Tls.", ex);
+        }
+    }
+
+    private static string Redact(string configuration) =>
+        string.Join(',', configuration.Split(',').Select(p => p.TrimStart().StartsWith("password", StringComparison.OrdinalIgnoreCase) ? "password=***" : p));
+
+    private static string FormatHost(string address) => address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address;
+
+    private static async Task<int> FailAsync(ILogger logger, DirectorySyncException ex)
+    {
+        LogFailed(logger, ex.Failure.ToString(), ex.Message);
+        await Console.Error.WriteLineAsync($"mssgw-directory-sync: error ({ex.Failure.ToString().ToLowerInvariant()}): {ex.Message}").ConfigureAwait(false);
+        return ex.ExitCode;
+    }
+
+    [LoggerMessage(EventId = 5502, Level = LogLevel.Critical, Message = "Sync failed with an unexpected error")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5500, Level = LogLevel.Error, Message = "Sync failed ({Failure}): {Error}")]
+    private static partial void LogFailed(ILogger logger, string failure, string error);
+}

@@ -1,0 +1,3 @@
+using MssGateway.DirectorySync;
+
+return await DirectorySyncProgram.MainAsync(args).ConfigureAwait(false);
