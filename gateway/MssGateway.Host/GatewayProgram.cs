@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using MssGateway.Directory;
+using MssGateway.Directory.Redis;
 using MssGateway.Host.Telemetry;
 using MssGateway.Policy;
 using MssGateway.Smtp;
@@ -56,7 +57,16 @@ public static class GatewayProgram
         // The Authentication-Results authserv-id is this gateway's name unless configured otherwise.
         builder.Configuration["Gateway:Policy:AuthServId"] ??= options.ServerName;
         ConfigureLogging(builder, options);
-        ConfigureServices(builder.Services, builder.Configuration, options);
+        try
+        {
+            ConfigureServices(builder.Services, builder.Configuration, options);
+        }
+        catch (RedisDirectoryConfigurationException ex)
+        {
+            await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:\n  - " + ex.Message);
+            return 2;
+        }
+
         builder.AddGatewayTelemetry(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -89,6 +99,11 @@ public static class GatewayProgram
             }
 
             return 2;
+        }
+
+        if (options.Directory.Kind == DirectoryKind.Redis)
+        {
+            _ = app.Services.GetRequiredService<RedisDirectoryMetrics>(); // its observable gauges exist once resolved
         }
 
         var spool = app.Services.GetRequiredService<MessageSpool>();
@@ -159,7 +174,15 @@ public static class GatewayProgram
         services.AddSingleton(sp => new SpoolSpace(options.Spool, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new AddressRedactor(options.Logging));
         services.AddSingleton<GatewayReadiness>();
-        services.AddSingleton<IMailboxDirectory>(_ => new FileMailboxDirectory(options.Directory.File!));
+        if (options.Directory.Kind == DirectoryKind.Redis)
+        {
+            services.AddRedisMailboxDirectory(configuration.GetSection("Gateway:Directory:Redis"));
+        }
+        else
+        {
+            services.AddSingleton<IMailboxDirectory>(_ => new FileMailboxDirectory(options.Directory.File!));
+        }
+
         services.AddMssTrust(configuration.GetSection("Gateway:Trust"));
         services.AddSingleton<ISmimeSignerValidator, TrustSmimeSignerValidator>();
         services.AddMessagePolicy(configuration.GetSection("Gateway:Policy"));

@@ -80,7 +80,16 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             return null; // bounces carry no sender to bind; the certificate was already judged at TLS
         }
 
-        var refusal = await _certificateCheck.OnMailFromAsync(session, mailFrom, cancellationToken);
+        SmtpReply? refusal;
+        try
+        {
+            refusal = await _certificateCheck.OnMailFromAsync(session, mailFrom, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or StackExchange.Redis.RedisException)
+        {
+            refusal = GatewayReplies.DirectoryUnavailable; // sender binding needs the directory
+        }
+
         if (refusal is not null)
         {
             GatewayLog.EnvelopeRefused(_logger, "mail", session.Id, _redactor.Render(mailFrom.Address), refusal.Reason, IdentityOf(session)?.Subject);
@@ -96,8 +105,9 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         {
             refusal = await DecideRecipientAsync(recipient.Address, cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or TimeoutException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or TimeoutException or StackExchange.Redis.RedisException)
         {
+            // The directory cannot answer: a temporary failure, the client retries (never a 5xx guess).
             refusal = GatewayReplies.DirectoryUnavailable;
         }
 
