@@ -82,7 +82,7 @@ internal sealed class LmtpDeliveryClient
                 else
                 {
                     var reply = rcpt.ToReply();
-                    outcomes[r.Address] = new RecipientOutcome(r.Address, reply.IsPermanent ? RecipientResult.Failed : RecipientResult.Deferred, reply, hopName);
+                    outcomes[r.Address] = new RecipientOutcome(r.Address, reply.IsPermanent ? RecipientResult.Failed : RecipientResult.Deferred, reply, hopName, FromRemote: true);
                 }
             }
 
@@ -94,7 +94,7 @@ internal sealed class LmtpDeliveryClient
                     foreach (var r in accepted)
                     {
                         var reply = data.ToReply();
-                        outcomes[r.Address] = new RecipientOutcome(r.Address, reply.IsPermanent ? RecipientResult.Failed : RecipientResult.Deferred, reply, hopName);
+                        outcomes[r.Address] = new RecipientOutcome(r.Address, reply.IsPermanent ? RecipientResult.Failed : RecipientResult.Deferred, reply, hopName, FromRemote: true);
                     }
                 }
                 else
@@ -108,7 +108,7 @@ internal sealed class LmtpDeliveryClient
                     foreach (var r in accepted)
                     {
                         var reply = (await line.ReadReplyAsync(timeout.Token)).ToReply();
-                        outcomes[r.Address] = new RecipientOutcome(r.Address, reply.IsSuccess ? RecipientResult.Delivered : reply.IsPermanent ? RecipientResult.Failed : RecipientResult.Deferred, reply, hopName);
+                        outcomes[r.Address] = new RecipientOutcome(r.Address, reply.IsSuccess ? RecipientResult.Delivered : reply.IsPermanent ? RecipientResult.Failed : RecipientResult.Deferred, reply, hopName, FromRemote: true);
                     }
                 }
             }

@@ -175,7 +175,7 @@ public sealed class SmtpDeliveryClient : INextHopTransport
                 await QuitQuietlyAsync(client, ct);
                 return (recipients.Select(r => client.Refused.TryGetValue(r.Address, out var refused)
                     ? Refusal(r.Address, refused, hopName)
-                    : new RecipientOutcome(r.Address, RecipientResult.Delivered, ok, hopName, supportsDsn)).ToList(), null);
+                    : new RecipientOutcome(r.Address, RecipientResult.Delivered, ok, hopName, supportsDsn, FromRemote: true)).ToList(), null);
             }
             catch (NoRecipientAcceptedException)
             {
@@ -190,7 +190,7 @@ public sealed class SmtpDeliveryClient : INextHopTransport
                 await QuitQuietlyAsync(client, ct);
                 return (recipients.Select(r => client.Refused.TryGetValue(r.Address, out var refused)
                     ? Refusal(r.Address, refused, hopName)
-                    : new RecipientOutcome(r.Address, reply.IsPermanent ? RecipientResult.Failed : RecipientResult.Deferred, reply, hopName)).ToList(), null);
+                    : new RecipientOutcome(r.Address, reply.IsPermanent ? RecipientResult.Failed : RecipientResult.Deferred, reply, hopName, FromRemote: true)).ToList(), null);
             }
         }
         catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or IOException or SocketException or TimeoutException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
@@ -264,7 +264,7 @@ public sealed class SmtpDeliveryClient : INextHopTransport
     private static RecipientOutcome Refusal(string address, SmtpResponse response, string hop)
     {
         var reply = DeliveryReply.FromServer((int)response.StatusCode, response.Response);
-        return new RecipientOutcome(address, reply.IsPermanent ? RecipientResult.Failed : RecipientResult.Deferred, reply, hop);
+        return new RecipientOutcome(address, reply.IsPermanent ? RecipientResult.Failed : RecipientResult.Deferred, reply, hop, FromRemote: true);
     }
 
     internal static IReadOnlyList<RecipientOutcome> All(IReadOnlyList<SpoolRecipient> recipients, DeliveryReply reply, string hop) =>
