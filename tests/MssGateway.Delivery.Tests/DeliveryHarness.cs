@@ -74,9 +74,11 @@ public sealed class DeliveryHarness : IAsyncDisposable
         services.AddMssDelivery(configuration.GetSection("Gateway:Delivery"));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
+        var factory = _services.GetRequiredService<IMeterFactory>();
         _meters.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == DeliveryMetrics.MeterName)
+            // Only this harness's meter: tests run in parallel, each with its own service provider.
+            if (instrument.Meter.Name == DeliveryMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -135,6 +137,18 @@ public sealed class DeliveryHarness : IAsyncDisposable
     }
 
     /// <summary>Waits (polling) until the condition holds; fails the test after the timeout.</summary>
+    public async Task WaitAsync(Func<bool> condition, string what, int seconds = 20)
+    {
+        try
+        {
+            await WaitUntilAsync(condition, what, seconds);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException(ex.Message + "\nlast log lines:\n" + string.Join("\n", Logs.TakeLast(15)), ex);
+        }
+    }
+
     public static async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 20)
     {
         var until = DateTime.UtcNow.AddSeconds(seconds);

@@ -26,7 +26,7 @@ public sealed class LocalDeliveryTests
             SkipRanges = [new SpoolByteRange(0, Encoding.UTF8.GetByteCount(forged))],
         });
 
-        await DeliveryHarness.WaitUntilAsync(() => server.Transactions.Count == 1 && h.SpoolIsEmpty(), "delivery");
+        await h.WaitAsync(() => server.Transactions.Count == 1 && h.SpoolIsEmpty(), "delivery");
 
         var expected = Encoding.UTF8.GetBytes(prepend + SampleMessages.Clinical());
         var got = server.Transactions.Single();
@@ -49,7 +49,7 @@ public sealed class LocalDeliveryTests
         await h.StartAsync();
         var id = await h.SubmitAsync(SampleMessages.Clinical(), ["dr.durand@hopital-a.test"]);
 
-        await DeliveryHarness.WaitUntilAsync(() => server.Transactions.Count == 1 && h.SpoolIsEmpty(), "delivery after retries");
+        await h.WaitAsync(() => server.Transactions.Count == 1 && h.SpoolIsEmpty(), "delivery after retries");
 
         Assert.Equal(3, tries);
         Assert.Single(server.Transactions);
@@ -76,7 +76,7 @@ public sealed class LocalDeliveryTests
 
         // First transaction: ok (delivered), inconnu (failed), occupe (deferred); then the retry for occupe;
         // then the DSN for inconnu, back to the (local) sender.
-        await DeliveryHarness.WaitUntilAsync(() => server.Transactions.Count == 3 && h.SpoolIsEmpty(), "all outcomes");
+        await h.WaitAsync(() => server.Transactions.Count == 3 && h.SpoolIsEmpty(), "all outcomes");
 
         var transactions = server.Transactions.ToList();
         var original = transactions.Where(t => t.MailFrom.Contains(DeliveryHarness.Sender, StringComparison.Ordinal)).ToList();
@@ -97,7 +97,7 @@ public sealed class LocalDeliveryTests
         var loop = string.Concat(Enumerable.Range(0, 31).Select(i => $"Received: from hop{i}.example by hop{i + 1}.example; Mon, 23 Nov 2026 05:00:00 +0000\r\n"));
         await h.SubmitAsync(loop + SampleMessages.Clinical(), ["dr.durand@hopital-a.test"]);
 
-        await DeliveryHarness.WaitUntilAsync(() => server.Transactions.Count == 1 && h.SpoolIsEmpty(), "loop DSN");
+        await h.WaitAsync(() => server.Transactions.Count == 1 && h.SpoolIsEmpty(), "loop DSN");
 
         var only = server.Transactions.Single();
         Assert.StartsWith("MAIL FROM:<>", only.MailFrom, StringComparison.Ordinal);
@@ -112,7 +112,7 @@ public sealed class LocalDeliveryTests
         await using var h = new DeliveryHarness(InternalHop(server));
         await h.StartAsync();
         var id = await h.SubmitAsync(SampleMessages.Clinical(), ["dr.durand@hopital-a.test"]);
-        await DeliveryHarness.WaitUntilAsync(() => server.Transactions.Count == 1 && h.SpoolIsEmpty(), "delivery");
+        await h.WaitAsync(() => server.Transactions.Count == 1 && h.SpoolIsEmpty(), "delivery");
 
         var attempt = Assert.Single(h.Logs, l => l.StartsWith("DeliveryAttempt:", StringComparison.Ordinal));
         Assert.Contains($"queue_id={id}", attempt, StringComparison.Ordinal);
@@ -131,7 +131,7 @@ public sealed class LocalDeliveryTests
         Assert.True(await h.Spool.MoveAsync(b, SpoolState.Incoming, SpoolState.Active)); // as if a previous run died mid-delivery
 
         await h.StartAsync();
-        await DeliveryHarness.WaitUntilAsync(() => server.Transactions.Count == 2 && h.SpoolIsEmpty(), "both delivered");
+        await h.WaitAsync(() => server.Transactions.Count == 2 && h.SpoolIsEmpty(), "both delivered");
 
         Assert.Contains(server.Transactions, t => t.Text.Contains("<a@x>", StringComparison.Ordinal));
         Assert.Contains(server.Transactions, t => t.Text.Contains("<b@x>", StringComparison.Ordinal));

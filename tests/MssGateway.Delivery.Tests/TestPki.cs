@@ -26,7 +26,7 @@ public sealed class TestPki : IAsyncLifetime, IDisposable
 
     public X509Certificate2 Root { get; private set; } = null!;
 
-    public const string PeerSubject = "CN=localhost, OU=499700000000, O=OPERATEUR B TEST, ST=Paris (75), C=FR";
+    public const string PeerSubject = "CN=localhost, OU=499700000000, O=OPERATEUR B TEST, S=Paris (75), C=FR"; // as .NET renders it
 
     public async Task InitializeAsync()
     {
