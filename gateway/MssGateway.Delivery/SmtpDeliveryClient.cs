@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -126,7 +127,10 @@ public sealed class SmtpDeliveryClient : INextHopTransport
 
         try
         {
-            await client.ConnectAsync(target.Host, target.Port, socketOptions, ct);
+            // Our own socket: TCP_NODELAY, because SMTP is a chatty protocol of small writes and Nagle's
+            // algorithm with delayed ACKs adds tens of milliseconds to every exchange.
+            var socket = await ConnectSocketAsync(target, options.SmtpTimeout, ct);
+            await client.ConnectAsync(socket, target.Host, target.Port, socketOptions, ct);
         }
         catch (Exception ex) when (ex is SocketException or IOException or SmtpProtocolException or SslHandshakeException or System.Security.Authentication.AuthenticationException or TimeoutException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {
@@ -198,6 +202,35 @@ public sealed class SmtpDeliveryClient : INextHopTransport
             // Lost connection or an unexpected reply mid-transaction: the outcome is unknown, so try again later.
             return (All(recipients, new DeliveryReply(451, "4.4.2", $"connection_lost: {hopName}: {ex.GetType().Name}: {Short(ex.Message)}"), hopName), null);
         }
+    }
+
+    private static async Task<Socket> ConnectSocketAsync(NextHopAddress target, TimeSpan timeout, CancellationToken ct)
+    {
+        var addresses = IPAddress.TryParse(target.Host, out var ip) ? [ip] : await Dns.GetHostAddressesAsync(target.Host, ct);
+        SocketException? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            connectTimeout.CancelAfter(timeout);
+            try
+            {
+                await socket.ConnectAsync(address, target.Port, connectTimeout.Token);
+                return socket;
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                last = ex;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                socket.Dispose();
+                last = new SocketException((int)SocketError.TimedOut);
+            }
+        }
+
+        throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
 
     private async Task<DeliveryReply?> CheckPeerAsync(X509Certificate2? peer, X509Certificate2Collection extra, string domain, string host, DeliveryOptions options, CancellationToken ct)
