@@ -54,6 +54,9 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// <summary>Reply to MAIL FROM; null means 250.</summary>
     public Func<string, string?> MailReply { get; set; } = _ => null;
 
+    /// <summary>Wait before answering the end of data (to keep deliveries in flight, e.g. for a crash test).</summary>
+    public TimeSpan DataDelay { get; set; }
+
     public ConcurrentQueue<ReceivedTransaction> Transactions { get; } = new();
 
     /// <summary>Every command line received (for "nothing was sent" assertions).</summary>
@@ -179,6 +182,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
                     await io.WriteAsync("354 go ahead", ct);
                     var data = await io.ReadDataAsync(ct);
+                    if (DataDelay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(DataDelay, ct);
+                    }
+
                     var t = new ReceivedTransaction(from ?? string.Empty, [.. rcpts], data, certSubject, tls);
                     Interlocked.Increment(ref _dataCount);
                     if (Lmtp)
