@@ -253,7 +253,7 @@ public sealed class MessageDelivery
         }
     }
 
-    private static void Apply(SpoolDeliveryState state, IEnumerable<RecipientOutcome> outcomes)
+    private void Apply(SpoolDeliveryState state, IEnumerable<RecipientOutcome> outcomes)
     {
         foreach (var o in outcomes)
         {
@@ -263,7 +263,7 @@ public sealed class MessageDelivery
             if (o.Result != RecipientResult.Deferred)
             {
                 s.Status = o.Result == RecipientResult.Delivered ? RecipientStatus.Delivered : RecipientStatus.Failed;
-                s.CompletedAt = DateTimeOffset.UtcNow;
+                s.CompletedAt = _time.GetUtcNow();
             }
         }
     }

@@ -158,7 +158,7 @@ public sealed class SmtpDeliveryClient : INextHopTransport
             }
 
             var capabilities = client.Capabilities;
-            var unsupported = Unsupported(envelope, spooled, message, capabilities, client.MaxSize);
+            var unsupported = Unsupported(envelope, spooled, capabilities, client.MaxSize);
             if (unsupported is not null)
             {
                 await QuitQuietlyAsync(client, ct);
@@ -252,7 +252,7 @@ public sealed class SmtpDeliveryClient : INextHopTransport
     }
 
     /// <summary>Extensions the message needs but the next hop lacks: a permanent failure (RFC 6152 §3, RFC 6531 §3.2, RFC 1870).</summary>
-    private static DeliveryReply? Unsupported(SpoolEnvelope envelope, SpoolMessage spooled, MimeMessage message, SmtpCapabilities capabilities, uint maxSize)
+    private static DeliveryReply? Unsupported(SpoolEnvelope envelope, SpoolMessage spooled, SmtpCapabilities capabilities, uint maxSize)
     {
         if (string.Equals(envelope.Body, "8BITMIME", StringComparison.OrdinalIgnoreCase) && (capabilities & SmtpCapabilities.EightBitMime) == 0)
         {
@@ -270,7 +270,6 @@ public sealed class SmtpDeliveryClient : INextHopTransport
             return new DeliveryReply(552, "5.3.4", $"the message ({size} octets) is larger than the next hop accepts ({maxSize})");
         }
 
-        _ = message;
         return null;
     }
 

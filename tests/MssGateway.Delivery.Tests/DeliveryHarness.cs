@@ -27,6 +27,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
     private readonly TempDirectory _dir = new("mssgw-delivery");
     private readonly ServiceProvider _services;
     private readonly MeterListener _meters = new();
+    private readonly ConcurrentDictionary<string, long> _gauges = new();
     private bool _started;
 
     public DeliveryHarness(Dictionary<string, string?> settings, TestPki? pki = null, IEnumerable<string>? peerSubjects = null, IEnumerable<string>? authorisedDomains = null)
@@ -86,6 +87,12 @@ public sealed class DeliveryHarness : IAsyncDisposable
         _meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
             var label = tags.Length > 0 ? $"{tags[0].Key}={tags[0].Value}" : string.Empty;
+            if (instrument is ObservableGauge<long>)
+            {
+                _gauges[$"{instrument.Name}{{{label}}}"] = value;
+                return;
+            }
+
             Measurements.AddOrUpdate($"{instrument.Name}{{{label}}}", value, (_, v) => v + value);
         });
         _meters.Start();
@@ -101,6 +108,15 @@ public sealed class DeliveryHarness : IAsyncDisposable
 
     /// <summary>Counter sums by "name{label=value}".</summary>
     public ConcurrentDictionary<string, long> Measurements { get; } = new();
+
+    /// <summary>Reads the observable gauges once (mssgw_queue_messages) and returns their values by "name{label=value}".</summary>
+    public Dictionary<string, long> ObserveGauges()
+    {
+        _ = Get<DeliveryMetrics>(); // the gauge exists once the metrics are resolved (the scheduler does it)
+        _gauges.Clear();
+        _meters.RecordObservableInstruments();
+        return new Dictionary<string, long>(_gauges);
+    }
 
     public DeliveryScheduler Scheduler => _services.GetRequiredService<DeliveryScheduler>();
 
