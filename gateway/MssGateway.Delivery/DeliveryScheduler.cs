@@ -123,9 +123,10 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
             {
                 return;
             }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or InvalidDataException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // Broken infrastructure (disk): the message stays where it is and the next scan retries it.
+                // Broken infrastructure (disk full, permissions): the worker lives on; the message stays
+                // where it is (active/ is put back in line at the next start, the others are rescanned).
                 DeliveryLog.Crashed(_logger, ex, id);
             }
             finally

@@ -79,14 +79,16 @@ public sealed class MessageDelivery
             await _spool.MoveAsync(queueId, SpoolState.Active, SpoolState.Incoming);
             throw;
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or FormatException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // A bug or a broken disk must not take the worker down nor leave the message in active/:
+            // count the attempt and treat every pending recipient as deferred, so the message still
+            // expires (with its DSN) instead of looping for ever.
             DeliveryLog.Crashed(_logger, ex, queueId);
-            var next = _time.GetUtcNow() + _options.CurrentValue.RetryDelay(1);
-            state.NextAttemptAt = next;
-            await _spool.WriteStateAsync(state, CancellationToken.None);
-            await _spool.MoveAsync(queueId, SpoolState.Active, SpoolState.Deferred);
-            return new DeliveryAttemptResult(DeliveryAttemptStatus.Deferred, next);
+            var reply = new DeliveryReply(451, "4.3.0", "delivery_error: " + ex.GetType().Name);
+            var pending = state.Recipients.Where(r => r.Status == RecipientStatus.Pending)
+                .Select(r => new RecipientOutcome(r.Address, RecipientResult.Deferred, reply, "local")).ToList();
+            return await ConcludeAsync(message, state, pending, CancellationToken.None);
         }
     }
 

@@ -145,6 +145,7 @@ public sealed class SmtpDeliveryClient : INextHopTransport
             return (null, DeliveryReply.FromServer(TransientIfGreeting((int)ex.StatusCode), ex.Message));
         }
 
+        var badSyntax = new List<RecipientOutcome>(); // addresses MailKit cannot write: failed, not retried
         try
         {
             if (isOperator)
@@ -169,38 +170,62 @@ public sealed class SmtpDeliveryClient : INextHopTransport
             format.NewLineFormat = NewLineFormat.Dos;
             format.International = envelope.SmtpUtf8 && (capabilities & SmtpCapabilities.UTF8) != 0;
             format.EnsureNewLine = false;
-            var sender = new MailboxAddress(string.Empty, envelope.Sender);
-            var mailboxes = recipients.Select(r => new MailboxAddress(string.Empty, r.Address)).ToList();
+            if (!TryMailbox(envelope.Sender, out var sender))
+            {
+                await QuitQuietlyAsync(client, ct);
+                return (All(recipients, new DeliveryReply(553, "5.1.7", "the sender address cannot be written in MAIL FROM"), hopName), null);
+            }
+
+            var mailboxes = new List<MailboxAddress>();
+            foreach (var r in recipients)
+            {
+                if (TryMailbox(r.Address, out var m))
+                {
+                    mailboxes.Add(m);
+                }
+                else
+                {
+                    badSyntax.Add(new RecipientOutcome(r.Address, RecipientResult.Failed, new DeliveryReply(553, "5.1.3", "the recipient address cannot be written in RCPT TO"), hopName));
+                }
+            }
+
+            if (mailboxes.Count == 0)
+            {
+                await QuitQuietlyAsync(client, ct);
+                return (badSyntax, null);
+            }
+
+            recipients = recipients.Where(r => badSyntax.All(b => b.Address != r.Address)).ToList();
             var supportsDsn = (capabilities & SmtpCapabilities.Dsn) != 0;
             try
             {
                 var final = await client.SendAsync(format, message, sender, mailboxes, ct);
                 var ok = DeliveryReply.FromServer(250, final);
                 await QuitQuietlyAsync(client, ct);
-                return (recipients.Select(r => client.Refused.TryGetValue(r.Address, out var refused)
+                return ([.. badSyntax, .. recipients.Select(r => client.Refused.TryGetValue(r.Address, out var refused)
                     ? Refusal(r.Address, refused, hopName)
-                    : new RecipientOutcome(r.Address, RecipientResult.Delivered, ok, hopName, supportsDsn, FromRemote: true)).ToList(), null);
+                    : new RecipientOutcome(r.Address, RecipientResult.Delivered, ok, hopName, supportsDsn, FromRemote: true))], null);
             }
             catch (NoRecipientAcceptedException)
             {
                 await QuitQuietlyAsync(client, ct);
-                return (recipients.Select(r => client.Refused.TryGetValue(r.Address, out var refused)
+                return ([.. badSyntax, .. recipients.Select(r => client.Refused.TryGetValue(r.Address, out var refused)
                     ? Refusal(r.Address, refused, hopName)
-                    : new RecipientOutcome(r.Address, RecipientResult.Deferred, new DeliveryReply(451, "4.4.0", "no reply to RCPT"), hopName)).ToList(), null);
+                    : new RecipientOutcome(r.Address, RecipientResult.Deferred, new DeliveryReply(451, "4.4.0", "no reply to RCPT"), hopName))], null);
             }
             catch (SmtpCommandException ex) when (ex.ErrorCode is SmtpErrorCode.SenderNotAccepted or SmtpErrorCode.MessageNotAccepted)
             {
                 var reply = DeliveryReply.FromServer((int)ex.StatusCode, ex.Message);
                 await QuitQuietlyAsync(client, ct);
-                return (recipients.Select(r => client.Refused.TryGetValue(r.Address, out var refused)
+                return ([.. badSyntax, .. recipients.Select(r => client.Refused.TryGetValue(r.Address, out var refused)
                     ? Refusal(r.Address, refused, hopName)
-                    : new RecipientOutcome(r.Address, reply.IsPermanent ? RecipientResult.Failed : RecipientResult.Deferred, reply, hopName, FromRemote: true)).ToList(), null);
+                    : new RecipientOutcome(r.Address, reply.IsPermanent ? RecipientResult.Failed : RecipientResult.Deferred, reply, hopName, FromRemote: true))], null);
             }
         }
         catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or IOException or SocketException or TimeoutException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {
             // Lost connection or an unexpected reply mid-transaction: the outcome is unknown, so try again later.
-            return (All(recipients, new DeliveryReply(451, "4.4.2", $"connection_lost: {hopName}: {ex.GetType().Name}: {Short(ex.Message)}"), hopName), null);
+            return ([.. badSyntax, .. All(recipients, new DeliveryReply(451, "4.4.2", $"connection_lost: {hopName}: {ex.GetType().Name}: {Short(ex.Message)}"), hopName)], null);
         }
     }
 
@@ -291,6 +316,20 @@ public sealed class SmtpDeliveryClient : INextHopTransport
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             return chain.Build(peer) && (!hop.CheckCertificateName || peer.MatchesHostname(host));
         };
+    }
+
+    private static bool TryMailbox(string address, out MailboxAddress mailbox)
+    {
+        try
+        {
+            mailbox = new MailboxAddress(string.Empty, address);
+            return true;
+        }
+        catch (ParseException)
+        {
+            mailbox = null!;
+            return false;
+        }
     }
 
     private static RecipientOutcome Refusal(string address, SmtpResponse response, string hop)

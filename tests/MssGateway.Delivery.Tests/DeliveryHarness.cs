@@ -30,7 +30,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
     private readonly ConcurrentDictionary<string, long> _gauges = new();
     private bool _started;
 
-    public DeliveryHarness(Dictionary<string, string?> settings, TestPki? pki = null, IEnumerable<string>? peerSubjects = null, IEnumerable<string>? authorisedDomains = null)
+    public DeliveryHarness(Dictionary<string, string?> settings, TestPki? pki = null, IEnumerable<string>? peerSubjects = null, IEnumerable<string>? authorisedDomains = null, Action<IServiceCollection>? configure = null)
     {
         Spool = new MessageSpool(_dir.Combine("spool"));
         var directoryFile = _dir.Combine("directory.json");
@@ -72,6 +72,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
         services.AddSingleton<IMailboxDirectory>(Directory);
         Validator = new ChainPeerValidator(pki is null ? [] : new X509Certificate2Collection(pki.Root), Directory);
         services.AddSingleton<IPeerCertificateValidator>(Validator);
+        configure?.Invoke(services);
         services.AddMssDelivery(configuration.GetSection("Gateway:Delivery"));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 

@@ -64,6 +64,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     public int Connections;
 
+    /// <summary>Most transactions (MAIL to the reply after the data) in progress at the same time.</summary>
+    public int MaxConcurrent;
+
+    private int _open;
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -109,6 +114,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
                     {
                         // The client went away (or the handshake failed): nothing more to record.
                     }
+
                 }
             });
         }
@@ -122,111 +128,150 @@ public sealed class TestSmtpServer : IAsyncDisposable
         await io.WriteAsync("220 test.local ESMTP ready", ct);
         string? from = null;
         var rcpts = new List<string>();
-        while (true)
+        var inTransaction = false;
+        void Begin()
         {
-            var line = await io.ReadLineAsync(ct);
-            if (line is null)
+            if (!inTransaction)
             {
-                return;
+                inTransaction = true;
+                var open = Interlocked.Increment(ref _open);
+                int max;
+                while (open > (max = Volatile.Read(ref MaxConcurrent)) && Interlocked.CompareExchange(ref MaxConcurrent, open, max) != max)
+                {
+                }
             }
+        }
 
-            var text = Encoding.UTF8.GetString(line);
-            Commands.Enqueue(text);
-            var verb = (text.Length >= 4 ? text[..4] : text).ToUpperInvariant();
-            switch (verb)
+        void End()
+        {
+            if (inTransaction)
             {
-                case "EHLO" or "LHLO" or "HELO":
-                    var ext = new List<string>(Extensions);
-                    if (Certificate is not null && !tls)
-                    {
-                        ext.Add("STARTTLS");
-                    }
+                inTransaction = false;
+                Interlocked.Decrement(ref _open);
+            }
+        }
 
-                    await io.WriteAsync(string.Join("\r\n", new[] { "250-test.local" }.Concat(ext.Select((e, i) => (i == ext.Count - 1 ? "250 " : "250-") + e))), ct);
-                    break;
-                case "STAR":
-                    await io.WriteAsync("220 2.0.0 go ahead", ct);
-                    var ssl = new SslStream(stream, false, (_, _, _, _) => true);
-                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                    {
-                        ServerCertificate = Certificate,
-                        ClientCertificateRequired = true,
-                        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                    }, ct);
-                    certSubject = ssl.RemoteCertificate?.Subject;
-                    tls = true;
-                    stream = ssl;
-                    io = new LineIo(ssl);
-                    break;
-                case "MAIL":
-                    from = text;
-                    rcpts.Clear();
-                    await io.WriteAsync(MailReply(text) ?? "250 2.1.0 OK", ct);
-                    break;
-                case "RCPT":
-                    var address = Between(text, '<', '>');
-                    var reply = RcptReply(address, Volatile.Read(ref _dataCount)) ?? "250 2.1.5 OK";
-                    if (reply.StartsWith('2'))
-                    {
-                        rcpts.Add(text);
-                    }
+        try
+        {
+            await SessionAsync();
+        }
+        finally
+        {
+            End();
+        }
 
-                    await io.WriteAsync(reply, ct);
-                    break;
-                case "DATA":
-                    if (rcpts.Count == 0)
-                    {
-                        await io.WriteAsync("554 5.5.1 no valid recipients", ct);
-                        break;
-                    }
-
-                    await io.WriteAsync("354 go ahead", ct);
-                    var data = await io.ReadDataAsync(ct);
-                    if (DataDelay > TimeSpan.Zero)
-                    {
-                        await Task.Delay(DataDelay, ct);
-                    }
-
-                    var t = new ReceivedTransaction(from ?? string.Empty, [.. rcpts], data, certSubject, tls);
-                    Interlocked.Increment(ref _dataCount);
-                    if (Lmtp)
-                    {
-                        var replies = rcpts.Select(r => DataReply(t, Between(r, '<', '>')) ?? "250 2.0.0 delivered").ToList();
-                        if (replies.Any(r => r.StartsWith('2')))
-                        {
-                            Transactions.Enqueue(t with { RcptTo = rcpts.Where((_, i) => replies[i].StartsWith('2')).ToList() });
-                        }
-
-                        await io.WriteAsync(string.Join("\r\n", replies), ct);
-                    }
-                    else
-                    {
-                        var dr = DataReply(t, string.Empty) ?? "250 2.0.0 queued";
-                        if (dr.StartsWith('2'))
-                        {
-                            Transactions.Enqueue(t);
-                        }
-
-                        await io.WriteAsync(dr, ct);
-                    }
-
-                    from = null;
-                    rcpts.Clear();
-                    break;
-                case "RSET":
-                    from = null;
-                    rcpts.Clear();
-                    await io.WriteAsync("250 2.0.0 OK", ct);
-                    break;
-                case "NOOP":
-                    await io.WriteAsync("250 2.0.0 OK", ct);
-                    break;
-                case "QUIT":
-                    await io.WriteAsync("221 2.0.0 bye", ct);
+        async Task SessionAsync()
+        {
+            while (true)
+            {
+                var line = await io.ReadLineAsync(ct);
+                if (line is null)
+                {
                     return;
-                default:
-                    await io.WriteAsync("502 5.5.2 unknown command", ct);
-                    break;
+                }
+
+                var text = Encoding.UTF8.GetString(line);
+                Commands.Enqueue(text);
+                var verb = (text.Length >= 4 ? text[..4] : text).ToUpperInvariant();
+                switch (verb)
+                {
+                    case "EHLO" or "LHLO" or "HELO":
+                        var ext = new List<string>(Extensions);
+                        if (Certificate is not null && !tls)
+                        {
+                            ext.Add("STARTTLS");
+                        }
+
+                        await io.WriteAsync(string.Join("\r\n", new[] { "250-test.local" }.Concat(ext.Select((e, i) => (i == ext.Count - 1 ? "250 " : "250-") + e))), ct);
+                        break;
+                    case "STAR":
+                        await io.WriteAsync("220 2.0.0 go ahead", ct);
+                        var ssl = new SslStream(stream, false, (_, _, _, _) => true);
+                        await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                        {
+                            ServerCertificate = Certificate,
+                            ClientCertificateRequired = true,
+                            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                        }, ct);
+                        certSubject = ssl.RemoteCertificate?.Subject;
+                        tls = true;
+                        stream = ssl;
+                        io = new LineIo(ssl);
+                        break;
+                    case "MAIL":
+                        Begin();
+                        from = text;
+                        rcpts.Clear();
+                        await io.WriteAsync(MailReply(text) ?? "250 2.1.0 OK", ct);
+                        break;
+                    case "RCPT":
+                        var address = Between(text, '<', '>');
+                        var reply = RcptReply(address, Volatile.Read(ref _dataCount)) ?? "250 2.1.5 OK";
+                        if (reply.StartsWith('2'))
+                        {
+                            rcpts.Add(text);
+                        }
+
+                        await io.WriteAsync(reply, ct);
+                        break;
+                    case "DATA":
+                        if (rcpts.Count == 0)
+                        {
+                            await io.WriteAsync("554 5.5.1 no valid recipients", ct);
+                            break;
+                        }
+
+                        await io.WriteAsync("354 go ahead", ct);
+                        var data = await io.ReadDataAsync(ct);
+                        if (DataDelay > TimeSpan.Zero)
+                        {
+                            await Task.Delay(DataDelay, ct);
+                        }
+
+                        var t = new ReceivedTransaction(from ?? string.Empty, [.. rcpts], data, certSubject, tls);
+                        Interlocked.Increment(ref _dataCount);
+                        if (Lmtp)
+                        {
+                            var replies = rcpts.Select(r => DataReply(t, Between(r, '<', '>')) ?? "250 2.0.0 delivered").ToList();
+                            if (replies.Any(r => r.StartsWith('2')))
+                            {
+                                Transactions.Enqueue(t with { RcptTo = rcpts.Where((_, i) => replies[i].StartsWith('2')).ToList() });
+                            }
+
+                            End();
+                            await io.WriteAsync(string.Join("\r\n", replies), ct);
+                        }
+                        else
+                        {
+                            var dr = DataReply(t, string.Empty) ?? "250 2.0.0 queued";
+                            if (dr.StartsWith('2'))
+                            {
+                                Transactions.Enqueue(t);
+                            }
+
+                            End();
+                            await io.WriteAsync(dr, ct);
+                        }
+
+                        from = null;
+                        rcpts.Clear();
+                        break;
+                    case "RSET":
+                        End();
+                        from = null;
+                        rcpts.Clear();
+                        await io.WriteAsync("250 2.0.0 OK", ct);
+                        break;
+                    case "NOOP":
+                        await io.WriteAsync("250 2.0.0 OK", ct);
+                        break;
+                    case "QUIT":
+                        await io.WriteAsync("221 2.0.0 bye", ct);
+                        return;
+                    default:
+                        await io.WriteAsync("502 5.5.2 unknown command", ct);
+                        break;
+                }
             }
         }
     }
