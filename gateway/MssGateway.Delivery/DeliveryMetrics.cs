@@ -29,11 +29,15 @@ public sealed class DeliveryMetrics
         meter.CreateObservableGauge("mssgw_queue_messages", () => Observe(spool), description: "Messages in the spool by state.");
     }
 
-    public void Attempt(string result, TimeSpan duration)
+    /// <summary>Counts an attempt; <paramref name="duration"/> is null for a local decision that contacted no next hop.</summary>
+    public void Attempt(string result, TimeSpan? duration)
     {
         var tag = new KeyValuePair<string, object?>("result", result);
         _attempts.Add(1, tag);
-        _duration.Record(duration.TotalSeconds, tag);
+        if (duration is { } d)
+        {
+            _duration.Record(d.TotalSeconds, tag);
+        }
     }
 
     public void DsnSent(string type) => _dsn.Add(1, new KeyValuePair<string, object?>("type", type));

@@ -111,7 +111,7 @@ public sealed class MessageDelivery
             {
                 var loop = new DeliveryReply(554, "5.4.6", $"mail_loop: {received} Received header fields, more than {options.MaxReceivedHeaders}");
                 outcomes.AddRange(pending.Select(r => new RecipientOutcome(r.Address, RecipientResult.Failed, loop, "local")));
-                Record(queueId, "local", attempt, outcomes, TimeSpan.Zero);
+                Record(queueId, "local", attempt, outcomes, null);
             }
             else
             {
@@ -138,7 +138,7 @@ public sealed class MessageDelivery
                 if (unroutable.Count > 0)
                 {
                     outcomes.AddRange(unroutable);
-                    Record(queueId, "local", attempt, unroutable, TimeSpan.Zero);
+                    Record(queueId, "local", attempt, unroutable, null);
                 }
 
                 var left = groups.Count;
@@ -156,7 +156,8 @@ public sealed class MessageDelivery
                     if (--left > 0)
                     {
                         // More next hops to go: remember who already has it, so a crash does not resend to them.
-                        Apply(state, results);
+                        // Failures are recorded only with their DSN, in ConcludeAsync (a crash must not lose the DSN).
+                        Apply(state, results.Where(r => r.Result == RecipientResult.Delivered));
                         await _spool.WriteStateAsync(state, ct);
                     }
                 }
@@ -270,8 +271,11 @@ public sealed class MessageDelivery
         }
     }
 
-    /// <summary>Metrics and the one log line per attempt. Result: delivered if all were, deferred if any waits, else failed.</summary>
-    private void Record(string queueId, string hop, int attempt, IReadOnlyList<RecipientOutcome> results, TimeSpan duration)
+    /// <summary>
+    /// Metrics and the one log line per attempt. Result: delivered if all were, deferred if any waits,
+    /// else failed. Local decisions (no route, loop) have no duration: they stay out of the histogram.
+    /// </summary>
+    private void Record(string queueId, string hop, int attempt, IReadOnlyList<RecipientOutcome> results, TimeSpan? duration)
     {
         if (results.Count == 0)
         {
@@ -283,6 +287,6 @@ public sealed class MessageDelivery
             : "failed";
         var decisive = results.FirstOrDefault(r => r.Result != RecipientResult.Delivered) ?? results[0];
         _metrics.Attempt(result, duration);
-        DeliveryLog.Attempt(_logger, queueId, hop, result, results.Count, decisive.Reply.Code, decisive.Reply.EnhancedCode, attempt, (long)duration.TotalMilliseconds, decisive.Reply.ToString());
+        DeliveryLog.Attempt(_logger, queueId, hop, result, results.Count, decisive.Reply.Code, decisive.Reply.EnhancedCode, attempt, (long)(duration?.TotalMilliseconds ?? 0), decisive.Reply.ToString());
     }
 }

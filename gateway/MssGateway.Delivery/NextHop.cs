@@ -1,15 +1,5 @@
 namespace MssGateway.Delivery;
 
-/// <summary>Kinds of next hop.</summary>
-public enum NextHopKind
-{
-    /// <summary>The hospital's own mail system (<see cref="DeliveryOptions.InternalNextHop"/>).</summary>
-    Internal,
-
-    /// <summary>Another MSSanté operator's gateway: STARTTLS required, mutual TLS, liste blanche check.</summary>
-    Operator,
-}
-
 /// <summary>
 /// Where a group of recipients goes. <see cref="Key"/> identifies the destination for grouping and
 /// the per-destination concurrency limit; for operators it is the recipient domain (the liste
