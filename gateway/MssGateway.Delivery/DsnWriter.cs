@@ -142,9 +142,11 @@ public sealed class DsnWriter
 
         head.Append("\r\n");
         head.Append(CultureInfo.InvariantCulture, $"--{boundary}\r\n");
+        // Only a returned body makes the DSN 8-bit: headers are ASCII unless SMTPUTF8 (then utf8 is set).
+        var returnsEightBit = (returnFull && eightBit) || utf8;
         head.Append(returnFull
-            ? $"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: {(eightBit ? "8bit" : "7bit")}\r\n\r\n"
-            : $"Content-Type: text/rfc822-headers\r\nContent-Transfer-Encoding: {(eightBit ? "8bit" : "7bit")}\r\n\r\n");
+            ? $"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: {(returnsEightBit ? "8bit" : "7bit")}\r\n\r\n"
+            : $"Content-Type: text/rfc822-headers\r\nContent-Transfer-Encoding: {(returnsEightBit ? "8bit" : "7bit")}\r\n\r\n");
         await writer.WriteAsync(Encoding.UTF8.GetBytes(head.ToString()), ct);
 
         await using (var content = original.OpenForDelivery())
@@ -160,7 +162,7 @@ public sealed class DsnWriter
                 ReceivedAt = now,
                 Sender = string.Empty,
                 Recipients = [new SpoolRecipient { Address = envelope.Sender, Notify = "NEVER" }],
-                Body = eightBit || utf8 ? "8BITMIME" : "7BIT",
+                Body = returnsEightBit ? "8BITMIME" : "7BIT",
                 SmtpUtf8 = !Ascii.IsValid(envelope.Sender),
                 ListenerName = "dsn",
                 PrependHeaders = string.Empty,

@@ -122,6 +122,37 @@ public sealed class LocalDeliveryTests
     }
 
     [Fact]
+    public async Task Eight_bit_message_to_a_next_hop_without_8BITMIME_fails_with_5_6_3_and_a_7_bit_DSN_gets_through()
+    {
+        await using var server = new TestSmtpServer(extensions: ["PIPELINING", "SIZE 52428800", "ENHANCEDSTATUSCODES"]);
+        await using var h = new DeliveryHarness(InternalHop(server));
+        await h.StartAsync();
+        await h.SubmitAsync(SampleMessages.Clinical(), ["dr.durand@hopital-a.test"]);
+
+        await h.WaitAsync(() => h.SpoolIsEmpty() && server.Transactions.Count == 1, "the DSN");
+
+        var dsn = server.Transactions.Single();
+        Assert.StartsWith("MAIL FROM:<>", dsn.MailFrom, StringComparison.Ordinal);
+        Assert.Contains("Status: 5.6.3", dsn.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Commands, c => c.StartsWith($"MAIL FROM:<{DeliveryHarness.Sender}>", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Message_larger_than_the_next_hop_SIZE_fails_with_5_3_4_before_any_transaction()
+    {
+        await using var server = new TestSmtpServer(extensions: ["PIPELINING", "SIZE 6000", "8BITMIME", "ENHANCEDSTATUSCODES"]);
+        await using var h = new DeliveryHarness(InternalHop(server));
+        await h.StartAsync();
+        var big = SampleMessages.Clinical().Replace("epilogue\r\n", string.Concat(Enumerable.Repeat("epilogue filler line to pass the size limit\r\n", 200)), StringComparison.Ordinal);
+        await h.SubmitAsync(big, ["dr.durand@hopital-a.test"]);
+
+        await h.WaitAsync(() => h.SpoolIsEmpty() && server.Transactions.Count == 1, "the DSN");
+
+        Assert.Contains("Status: 5.3.4", server.Transactions.Single().Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Commands, c => c.StartsWith($"MAIL FROM:<{DeliveryHarness.Sender}>", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Messages_already_in_incoming_and_active_at_start_are_delivered()
     {
         await using var server = new TestSmtpServer();
