@@ -23,7 +23,12 @@ internal sealed class GatewaySmtpClient : SmtpClient
     public GatewaySmtpClient(SpoolEnvelope envelope, IEnumerable<SpoolRecipient> recipients, SslStreamCertificateContext? clientCertificateContext)
     {
         _envelope = envelope;
-        _recipients = recipients.ToDictionary(r => r.Address, StringComparer.OrdinalIgnoreCase);
+        _recipients = new Dictionary<string, SpoolRecipient>(StringComparer.OrdinalIgnoreCase);
+        foreach (var r in recipients)
+        {
+            _recipients.TryAdd(r.Address, r); // a client may give the same RCPT twice: first one wins
+        }
+
         _clientCertificateContext = clientCertificateContext;
         DeliveryStatusNotificationType = envelope.DsnReturn?.ToUpperInvariant() switch
         {

@@ -98,6 +98,7 @@ public sealed class MessageDelivery
         var envelope = message.Envelope;
         var queueId = envelope.QueueId;
         var pending = envelope.Recipients
+            .DistinctBy(r => r.Address, StringComparer.Ordinal)
             .Where(r => state.Recipients.First(s => s.Address == r.Address).Status == RecipientStatus.Pending)
             .ToList();
         var attempt = state.Attempts + 1;
@@ -176,7 +177,12 @@ public sealed class MessageDelivery
         state.Attempts++;
         state.LastAttemptAt = now;
 
-        var byAddress = envelope.Recipients.ToDictionary(r => r.Address, StringComparer.Ordinal);
+        var byAddress = new Dictionary<string, SpoolRecipient>(StringComparer.Ordinal);
+        foreach (var r in envelope.Recipients)
+        {
+            byAddress.TryAdd(r.Address, r); // the same RCPT given twice is one recipient
+        }
+
         var failed = outcomes.Where(o => o.Result == RecipientResult.Failed)
             .Select(o => new DsnRecipient(byAddress[o.Address], o.Reply, o.Hop, o.FromRemote))
             .ToList();

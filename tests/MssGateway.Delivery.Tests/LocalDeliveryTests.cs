@@ -153,6 +153,19 @@ public sealed class LocalDeliveryTests
     }
 
     [Fact]
+    public async Task Same_recipient_given_twice_is_sent_once()
+    {
+        await using var server = new TestSmtpServer();
+        await using var h = new DeliveryHarness(InternalHop(server));
+        await h.StartAsync();
+        await h.SubmitAsync(SampleMessages.Clinical(), ["dr.durand@hopital-a.test", "dr.durand@hopital-a.test"]);
+
+        await h.WaitAsync(() => h.SpoolIsEmpty() && server.Transactions.Count == 1, "delivery");
+
+        Assert.Single(server.Transactions.Single().RcptTo);
+    }
+
+    [Fact]
     public async Task Messages_already_in_incoming_and_active_at_start_are_delivered()
     {
         await using var server = new TestSmtpServer();
