@@ -40,4 +40,8 @@ internal static partial class DeliveryLog
     [LoggerMessage(EventId = 6009, EventName = "NoClientCertificate", Level = LogLevel.Warning,
         Message = "no client certificate configured (Gateway:Delivery:ClientCertificateFile): other MSSanté operators will refuse the gateway's connections")]
     public static partial void NoClientCertificate(ILogger logger);
+
+    [LoggerMessage(EventId = 6010, EventName = "SpoolScanFailed", Level = LogLevel.Error,
+        Message = "scanning the spool failed; retrying at the next poll")]
+    public static partial void ScanFailed(ILogger logger, Exception exception);
 }

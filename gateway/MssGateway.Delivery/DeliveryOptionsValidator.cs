@@ -112,6 +112,18 @@ public sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
             }
         }
 
+        if (File.Exists(options.ClientCertificateFile) && File.Exists(options.ClientKeyFile))
+        {
+            try
+            {
+                using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(options.ClientCertificateFile, options.ClientKeyFile);
+            }
+            catch (System.Security.Cryptography.CryptographicException ex)
+            {
+                errors.Add($"{S}:ClientCertificateFile/ClientKeyFile cannot be read as a PEM certificate and its private key ({ex.Message}): check that the key matches the certificate and is not encrypted.");
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(options.PostmasterLocalPart) || options.PostmasterLocalPart.Contains('@', StringComparison.Ordinal))
         {
             errors.Add($"{S}:PostmasterLocalPart must be a bare local part like \"MAILER-DAEMON\".");

@@ -78,22 +78,32 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                foreach (var id in _spool.List(SpoolState.Incoming))
-                {
-                    if (_queued.TryAdd(id, 0))
-                    {
-                        _ready.Writer.TryWrite((id, SpoolState.Incoming));
-                    }
-                }
-
                 var now = _time.GetUtcNow();
-                if (now - lastDeferredScan >= options.DeferredScanInterval)
+                var wait = options.PollInterval;
+                try
                 {
-                    ScanDeferred();
-                    lastDeferredScan = now;
+                    foreach (var id in _spool.List(SpoolState.Incoming))
+                    {
+                        if (_queued.TryAdd(id, 0))
+                        {
+                            _ready.Writer.TryWrite((id, SpoolState.Incoming));
+                        }
+                    }
+
+                    if (now - lastDeferredScan >= options.DeferredScanInterval)
+                    {
+                        ScanDeferred();
+                        lastDeferredScan = now;
+                    }
+
+                    wait = ReleaseDueDeferred(now, options.PollInterval);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The spool volume hiccuped: keep the scheduler alive and look again at the next tick.
+                    DeliveryLog.ScanFailed(_logger, ex);
                 }
 
-                var wait = ReleaseDueDeferred(now, options.PollInterval);
                 await Task.Delay(wait, _time, stoppingToken);
                 options = _options.CurrentValue;
             }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace MssGateway.Delivery.Tests;
 
 /// <summary>Start-up validation of Gateway:Delivery and the parts of options with logic in them.</summary>
-public sealed class DeliveryOptionsTests
+public sealed class DeliveryOptionsTests(TestPki pki) : IClassFixture<TestPki>
 {
     private static ValidateOptionsResult Validate(Action<DeliveryOptions> change)
     {
@@ -42,6 +42,17 @@ public sealed class DeliveryOptionsTests
 
         Assert.True(result.Failed);
         Assert.Contains("Gateway:Delivery:" + key, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Client_certificate_with_a_key_that_does_not_match_is_refused_at_start()
+    {
+        var good = Validate(o => (o.ClientCertificateFile, o.ClientKeyFile) = (pki.GatewayCertificateFile, pki.GatewayKeyFile));
+        var mismatched = Validate(o => (o.ClientCertificateFile, o.ClientKeyFile) = (pki.GatewayCertificateFile, Path.Combine(pki.Directory, "peer.key")));
+
+        Assert.True(good.Succeeded, good.FailureMessage);
+        Assert.True(mismatched.Failed);
+        Assert.Contains("Gateway:Delivery:ClientCertificateFile/ClientKeyFile cannot be read", mismatched.FailureMessage, StringComparison.Ordinal);
     }
 
     [Fact]
