@@ -125,7 +125,8 @@ public sealed class DsnWriter
             head.Append(CultureInfo.InvariantCulture, $"Status: {StatusOf(kind, r.Reply)}\r\n");
             if (r.RemoteMta is { Length: > 0 } mta && r.ReplyFromRemote)
             {
-                head.Append(CultureInfo.InvariantCulture, $"Remote-MTA: dns; {mta}\r\n");
+                var remoteHost = NextHopAddress.TryParse(mta, 25, out var hop) ? hop.Host : mta; // RFC 3464: a host name, no port
+                head.Append(CultureInfo.InvariantCulture, $"Remote-MTA: dns; {remoteHost}\r\n");
                 head.Append(CultureInfo.InvariantCulture, $"Diagnostic-Code: smtp; {r.Reply}\r\n");
             }
             else
