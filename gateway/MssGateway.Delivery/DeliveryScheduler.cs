@@ -60,6 +60,9 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
             DeliveryLog.NoClientCertificate(_logger);
         }
 
+        // Only the scheduler puts files in active/, so anything there is an interrupted delivery. This is
+        // the one part of MessageSpool.Recover() that is safe at any time; Recover() itself also deletes
+        // temp files and must run before the listeners start (the host's job).
         var requeued = 0;
         foreach (var id in _spool.List(SpoolState.Active))
         {
