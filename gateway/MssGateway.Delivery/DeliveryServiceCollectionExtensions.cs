@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace MssGateway.Delivery;
+
+/// <summary>Wiring of queue and delivery into the host.</summary>
+public static class DeliveryServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="DeliveryOptions"/> bound to <paramref name="section"/> (<c>Gateway:Delivery</c>)
+    /// and validated at start-up, the scheduler as a hosted service and as <see cref="IDeliveryScheduler"/>,
+    /// routing, the SMTP/LMTP transports, DSNs, metrics and <see cref="QueueCommand"/>. The host must
+    /// register <c>MessageSpool</c>, <c>IMailboxDirectory</c> and <see cref="IPeerCertificateValidator"/>
+    /// (the trust engine's adapter); <see cref="IMxResolver"/> defaults to DNS and <c>TimeProvider</c> to the system clock.
+    /// </summary>
+    public static IServiceCollection AddMssDelivery(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        services.AddOptions<DeliveryOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>());
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IMxResolver, DnsMxResolver>();
+        services.TryAddSingleton<ClientCertificateSource>();
+        services.TryAddSingleton<DeliveryMetrics>();
+        services.TryAddSingleton<RecipientRouter>();
+        services.TryAddSingleton<DestinationLimiter>();
+        services.TryAddSingleton<INextHopTransport, SmtpDeliveryClient>();
+        services.TryAddSingleton<DsnWriter>();
+        services.TryAddSingleton<MessageDelivery>();
+        services.TryAddSingleton<DeliveryScheduler>();
+        services.TryAddSingleton<IDeliveryScheduler>(sp => sp.GetRequiredService<DeliveryScheduler>());
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryScheduler>());
+        services.TryAddTransient<QueueCommand>();
+        return services;
+    }
+}

@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using MssGateway.Spool;
+
+namespace MssGateway.Delivery;
+
+/// <summary>
+/// One pass over one queued message: claim it (rename to <c>active/</c>), route each pending
+/// recipient, send one transaction per next hop, record each recipient's outcome in the spool's
+/// delivery state, queue the DSNs that are due, then delete the message or defer it with backoff.
+/// Order matters for crashes: DSNs are committed before the state that says they were sent, and
+/// the state before the message leaves <c>active/</c>; a crash repeats work, never loses it.
+/// </summary>
+public sealed class MessageDelivery
+{
+    private readonly MessageSpool _spool;
+    private readonly RecipientRouter _router;
+    private readonly INextHopTransport _transport;
+    private readonly DsnWriter _dsn;
+    private readonly DestinationLimiter _limiter;
+    private readonly DeliveryMetrics _metrics;
+    private readonly IOptionsMonitor<DeliveryOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MessageDelivery> _logger;
+
+    public MessageDelivery(MessageSpool spool, RecipientRouter router, INextHopTransport transport, DsnWriter dsn, DestinationLimiter limiter, DeliveryMetrics metrics, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, ILogger<MessageDelivery> logger)
+    {
+        _spool = spool;
+        _router = router;
+        _transport = transport;
+        _dsn = dsn;
+        _limiter = limiter;
+        _metrics = metrics;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Called with the queue id of each DSN queued, so the scheduler picks it up at once.</summary>
+    public Action<string>? DsnQueued { get; set; }
+
+    public async Task<DeliveryAttemptResult> RunAsync(string queueId, SpoolState from, CancellationToken ct)
+    {
+        if (!await _spool.MoveAsync(queueId, from, SpoolState.Active))
+        {
+            return DeliveryAttemptResult.Skipped;
+        }
+
+        SpoolMessage message;
+        try
+        {
+            message = _spool.Open(SpoolState.Active, queueId);
+        }
+        catch (InvalidDataException ex)
+        {
+            DeliveryLog.Corrupt(_logger, queueId, ex.Message);
+            await _spool.MoveAsync(queueId, SpoolState.Active, SpoolState.Corrupt);
+            return DeliveryAttemptResult.Skipped;
+        }
+
+        var state = _spool.ReadState(queueId) ?? new SpoolDeliveryState { QueueId = queueId };
+        foreach (var r in message.Envelope.Recipients)
+        {
+            if (!state.Recipients.Any(s => s.Address == r.Address))
+            {
+                state.Recipients.Add(new RecipientState { Address = r.Address, Status = RecipientStatus.Pending });
+            }
+        }
+
+        try
+        {
+            return await DeliverAsync(message, state, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down: put it back in line untouched; the next start tries again.
+            await _spool.MoveAsync(queueId, SpoolState.Active, SpoolState.Incoming);
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug or a broken disk must not take the worker down nor leave the message in active/:
+            // count the attempt and treat every pending recipient as deferred, so the message still
+            // expires (with its DSN) instead of looping for ever.
+            DeliveryLog.Crashed(_logger, ex, queueId);
+            var reply = new DeliveryReply(451, "4.3.0", "delivery_error: " + ex.GetType().Name);
+            var pending = state.Recipients.Where(r => r.Status == RecipientStatus.Pending)
+                .Select(r => new RecipientOutcome(r.Address, RecipientResult.Deferred, reply, "local")).ToList();
+            return await ConcludeAsync(message, state, pending, CancellationToken.None);
+        }
+    }
+
+    private async Task<DeliveryAttemptResult> DeliverAsync(SpoolMessage message, SpoolDeliveryState state, CancellationToken ct)
+    {
+        var options = _options.CurrentValue;
+        var envelope = message.Envelope;
+        var queueId = envelope.QueueId;
+        var pending = envelope.Recipients
+            .DistinctBy(r => r.Address, StringComparer.Ordinal)
+            .Where(r => state.Recipients.First(s => s.Address == r.Address).Status == RecipientStatus.Pending)
+            .ToList();
+        var attempt = state.Attempts + 1;
+        var outcomes = new List<RecipientOutcome>();
+
+        await using (var stream = new SeekableDeliveryStream(message))
+        {
+            using var mime = await MimeMessage.LoadAsync(stream, persistent: true, ct);
+            var received = mime.Headers.Count(h => h.Id == HeaderId.Received);
+            if (received > options.MaxReceivedHeaders)
+            {
+                var loop = new DeliveryReply(554, "5.4.6", $"mail_loop: {received} Received header fields, more than {options.MaxReceivedHeaders}");
+                outcomes.AddRange(pending.Select(r => new RecipientOutcome(r.Address, RecipientResult.Failed, loop, "local")));
+                Record(queueId, "local", attempt, outcomes, null);
+            }
+            else
+            {
+                var groups = new Dictionary<string, (NextHop Hop, List<SpoolRecipient> Recipients)>(StringComparer.Ordinal);
+                var unroutable = new List<RecipientOutcome>();
+                foreach (var r in pending)
+                {
+                    var route = await _router.RouteAsync(r.Address, ct);
+                    if (route.Hop is { } hop)
+                    {
+                        if (!groups.TryGetValue(hop.Key, out var g))
+                        {
+                            groups[hop.Key] = g = (hop, []);
+                        }
+
+                        g.Recipients.Add(r);
+                    }
+                    else
+                    {
+                        unroutable.Add(new RecipientOutcome(r.Address, RecipientResult.Failed, route.Failure!, "local"));
+                    }
+                }
+
+                if (unroutable.Count > 0)
+                {
+                    outcomes.AddRange(unroutable);
+                    Record(queueId, "local", attempt, unroutable, null);
+                }
+
+                var left = groups.Count;
+                foreach (var (hop, recipients) in groups.Values)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    IReadOnlyList<RecipientOutcome> results;
+                    using (await _limiter.AcquireAsync(hop.Key, ct))
+                    {
+                        results = await _transport.DeliverAsync(message, mime, hop, recipients, ct);
+                    }
+
+                    outcomes.AddRange(results);
+                    Record(queueId, results.Count > 0 ? results[0].Hop : hop.Key, attempt, results, Stopwatch.GetElapsedTime(started));
+                    if (--left > 0)
+                    {
+                        // More next hops to go: remember who already has it, so a crash does not resend to them.
+                        // Failures are recorded only with their DSN, in ConcludeAsync (a crash must not lose the DSN).
+                        Apply(state, results.Where(r => r.Result == RecipientResult.Delivered));
+                        await _spool.WriteStateAsync(state, ct);
+                    }
+                }
+            }
+        }
+
+        return await ConcludeAsync(message, state, outcomes, ct);
+    }
+
+    private async Task<DeliveryAttemptResult> ConcludeAsync(SpoolMessage message, SpoolDeliveryState state, List<RecipientOutcome> outcomes, CancellationToken ct)
+    {
+        var options = _options.CurrentValue;
+        var envelope = message.Envelope;
+        var now = _time.GetUtcNow();
+        Apply(state, outcomes);
+        state.Attempts++;
+        state.LastAttemptAt = now;
+
+        var byAddress = new Dictionary<string, SpoolRecipient>(StringComparer.Ordinal);
+        foreach (var r in envelope.Recipients)
+        {
+            byAddress.TryAdd(r.Address, r); // the same RCPT given twice is one recipient
+        }
+
+        var failed = outcomes.Where(o => o.Result == RecipientResult.Failed)
+            .Select(o => new DsnRecipient(byAddress[o.Address], o.Reply, o.Hop, o.FromRemote))
+            .ToList();
+
+        var expiresAt = envelope.ReceivedAt + options.MaxLifetime;
+        var stillPending = state.Recipients.Where(s => s.Status == RecipientStatus.Pending).ToList();
+        if (stillPending.Count > 0 && now >= expiresAt)
+        {
+            foreach (var s in stillPending)
+            {
+                var last = DeliveryReply.Parse(s.LastReply);
+                var reply = new DeliveryReply(
+                    last?.IsPermanent == false ? last.Code : 451,
+                    last?.EnhancedCode.StartsWith('4') == true ? last.EnhancedCode : "4.4.7",
+                    $"expired: undelivered after {options.MaxLifetime.TotalHours:0.#} hours" + (last is null ? string.Empty : "; last reply: " + last));
+                s.Status = RecipientStatus.Failed;
+                s.LastReply = reply.ToString();
+                s.CompletedAt = now;
+                failed.Add(new DsnRecipient(byAddress[s.Address], reply, s.LastHop, false));
+            }
+
+            stillPending.Clear();
+        }
+
+        if (failed.Count > 0)
+        {
+            Notify(await _dsn.QueueAsync(message, DsnKind.Failed, failed, null, ct));
+        }
+
+        var relayed = outcomes
+            .Where(o => o.Result == RecipientResult.Delivered && !o.NextHopSupportsDsn && DsnWriter.Wants(byAddress[o.Address], DsnKind.Relayed))
+            .Select(o => new DsnRecipient(byAddress[o.Address], o.Reply, o.Hop, true))
+            .ToList();
+        if (relayed.Count > 0)
+        {
+            Notify(await _dsn.QueueAsync(message, DsnKind.Relayed, relayed, null, ct));
+        }
+
+        if (stillPending.Count == 0)
+        {
+            await _spool.DeleteAsync(envelope.QueueId, SpoolState.Active);
+            DeliveryLog.Done(_logger, envelope.QueueId, state.Recipients.Count(s => s.Status == RecipientStatus.Delivered), state.Recipients.Count(s => s.Status == RecipientStatus.Failed), state.Attempts);
+            return DeliveryAttemptResult.Completed;
+        }
+
+        if (options.DelayWarningAfter > TimeSpan.Zero && now - envelope.ReceivedAt >= options.DelayWarningAfter)
+        {
+            var late = stillPending.Where(s => !s.DelayNotified).ToList();
+            if (late.Count > 0)
+            {
+                var delayed = late.Select(s => new DsnRecipient(byAddress[s.Address], DeliveryReply.Parse(s.LastReply) ?? new DeliveryReply(451, "4.4.7", "delayed"), s.LastHop, false)).ToList();
+                Notify(await _dsn.QueueAsync(message, DsnKind.Delayed, delayed, expiresAt, ct));
+                late.ForEach(s => s.DelayNotified = true);
+            }
+        }
+
+        var wait = options.RetryDelay(state.Attempts);
+        wait += TimeSpan.FromTicks((long)(wait.Ticks * options.RetryJitter * Random.Shared.NextDouble()));
+        var next = now + wait;
+        if (next > expiresAt)
+        {
+            next = expiresAt; // the last attempt falls on the expiry, which then fails what is left
+        }
+
+        state.NextAttemptAt = next;
+        await _spool.WriteStateAsync(state, ct);
+        await _spool.MoveAsync(envelope.QueueId, SpoolState.Active, SpoolState.Deferred);
+        DeliveryLog.Deferred(_logger, envelope.QueueId, stillPending.Count, next);
+        return new DeliveryAttemptResult(DeliveryAttemptStatus.Deferred, next);
+    }
+
+    private void Notify(string? dsnQueueId)
+    {
+        if (dsnQueueId is not null)
+        {
+            DsnQueued?.Invoke(dsnQueueId);
+        }
+    }
+
+    private void Apply(SpoolDeliveryState state, IEnumerable<RecipientOutcome> outcomes)
+    {
+        foreach (var o in outcomes)
+        {
+            var s = state.Recipients.First(r => r.Address == o.Address);
+            s.LastReply = o.Reply.ToString();
+            s.LastHop = o.Hop;
+            if (o.Result != RecipientResult.Deferred)
+            {
+                s.Status = o.Result == RecipientResult.Delivered ? RecipientStatus.Delivered : RecipientStatus.Failed;
+                s.CompletedAt = _time.GetUtcNow();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Metrics and the one log line per attempt. Result: delivered if all were, deferred if any waits,
+    /// else failed. Local decisions (no route, loop) have no duration: they stay out of the histogram.
+    /// </summary>
+    private void Record(string queueId, string hop, int attempt, IReadOnlyList<RecipientOutcome> results, TimeSpan? duration)
+    {
+        if (results.Count == 0)
+        {
+            return;
+        }
+
+        var result = results.All(r => r.Result == RecipientResult.Delivered) ? "delivered"
+            : results.Any(r => r.Result == RecipientResult.Deferred) ? "deferred"
+            : "failed";
+        var decisive = results.FirstOrDefault(r => r.Result != RecipientResult.Delivered) ?? results[0];
+        _metrics.Attempt(result, duration);
+        DeliveryLog.Attempt(_logger, queueId, hop, result, results.Count, decisive.Reply.Code, decisive.Reply.EnhancedCode, attempt, (long)(duration?.TotalMilliseconds ?? 0), decisive.Reply.ToString());
+    }
+}

@@ -1,0 +1,9 @@
+namespace MssGateway.Delivery;
+
+/// <summary>What became of one recipient in one delivery attempt.</summary>
+public enum RecipientResult
+{
+    Delivered,
+    Deferred,
+    Failed,
+}

@@ -1,0 +1,151 @@
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using MssGateway.Spool;
+
+namespace MssGateway.Delivery;
+
+/// <summary>
+/// The same bytes as <see cref="SpoolMessage.OpenForDelivery"/> (prepended header fields, then the
+/// stored content without its skip ranges), but seekable: MimeKit's parser needs to seek to keep
+/// part contents on disk (persistent parsing) instead of copying a 20 MB message into memory, and
+/// MailKit then writes those parts back byte for byte. Reads are positional on one file handle.
+/// </summary>
+internal sealed class SeekableDeliveryStream : Stream
+{
+    private readonly SafeFileHandle _file;
+    private readonly Segment[] _segments;
+    private long _position;
+
+    public SeekableDeliveryStream(SpoolMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        _file = File.OpenHandle(message.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.RandomAccess);
+        var segments = new List<Segment>();
+        long logical = 0;
+        var prefix = Encoding.UTF8.GetBytes(message.Envelope.PrependHeaders);
+        if (prefix.Length > 0)
+        {
+            segments.Add(new Segment(logical, prefix.Length, prefix, 0));
+            logical += prefix.Length;
+        }
+
+        long offset = 0;
+        foreach (var skip in message.Envelope.SkipRanges.Where(s => s.Length > 0).OrderBy(s => s.Offset))
+        {
+            var start = Math.Clamp(skip.Offset, 0, message.ContentLength);
+            if (start > offset)
+            {
+                segments.Add(new Segment(logical, start - offset, null, offset));
+                logical += start - offset;
+            }
+
+            offset = Math.Max(offset, Math.Min(message.ContentLength, skip.Offset + skip.Length));
+        }
+
+        if (message.ContentLength > offset)
+        {
+            segments.Add(new Segment(logical, message.ContentLength - offset, null, offset));
+            logical += message.ContentLength - offset;
+        }
+
+        _segments = [.. segments];
+        Length = logical;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => true;
+
+    public override bool CanWrite => false;
+
+    public override long Length { get; }
+
+    public override long Position
+    {
+        get => _position;
+        set => _position = Math.Clamp(value, 0, Length);
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var total = 0;
+        while (buffer.Length > 0 && _position < Length)
+        {
+            var segment = Find(_position);
+            var within = _position - segment.Start;
+            var n = (int)Math.Min(buffer.Length, segment.Length - within);
+            if (segment.Memory is { } memory)
+            {
+                memory.AsSpan((int)within, n).CopyTo(buffer);
+            }
+            else
+            {
+                n = RandomAccess.Read(_file, buffer[..n], segment.FileOffset + within);
+                if (n == 0)
+                {
+                    throw new IOException("The spool file is shorter than its footer says.");
+                }
+            }
+
+            _position += n;
+            total += n;
+            buffer = buffer[n..];
+        }
+
+        return total;
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Read(buffer.Span)); // page-cache reads; MimeKit's parser reads synchronously anyway
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            SeekOrigin.End => Length + offset,
+            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
+        };
+        return _position;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _file.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private Segment Find(long position)
+    {
+        // Few segments (prefix + one per skipped field): a linear scan is the cheapest.
+        foreach (var s in _segments)
+        {
+            if (position < s.Start + s.Length)
+            {
+                return s;
+            }
+        }
+
+        return _segments[^1];
+    }
+
+    private readonly record struct Segment(long Start, long Length, byte[]? Memory, long FileOffset);
+}

@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace MssGateway.Delivery.Tests;
+
+/// <summary>Start-up validation of Gateway:Delivery and the parts of options with logic in them.</summary>
+public sealed class DeliveryOptionsTests(TestPki pki) : IClassFixture<TestPki>
+{
+    private static ValidateOptionsResult Validate(Action<DeliveryOptions> change)
+    {
+        var o = new DeliveryOptions { LocalDomains = ["hopital-a.test"], InternalNextHop = { Host = "mail.hopital-a.test" } };
+        change(o);
+        return new DeliveryOptionsValidator().Validate(null, o);
+    }
+
+    [Fact]
+    public void Defaults_with_an_internal_hop_are_valid()
+    {
+        Assert.True(Validate(_ => { }).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("InternalNextHop:Host")]
+    [InlineData("TransportMap:operateur-b.test")]
+    [InlineData("ClientCertificateFile")]
+    [InlineData("MinimumTlsVersion")]
+    [InlineData("ConcurrencyPerDestination")]
+    public void Each_invalid_setting_is_reported_with_its_key(string key)
+    {
+        var result = Validate(o =>
+        {
+            switch (key)
+            {
+                case "InternalNextHop:Host": o.InternalNextHop.Host = string.Empty; break;
+                case "TransportMap:operateur-b.test": o.TransportMap["operateur-b.test"] = "mx b:25"; break;
+                case "ClientCertificateFile": o.ClientCertificateFile = "/nonexistent/cert.pem"; break;
+                case "MinimumTlsVersion": o.MinimumTlsVersion = "Ssl3"; break;
+                default: o.ConcurrencyPerDestination = 0; break;
+            }
+        });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Gateway:Delivery:" + key, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Client_certificate_with_a_key_that_does_not_match_is_refused_at_start()
+    {
+        var good = Validate(o => (o.ClientCertificateFile, o.ClientKeyFile) = (pki.GatewayCertificateFile, pki.GatewayKeyFile));
+        var mismatched = Validate(o => (o.ClientCertificateFile, o.ClientKeyFile) = (pki.GatewayCertificateFile, Path.Combine(pki.Directory, "peer.key")));
+
+        Assert.True(good.Succeeded, good.FailureMessage);
+        Assert.True(mismatched.Failed);
+        Assert.Contains("Gateway:Delivery:ClientCertificateFile/ClientKeyFile cannot be read", mismatched.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Invalid_configuration_stops_the_start_with_a_message_naming_the_key()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LocalDomains:0"] = "hopital-a.test",
+            ["RetrySchedule:0"] = "-00:01:00",
+        }).Build();
+        using var sp = new ServiceCollection().AddLogging().AddMssDelivery(configuration).BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<DeliveryOptions>>().Value);
+
+        Assert.Contains("Gateway:Delivery:InternalNextHop:Host", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Gateway:Delivery:RetrySchedule:0", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Retry_schedule_from_configuration_replaces_the_default_and_its_last_step_repeats()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["RetrySchedule:0"] = "00:01:00",
+            ["RetrySchedule:1"] = "00:30:00",
+        }).Build();
+        var o = configuration.Get<DeliveryOptions>()!;
+
+        Assert.Equal(TimeSpan.FromMinutes(1), o.RetryDelay(1));
+        Assert.Equal(TimeSpan.FromMinutes(30), o.RetryDelay(2));
+        Assert.Equal(TimeSpan.FromMinutes(30), o.RetryDelay(9));
+        Assert.Equal(TimeSpan.FromMinutes(5), new DeliveryOptions().RetryDelay(1));
+        Assert.Equal(TimeSpan.FromHours(1), new DeliveryOptions().RetryDelay(50));
+    }
+
+    [Theory]
+    [InlineData("mx.operateur-b.fr:2525", "mx.operateur-b.fr", 2525)]
+    [InlineData("mx.operateur-b.fr", "mx.operateur-b.fr", 25)]
+    [InlineData("[2001:db8::1]:587", "2001:db8::1", 587)]
+    public void Transport_map_targets_parse_as_host_and_port(string text, string host, int port)
+    {
+        Assert.True(NextHopAddress.TryParse(text, 25, out var a));
+        Assert.Equal(new NextHopAddress(host, port), a);
+    }
+
+    [Theory]
+    [InlineData("550 5.1.1 user unknown", 550, "5.1.1", "user unknown")]
+    [InlineData("451 try later", 451, "4.0.0", "try later")]
+    public void Stored_replies_parse_back_with_their_enhanced_code(string stored, int code, string enhanced, string text)
+    {
+        var r = DeliveryReply.Parse(stored)!;
+        Assert.Equal(new DeliveryReply(code, enhanced, text), r);
+        Assert.Equal(code >= 500, r.IsPermanent);
+    }
+}
