@@ -27,6 +27,7 @@ cat > "$work/gateway.json" <<JSON
   "Spool": { "Path": "$work/spool", "MinimumFreeBytes": 104857600 },
   "Http": { "Address": "127.0.0.1", "Port": $http },
   "Directory": { "Kind": "File", "File": "$work/directory.json" },
+  "Delivery": { "Enabled": false },
   "Smtp": { "Limits": { "MaxConcurrentSessionsPerClient": 5000, "MaxConcurrentSessions": 5000 } },
   "Logging": { "Format": "Json" }
 } }

@@ -30,6 +30,9 @@ public sealed class GatewayOptions
 
     public RoutingOptions Routing { get; set; } = new();
 
+    /// <summary>Whether this process delivers (Gateway:Delivery:Enabled); the rest of Gateway:Delivery is read by the delivery component.</summary>
+    public DeliverySwitch Delivery { get; set; } = new();
+
     public LoggingSection Logging { get; set; } = new();
 
     public ShutdownOptions Shutdown { get; set; } = new();
@@ -121,17 +124,21 @@ public sealed class DirectorySection
     public string? File { get; set; }
 }
 
-/// <summary>RCPT decisions that depend on the operator's domains.</summary>
+/// <summary>RCPT decisions beyond the directory.</summary>
 public sealed class RoutingOptions
 {
-    /// <summary>Domains whose mailboxes this gateway hosts (delivered to the internal next hop).</summary>
-    public List<string> LocalDomains { get; set; } = [];
-
     /// <summary>
     /// Accept recipients the directory does not list when their domain is authorised (default false:
     /// unknown recipients are refused at RCPT with 550 5.1.1).
     /// </summary>
     public bool AcceptUnlistedRecipientsOnAuthorisedDomains { get; set; }
+}
+
+/// <summary>The on/off switch of delivery (its options are <c>Gateway:Delivery</c>, see docs/delivery.md).</summary>
+public sealed class DeliverySwitch
+{
+    /// <summary>False keeps accepted mail in the spool (accept-only instance, or dev mode without a mail system).</summary>
+    public bool Enabled { get; set; } = true;
 }
 
 /// <summary>Log output.</summary>

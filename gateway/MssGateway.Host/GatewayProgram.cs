@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
+using MssGateway.Delivery;
 using MssGateway.Directory;
 using MssGateway.Directory.Redis;
 using MssGateway.Host.Telemetry;
@@ -21,6 +22,11 @@ public static class GatewayProgram
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == "queue")
+        {
+            return await RunQueueCommandAsync(args);
+        }
+
         var dev = args.Contains("--dev");
         var extraConfig = ArgValue(args, "--config");
         var rest = args.Where((a, i) => a != "--dev" && a != "--config" && (i == 0 || args[i - 1] != "--config")).ToArray();
@@ -54,8 +60,13 @@ public static class GatewayProgram
             return 2;
         }
 
-        // The Authentication-Results authserv-id is this gateway's name unless configured otherwise.
+        // The Authentication-Results authserv-id and the outbound HELO are this gateway's name unless configured otherwise;
+        // outbound sessions present the gateway's own certificate.
         builder.Configuration["Gateway:Policy:AuthServId"] ??= options.ServerName;
+        builder.Configuration["Gateway:Delivery:HeloName"] ??= options.ServerName;
+        builder.Configuration["Gateway:Delivery:ClientCertificateFile"] ??= options.Tls.CertificateFile;
+        builder.Configuration["Gateway:Delivery:ClientKeyFile"] ??= options.Tls.KeyFile;
+        builder.Configuration["Gateway:Delivery:ClientChainFile"] ??= options.Tls.ChainFile;
         ConfigureLogging(builder, options);
         try
         {
@@ -186,7 +197,17 @@ public static class GatewayProgram
         services.AddMssTrust(configuration.GetSection("Gateway:Trust"));
         services.AddSingleton<ISmimeSignerValidator, TrustSmimeSignerValidator>();
         services.AddMessagePolicy(configuration.GetSection("Gateway:Policy"));
-        services.AddSingleton<IAcceptedMessageSink, NullAcceptedMessageSink>();
+        if (options.Delivery.Enabled)
+        {
+            services.AddSingleton<IPeerCertificateValidator, TrustPeerCertificateValidator>();
+            services.AddMssDelivery(configuration.GetSection("Gateway:Delivery"));
+            services.AddSingleton<IAcceptedMessageSink, SchedulerNotifyingSink>();
+        }
+        else
+        {
+            services.AddSingleton<IAcceptedMessageSink, NullAcceptedMessageSink>();
+        }
+
         services.AddSingleton<GatewaySessionHooks>();
         services.AddSingleton<ISmtpSessionHooks>(sp => sp.GetRequiredService<GatewaySessionHooks>());
         services.AddSingleton(sp => new SmtpMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
@@ -211,6 +232,41 @@ public static class GatewayProgram
 
             return server;
         });
+    }
+
+    /// <summary>
+    /// <c>mssgw queue VERB ... [--config FILE | --spool DIR]</c>: the queue CLI, working on the spool
+    /// directory of a running gateway with atomic renames (docs/delivery.md "Queue CLI").
+    /// </summary>
+    private static async Task<int> RunQueueCommandAsync(string[] args)
+    {
+        var spoolDir = ArgValue(args, "--spool");
+        var config = ArgValue(args, "--config");
+        if (spoolDir is null)
+        {
+            var builder = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true);
+            if (config is not null)
+            {
+                builder.AddJsonFile(Path.GetFullPath(config), optional: false);
+            }
+
+            spoolDir = builder.AddEnvironmentVariables().Build()["Gateway:Spool:Path"];
+        }
+
+        if (string.IsNullOrWhiteSpace(spoolDir) || !System.IO.Directory.Exists(spoolDir))
+        {
+            await Console.Error.WriteLineAsync($"mssgw queue: spool directory '{spoolDir}' not found: pass --spool DIR or --config FILE (Gateway:Spool:Path).");
+            return 2;
+        }
+
+        var verbArgs = args.Skip(1).Where((a, i) => a is not ("--spool" or "--config") && (i == 0 || args[i] is not ("--spool" or "--config"))).ToArray();
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        return await new QueueCommand(new MessageSpool(spoolDir)).RunAsync(verbArgs, Console.Out, cts.Token);
     }
 
     private static string? ArgValue(string[] args, string name)

@@ -43,7 +43,7 @@ public sealed class GatewayTestEnvironment : IDisposable
             ["Spool"] = new JsonObject { ["Path"] = SpoolPath, ["MinimumFreeBytes"] = 1024 * 1024 },
             ["Http"] = new JsonObject { ["Address"] = "127.0.0.1", ["Port"] = HttpPort },
             ["Directory"] = new JsonObject { ["Kind"] = "File", ["File"] = DirectoryFile },
-            ["Routing"] = new JsonObject { ["LocalDomains"] = new JsonArray("hopital-dev.mssante.test") },
+            ["Delivery"] = new JsonObject { ["Enabled"] = false },
             ["Logging"] = new JsonObject { ["Format"] = "Json" },
             ["Shutdown"] = new JsonObject { ["DrainTimeout"] = "00:00:10" },
         };

@@ -136,8 +136,8 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
     {
         var gw = GatewaySettings(charts[ChartRenderings.Production])["Gateway"]!;
         Assert.Equal(100, gw["Smtp"]!["Limits"]!["MaxConcurrentSessionsPerClient"]!.GetValue<int>());
-        Assert.Equal(30, gw["Delivery"]!["MaxAttempts"]!.GetValue<int>());
-        Assert.Equal("hopital-exemple.mssante.fr", gw["Routing"]!["LocalDomains"]![0]!.GetValue<string>());
+        Assert.Equal("exchange.hopital-exemple.local", gw["Delivery"]!["InternalNextHop"]!["Host"]!.GetValue<string>());
+        Assert.Equal("hopital-exemple.mssante.fr", gw["Delivery"]!["LocalDomains"]![0]!.GetValue<string>());
         // Generated keys survive the merge.
         Assert.Equal("/var/spool/mssgw", gw["Spool"]!["Path"]!.GetValue<string>());
     }

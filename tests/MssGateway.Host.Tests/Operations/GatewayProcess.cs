@@ -89,7 +89,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             ["Spool"] = new JsonObject { ["Path"] = temp.Combine("spool"), ["MinimumFreeBytes"] = 1024 },
             ["Http"] = new JsonObject { ["Address"] = "127.0.0.1", ["Port"] = http },
             ["Directory"] = new JsonObject { ["Kind"] = "File", ["File"] = temp.Combine("directory.json") },
-            ["Routing"] = new JsonObject { ["LocalDomains"] = new JsonArray("hopital-dev.mssante.test") },
+            ["Delivery"] = new JsonObject { ["Enabled"] = false },
             ["Logging"] = new JsonObject { ["Format"] = logFormat },
             ["Shutdown"] = new JsonObject { ["DrainTimeout"] = "00:00:20", ["ReadinessDelay"] = "00:00:00" },
         };
