@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MssGateway.Directory.Redis;
 using MssGateway.DirectorySync.Options;
+using MssGateway.Telemetry;
 using Prometheus;
 using StackExchange.Redis;
 
@@ -196,7 +197,9 @@ public static partial class DirectorySyncProgram
             builder.Services.AddSingleton(sp => new DirectorySyncMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
             builder.Services.AddSingleton<DirectorySyncWorker>();
             Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressMeters = true, SuppressEventCounters = true });
-            using var bridge = new PrometheusMeterBridge();
+            // The same exporter as the gateway's: exact mssgw_ names, advised buckets, observables read at scrape.
+            using var bridge = new MeterPrometheusBridge("MssGateway", Metrics.DefaultRegistry);
+            Metrics.DefaultRegistry.AddBeforeCollectCallback(bridge.RecordObservables);
             builder.Services.AddHostedService(sp => sp.GetRequiredService<DirectorySyncWorker>());
             var app = builder.Build();
             app.MapMetrics("/metrics");

@@ -1,3 +1,4 @@
+using MssGateway.Telemetry;
 using MssGateway.Smtp;
 using Prometheus;
 

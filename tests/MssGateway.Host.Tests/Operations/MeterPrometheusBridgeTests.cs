@@ -1,3 +1,4 @@
+using MssGateway.Telemetry;
 using System.Diagnostics.Metrics;
 using System.Text;
 using MssGateway.Host.Telemetry;

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using Prometheus;
 
-namespace MssGateway.Host.Telemetry;
+namespace MssGateway.Telemetry;
 
 /// <summary>
 /// Publishes the instruments of one <see cref="Meter"/> (the gateway's "MssGateway" meter) into a
