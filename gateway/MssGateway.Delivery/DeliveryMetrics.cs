@@ -26,7 +26,6 @@ public sealed class DeliveryMetrics
             description: "Duration of one delivery attempt, connection to QUIT.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] });
         _dsn = meter.CreateCounter<long>("mssgw_dsn_sent_total", description: "Delivery status notifications queued to senders, by type: failed, delayed, relayed.");
-        meter.CreateObservableGauge("mssgw_queue_messages", () => Observe(spool), description: "Messages in the spool by state.");
     }
 
     /// <summary>Counts an attempt; <paramref name="duration"/> is null for a local decision that contacted no next hop.</summary>
@@ -41,22 +40,4 @@ public sealed class DeliveryMetrics
     }
 
     public void DsnSent(string type) => _dsn.Add(1, new KeyValuePair<string, object?>("type", type));
-
-    private static IEnumerable<Measurement<long>> Observe(MessageSpool spool)
-    {
-        IReadOnlyDictionary<SpoolState, int> counts;
-        try
-        {
-            counts = spool.Count();
-        }
-        catch (IOException)
-        {
-            yield break; // a scrape during a disk fault reports nothing rather than failing the endpoint
-        }
-
-        foreach (var (state, count) in counts)
-        {
-            yield return new Measurement<long>(count, new KeyValuePair<string, object?>("state", state.ToString().ToLowerInvariant()));
-        }
-    }
 }
