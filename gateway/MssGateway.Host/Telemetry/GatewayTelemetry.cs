@@ -36,6 +36,7 @@ public static class GatewayTelemetry
         services.AddSingleton<IReadinessCheck, DrainingReadinessCheck>();
         services.AddSingleton<IReadinessCheck, SpoolReadinessCheck>();
         services.AddSingleton<IReadinessCheck, DirectoryReadinessCheck>();
+        services.AddSingleton<IReadinessCheck, TrustReadinessCheck>();
         services.AddSingleton<ReadinessEvaluator>();
         services.AddSingleton(sp => new HostMetrics(
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), options,

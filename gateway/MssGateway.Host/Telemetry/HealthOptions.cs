@@ -15,6 +15,12 @@ public sealed class HealthOptions
     /// <summary>Time each readiness check gets before it counts as failed (a hung Redis must not hang the probe).</summary>
     public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// When true (default), /readyz fails while a CRL or the trusted list is past nextUpdate + grace
+    /// (the certificates of that CA are refused meanwhile). Set false to only alert (mssgw_trust_stale).
+    /// </summary>
+    public bool RequireFreshRevocation { get; set; } = true;
+
     public TimeSpan? EffectiveDirectoryMaxAge(DirectoryKind kind) =>
         DirectoryMaxAge ?? (kind == DirectoryKind.Redis ? TimeSpan.FromHours(26) : null);
 

@@ -15,7 +15,7 @@ public sealed class ReadinessTests
         await using var gateway = await GatewayProcess.StartAsync();
         var ready = await gateway.WaitForReadyzAsync((status, _) => status == HttpStatusCode.OK);
         Assert.Equal("ready", ready.RootElement.GetProperty("status").GetString());
-        Assert.Equal(["directory", "draining", "listeners", "spool"], ready.RootElement.GetProperty("checks").EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal(["directory", "draining", "listeners", "spool", "trust"], ready.RootElement.GetProperty("checks").EnumerateObject().Select(p => p.Name).ToArray());
         var good = await File.ReadAllTextAsync(gateway.DirectoryFile);
 
         await File.WriteAllTextAsync(gateway.DirectoryFile, "{ this is not json");
