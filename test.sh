@@ -7,20 +7,26 @@ cd "$(dirname "$0")"
 scripts/install-test-deps.sh
 
 dotnet build Gateway.sln -c Release -nologo -v quiet -clp:ErrorsOnly
-rm -rf TestResults
+rm -rf TestResults && mkdir -p TestResults
 status=0
-dotnet test Gateway.sln -c Release --no-build --nologo \
-  --logger "trx" --logger "console;verbosity=minimal" --results-directory TestResults "$@" || status=$?
+dotnet test Gateway.sln -c Release --no-build --nologo --logger "console;verbosity=minimal" "$@" 2>&1 \
+  | tee TestResults/console.log || status=$?
 
-# One summary line over every project (the trx files), for CI.
-python3 - <<'PY'
-import glob, xml.etree.ElementTree as ET
-ns = {'t': 'http://microsoft.com/schemas/VisualStudio/TeamTest/2010'}
-passed = failed = skipped = 0
-for f in glob.glob('TestResults/*.trx'):
-    c = ET.parse(f).getroot().find('t:ResultSummary/t:Counters', ns)
-    passed += int(c.get('passed')); failed += int(c.get('failed')) + int(c.get('error')) + int(c.get('timeout')) + int(c.get('aborted'))
-    skipped += int(c.get('notExecuted'))
+# One summary line over every test project, for CI ("N passed, N failed"); a project that did not
+# report (crashed test host) fails the run.
+(python3 - <<'PY'
+import re
+passed = failed = skipped = projects = 0
+for line in open('TestResults/console.log', encoding='utf-8', errors='replace'):
+    m = re.search(r'(Passed|Failed)!\s+-\s+Failed:\s+(\d+),\s+Passed:\s+(\d+),\s+Skipped:\s+(\d+)', line)
+    if m:
+        projects += 1
+        failed += int(m.group(2)); passed += int(m.group(3)); skipped += int(m.group(4))
+import glob
+expected = sum('<IsTestProject>true</IsTestProject>' in open(p).read() for p in glob.glob('tests/*/*.csproj'))
+print(f"test projects run: {projects} of {expected}")
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
+raise SystemExit(0 if projects == expected else 1)
 PY
+) || status=1
 exit $status
