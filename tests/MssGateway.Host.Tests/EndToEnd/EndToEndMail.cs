@@ -98,6 +98,23 @@ internal static class EndToEndMail
         return true;
     }
 
+    /// <summary>Polls <paramref name="condition"/> every 200 ms until true or <paramref name="timeout"/>; returns its last value.</summary>
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(200);
+        }
+
+        return true;
+    }
+
     /// <summary>Runs <c>mssgw queue ARGS</c> (the real CLI next to the tests).</summary>
     public static async Task<ExternalProcess.Result> QueueCommandAsync(params string[] args) =>
         await ExternalProcess.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "mssgw.dll"), "queue", .. args]);

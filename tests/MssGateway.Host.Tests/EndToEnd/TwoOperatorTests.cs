@@ -82,7 +82,6 @@ public sealed class TwoOperatorTests(OperatorPki pki) : IClassFixture<OperatorPk
         {
             Assert.Empty(SpoolFiles(rogue.SpoolPath, state));
         }
-
     }
 
     private void Configure(GatewayTestEnvironment env, string serverName, DevPki server, DevPki anchors)
