@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MssGateway.Testing;
+using Xunit.Abstractions;
 using static MssGateway.Host.Tests.EndToEnd.EndToEndMail;
 
 namespace MssGateway.Host.Tests.EndToEnd;
@@ -10,7 +11,7 @@ namespace MssGateway.Host.Tests.EndToEnd;
 /// its own IGC-Santé-like server certificate under the same test roots: a CPS holder submits to A,
 /// A relays over mutual TLS to B's relay listener, B delivers to its internal Postfix.
 /// </summary>
-public sealed class TwoOperatorTests(OperatorPki pki) : IClassFixture<OperatorPki>
+public sealed class TwoOperatorTests(OperatorPki pki, ITestOutputHelper output) : IClassFixture<OperatorPki>
 {
     [Fact]
     public async Task Message_from_a_CPS_holder_at_operator_A_reaches_the_mailbox_at_operator_B_with_trace_fields_of_both_gateways()
@@ -36,6 +37,7 @@ public sealed class TwoOperatorTests(OperatorPki pki) : IClassFixture<OperatorPk
         var arrived = await EventuallyAsync(() => postfix.Delivered(Recipient).Count > 0, TimeSpan.FromSeconds(60));
         Assert.True(arrived, $"nothing in B's maildir for {Recipient} (queue id {queueId} at A)\n--- A ---\n{gatewayA.Output}\n--- B ---\n{gatewayB.Output}");
         var delivered = (await File.ReadAllTextAsync(postfix.Delivered(Recipient)[0])).Replace("\r\n", "\n", StringComparison.Ordinal);
+        output.WriteLine(delivered);
 
         Assert.Contains(MssHeaders.Replace("\r\n", "\n", StringComparison.Ordinal), delivered, StringComparison.Ordinal);
         Assert.Contains("Message-ID: <e2e-1@a.mssante.test>", delivered, StringComparison.Ordinal);
@@ -48,6 +50,9 @@ public sealed class TwoOperatorTests(OperatorPki pki) : IClassFixture<OperatorPk
         var resultsA = delivered.IndexOf("Authentication-Results: gateway.a.mssante.test;", StringComparison.Ordinal);
         Assert.True(resultsB >= 0, "no Authentication-Results of gateway B:\n" + delivered);
         Assert.True(resultsA >= 0, "no Authentication-Results of gateway A:\n" + delivered);
+        Assert.True(resultsB < byB && byB < resultsA && resultsA < byA, "trace fields out of order (each gateway prepends its Authentication-Results above its Received):\n" + delivered);
+        Assert.Contains("client certificate \"CN=gateway.a.mssante.test,", delivered[resultsB..byB], StringComparison.Ordinal); // B saw A's server certificate
+        Assert.Contains("national identifier " + DevPki.ClientNationalIdentifier, delivered[resultsA..byA], StringComparison.Ordinal); // A saw the CPS card
         Assert.Equal(1, Occurrences(delivered, "Authentication-Results: gateway.a.mssante.test;"));
         Assert.Equal(1, Occurrences(delivered, "Authentication-Results: gateway.b.mssante.test;"));
 
@@ -76,6 +81,7 @@ public sealed class TwoOperatorTests(OperatorPki pki) : IClassFixture<OperatorPk
         var list = (await QueueCommandAsync("list", "deferred", "--spool", a.SpoolPath)).EnsureSuccess("mssgw queue list deferred");
         Assert.Contains(queueId, list.StdOut, StringComparison.Ordinal);
         var show = (await QueueCommandAsync("show", queueId, "--spool", a.SpoolPath)).EnsureSuccess("mssgw queue show");
+        output.WriteLine(show.StdOut);
         Assert.Contains("peer_cert_untrusted", show.StdOut, StringComparison.Ordinal);
 
         foreach (var state in new[] { "incoming", "active", "deferred", "hold", "corrupt" })
