@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using MssGateway.Testing;
 using Xunit.Abstractions;
@@ -87,6 +88,61 @@ public sealed class TwoOperatorTests(OperatorPki pki, ITestOutputHelper output) 
         foreach (var state in new[] { "incoming", "active", "deferred", "hold", "corrupt" })
         {
             Assert.Empty(SpoolFiles(rogue.SpoolPath, state));
+        }
+    }
+
+    [Fact]
+    public async Task Peer_whose_certificate_DN_is_not_listed_for_the_recipient_domain_gets_nothing()
+    {
+        using var b = await GatewayTestEnvironment.CreateAsync();
+        Configure(b, "gateway.b.mssante.test", pki.B, pki.A);
+        using var a = await GatewayTestEnvironment.CreateAsync();
+        Configure(a, "gateway.a.mssante.test", pki.A, pki.A);
+        WriteDirectory(a.DirectoryFile, pki.SubjectA, "CN=gateway.autre.mssante.test,OU=1750000002,O=AUTRE OPERATEUR,C=FR");
+        a.Configuration["Delivery"] = DeliveryTo(b.RelayPort);
+
+        await using var gatewayB = await b.StartAsync();
+        await using var gatewayA = await a.StartAsync();
+        using var cps = CpsCertificate(pki.A);
+        var queueId = await SubmitAsync(a.SubmissionPort, cps, Sender, Recipient, Message("e2e-3"));
+
+        var deferred = await EventuallyAsync(() => SpoolFiles(a.SpoolPath, "deferred").Any(f => Path.GetFileName(f) == queueId), TimeSpan.FromSeconds(60));
+        Assert.True(deferred, $"message {queueId} not deferred at A\n--- A ---\n{gatewayA.Output}");
+        var show = (await QueueCommandAsync("show", queueId, "--spool", a.SpoolPath)).EnsureSuccess("mssgw queue show");
+        Assert.Contains("peer_not_listed", show.StdOut, StringComparison.Ordinal);
+        foreach (var state in new[] { "incoming", "active", "deferred", "hold", "corrupt" })
+        {
+            Assert.Empty(SpoolFiles(b.SpoolPath, state));
+        }
+    }
+
+    [Fact]
+    public async Task Relay_listener_accepts_an_operator_sender_domain_only_from_the_certificate_listed_for_it()
+    {
+        using var b = await GatewayTestEnvironment.CreateAsync();
+        Configure(b, "gateway.b.mssante.test", pki.B, pki.A);
+        await using var gatewayB = await b.StartAsync();
+        using var certificateA = X509Certificate2.CreateFromPemFile(pki.A.ServerCertificate, pki.A.ServerKey);
+        using var certificateB = X509Certificate2.CreateFromPemFile(pki.B.ServerCertificate, pki.B.ServerKey);
+
+        await using (var smtp = await SmtpTestClient.ConnectAsync(b.RelayPort))
+        {
+            (await smtp.ReadReplyAsync()).AssertCode(220);
+            await smtp.StartTlsAsync(certificateA);
+            (await smtp.CommandAsync("EHLO gateway.a.mssante.test")).AssertCode(250);
+            (await smtp.CommandAsync($"MAIL FROM:<{Sender}>")).AssertCode(250);
+            (await smtp.CommandAsync($"RCPT TO:<{Recipient}>")).AssertCode(250);
+            (await smtp.CommandAsync("RSET")).AssertCode(250);
+            (await smtp.CommandAsync("MAIL FROM:<someone@not-listed.mssante.test>")).AssertCode(550, "5.7.1");
+        }
+
+        // B's own certificate is valid IGC-Santé, but its DN is listed for b.mssante.test, not for a.mssante.test.
+        await using (var smtp = await SmtpTestClient.ConnectAsync(b.RelayPort))
+        {
+            (await smtp.ReadReplyAsync()).AssertCode(220);
+            await smtp.StartTlsAsync(certificateB);
+            (await smtp.CommandAsync("EHLO gateway.b.mssante.test")).AssertCode(250);
+            (await smtp.CommandAsync($"MAIL FROM:<{Sender}>")).AssertCode(550, "5.7.1");
         }
     }
 
