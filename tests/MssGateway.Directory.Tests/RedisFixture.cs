@@ -1,4 +1,4 @@
-using MssGateway.Directory.Tests.Fixtures;
+using MssGateway.Testing;
 using StackExchange.Redis;
 
 namespace MssGateway.Directory.Tests;

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using MssGateway.Testing;
 using StackExchange.Redis;
 
-namespace MssGateway.Directory.Tests.Fixtures;
+namespace MssGateway.Testing;
 
 /// <summary>A real redis-server on a free loopback port, in a temp folder, without persistence.</summary>
 public sealed class RedisServer : IAsyncDisposable
@@ -23,11 +22,16 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static Task<RedisServer> StartAsync(params string[] extraArgs) => StartAsync(null, extraArgs);
 
+    /// <summary>On a given port (e.g. to restart a server where a client expects it).</summary>
+    public static Task<RedisServer> StartOnPortAsync(int port, params string[] extraArgs) => StartCoreAsync(null, port, extraArgs);
+
     /// <summary>With <paramref name="tls"/> (PEM files), the server listens only with TLS (client certificates not required).</summary>
-    public static async Task<RedisServer> StartAsync((string Certificate, string Key, string Ca)? tls, params string[] extraArgs)
+    public static Task<RedisServer> StartAsync((string Certificate, string Key, string Ca)? tls, params string[] extraArgs) =>
+        StartCoreAsync(tls, FreePort.Next(), extraArgs);
+
+    private static async Task<RedisServer> StartCoreAsync((string Certificate, string Key, string Ca)? tls, int port, string[] extraArgs)
     {
         var dir = new TempDirectory("mssgw-redis");
-        var port = FreePort.Next();
         var psi = new ProcessStartInfo("redis-server")
         {
             UseShellExecute = false,

@@ -1,0 +1,119 @@
+using System.Globalization;
+using MssGateway.Testing;
+
+namespace MssGateway.Host.Tests.EndToEnd;
+
+/// <summary>
+/// Operator B's internal mail system: a private Postfix (own config, queue and maildir in a temp
+/// folder, <c>postfix -c DIR start</c> as root) on a free loopback port, delivering the given virtual
+/// mailboxes into a maildir — the recipe of docs/delivery.md §9 and
+/// tests/MssGateway.Delivery.Tests/PostfixFixture.cs, here without TLS (the gateway's internal next hop
+/// is configured with <c>Tls: None</c>, a trusted LAN).
+/// </summary>
+public sealed class MaildirPostfix : IAsyncDisposable
+{
+    private readonly TempDirectory _dir = new("mssgw-e2e-postfix");
+
+    private MaildirPostfix()
+    {
+    }
+
+    public int Port { get; } = FreePort.Next();
+
+    public string ConfigDirectory => _dir.Combine("conf");
+
+    public string MaildirRoot => _dir.Combine("maildir");
+
+    /// <summary>Files delivered to a mailbox (new/).</summary>
+    public IReadOnlyList<string> Delivered(string mailbox)
+    {
+        var dir = Path.Combine(MaildirRoot, mailbox.Split('@')[0], "new");
+        return System.IO.Directory.Exists(dir) ? System.IO.Directory.GetFiles(dir) : [];
+    }
+
+    public static async Task<MaildirPostfix> StartAsync(string domain, params string[] mailboxes)
+    {
+        var postfix = new MaildirPostfix();
+        await postfix.InitializeAsync(domain, mailboxes);
+        return postfix;
+    }
+
+    private async Task InitializeAsync(string domain, string[] mailboxes)
+    {
+        var d = _dir.Path;
+        foreach (var sub in new[] { "conf", "queue", "data", "maildir" })
+        {
+            System.IO.Directory.CreateDirectory(Path.Combine(d, sub));
+        }
+
+        var uid = (await ExternalProcess.RunAsync("id", "-u", "postfix")).EnsureSuccess("id -u postfix").StdOut.Trim();
+        var gid = (await ExternalProcess.RunAsync("id", "-g", "postfix")).EnsureSuccess("id -g postfix").StdOut.Trim();
+        (await ExternalProcess.RunAsync("chown", "postfix:postfix", Path.Combine(d, "data"), Path.Combine(d, "maildir"))).EnsureSuccess("chown");
+        await File.WriteAllTextAsync(Path.Combine(d, "conf", "main.cf"), $"""
+            compatibility_level = 3.6
+            queue_directory = {d}/queue
+            data_directory = {d}/data
+            mail_owner = postfix
+            inet_interfaces = 127.0.0.1
+            inet_protocols = ipv4
+            myhostname = mail.{domain}
+            mydestination =
+            mynetworks = 127.0.0.0/8
+            alias_maps =
+            alias_database =
+            smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+            virtual_mailbox_domains = {domain}
+            virtual_mailbox_base = {d}/maildir
+            virtual_mailbox_maps = texthash:{d}/conf/vmailbox
+            virtual_uid_maps = static:{uid}
+            virtual_gid_maps = static:{gid}
+            virtual_mailbox_limit = 0
+            message_size_limit = 52428800
+            smtpd_tls_security_level = none
+            maillog_file_prefixes = /tmp, /var
+            maillog_file = {d}/maillog
+
+            """);
+        await File.WriteAllTextAsync(Path.Combine(d, "conf", "vmailbox"), string.Concat(mailboxes.Select(m => $"{m} {m.Split('@')[0]}/\n")));
+        var services = new[]
+        {
+            "pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
+            "tlsmgr unix - - n 1000? 1 tlsmgr", "rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce",
+            "defer unix - - n - 0 bounce", "trace unix - - n - 0 bounce", "verify unix - - n - 1 verify",
+            "flush unix n - n 1000? 0 flush", "proxymap unix - - n - - proxymap", "smtp unix - - n - - smtp",
+            "relay unix - - n - - smtp", "showq unix n - n - - showq", "error unix - - n - - error",
+            "retry unix - - n - - error", "discard unix - - n - - discard", "virtual unix - n n - - virtual",
+            "anvil unix - - n - 1 anvil", "scache unix - - n - 1 scache", "postlog unix-dgram n - n - 1 postlogd",
+        };
+        await File.WriteAllTextAsync(
+            Path.Combine(d, "conf", "master.cf"),
+            string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port} inet n - n - - smtpd\n") + string.Join('\n', services) + "\n");
+        (await ExternalProcess.RunAsync("postfix", "-c", ConfigDirectory, "start")).EnsureSuccess("postfix start (see " + d + "/maillog)");
+        await WaitForPortAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await ExternalProcess.RunAsync("postfix", "-c", ConfigDirectory, "stop");
+        _dir.Dispose();
+    }
+
+    private async Task WaitForPortAsync()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var c = new System.Net.Sockets.TcpClient();
+                await c.ConnectAsync("127.0.0.1", Port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        throw new InvalidOperationException("Postfix did not start listening on port " + Port);
+    }
+}
