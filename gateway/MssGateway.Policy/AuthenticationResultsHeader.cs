@@ -114,6 +114,10 @@ public static class AuthenticationResultsHeader
             {
                 comment.Append(", national identifier ").Append(context.ClientNationalIdentifier);
             }
+            else if (!string.IsNullOrEmpty(context.ClientStructureIdentifier))
+            {
+                comment.Append(", structure identifier ").Append(context.ClientStructureIdentifier);
+            }
         }
         else
         {

@@ -15,6 +15,9 @@ public sealed record MessagePolicyContext
     /// <summary>National identifier mapped from the client certificate (CPS CN), or null.</summary>
     public string? ClientNationalIdentifier { get; init; }
 
+    /// <summary>Structure identifier (idNatStruct) of an organisation or operator server certificate, or null.</summary>
+    public string? ClientStructureIdentifier { get; init; }
+
     /// <summary>"TLSv1.3", "TLSv1.2", or null for a plaintext session.</summary>
     public string? TlsVersion { get; init; }
 
