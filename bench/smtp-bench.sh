@@ -8,34 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 msgs_a=${1:-2000}; msgs_b=${2:-10000}
-work=$(mktemp -d /tmp/mssgw-bench.XXXXXX)
-trap 'kill $gw 2>/dev/null || true; wait $gw 2>/dev/null || true; rm -rf "$work"' EXIT
-
-dotnet build -c Release -nologo -v quiet gateway/MssGateway.Host/MssGateway.Host.csproj >/dev/null
+source bench/lib/gateway.sh
+trap stop_gateway EXIT
 dotnet build -c Release -nologo -v quiet bench/SmtpLoad/SmtpLoad.csproj >/dev/null
-scripts/dev-pki.sh "$work/pki" >/dev/null
-cp gateway/MssGateway.Host/dev/directory.json "$work/directory.json"
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-http=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-cat > "$work/gateway.json" <<JSON
-{ "Gateway": {
-  "ServerName": "gateway.hopital-dev.mssante.test",
-  "Listeners": [ { "Name": "submission", "Address": "127.0.0.1", "Port": $port, "TlsMode": "StartTls" } ],
-  "Tls": { "CertificateFile": "$work/pki/server.pem", "KeyFile": "$work/pki/server.key", "ChainFile": "$work/pki/ca-elementaire-organisations.pem" },
-  "Trust": { "AnchorPaths": [ "$work/pki/ca.pem" ], "Revocation": { "UseDistributionPoints": false, "CacheDirectory": "$work/crl-cache",
-             "CrlFiles": [ "$work/pki/crl/root-fort.crl.pem", "$work/pki/crl/root-elementaire.crl.pem", "$work/pki/crl/ca-fort-personnes.crl.pem", "$work/pki/crl/ca-elementaire-organisations.crl.pem" ] } },
-  "Spool": { "Path": "$work/spool", "MinimumFreeBytes": 104857600 },
-  "Http": { "Address": "127.0.0.1", "Port": $http },
-  "Directory": { "Kind": "File", "File": "$work/directory.json" },
-  "Delivery": { "Enabled": false },
-  "Smtp": { "Limits": { "MaxConcurrentSessionsPerClient": 5000, "MaxConcurrentSessions": 5000 } },
-  "Logging": { "Format": "Json" }
-} }
-JSON
-DOTNET_gcServer=0 dotnet gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll --config "$work/gateway.json" \
-  --Logging:LogLevel:Default=Warning > "$work/gateway.log" 2>&1 &
-gw=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null && break; sleep 0.2; done
+start_gateway
 
 load=bench/SmtpLoad/bin/Release/net10.0/smtpload.dll
 common=(--port "$port" --mode starttls --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" --concurrency 16 --size 20000)

@@ -34,21 +34,6 @@ public sealed class QueueCommandTests
     }
 
     [Fact]
-    public async Task Queue_size_gauge_counts_messages_by_spool_state()
-    {
-        await using var h = new DeliveryHarness([]);
-        await h.SubmitAsync(SampleMessages.Clinical("a@x"), ["dr.durand@hopital-a.test"]);
-        var held = await h.SubmitAsync(SampleMessages.Clinical("b@x"), ["dr.durand@hopital-a.test"]);
-        await RunAsync(h, "hold", held);
-
-        var gauges = h.ObserveGauges();
-
-        Assert.Equal(1, gauges["mssgw_queue_messages{state=incoming}"]);
-        Assert.Equal(1, gauges["mssgw_queue_messages{state=hold}"]);
-        Assert.Equal(0, gauges["mssgw_queue_messages{state=deferred}"]);
-    }
-
-    [Fact]
     public async Task Held_message_is_not_delivered_until_released()
     {
         await using var server = new TestSmtpServer();

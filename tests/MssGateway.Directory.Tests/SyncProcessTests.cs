@@ -179,7 +179,7 @@ public sealed class SyncProcessTests : IClassFixture<LdapSyncFixture>
             var per = Enumerable.Range(0, LdapSyncFixture.MailboxCount).Count(i => DirectoryDataGenerator.Kind(i) == MailboxKind.Personal);
             Assert.Contains($"mssgw_directory_entries{{kind=\"PER\"}} {per}", text, StringComparison.Ordinal);
             Assert.Contains("mssgw_directory_last_success_timestamp_seconds ", text, StringComparison.Ordinal);
-            Assert.Contains("mssgw_directory_sync_duration_seconds_count{source=\"ldap\",mode=\"full\"} 1", text, StringComparison.Ordinal);
+            Assert.Contains("mssgw_directory_sync_duration_seconds_count{mode=\"full\",source=\"ldap\"} 1", text, StringComparison.Ordinal);
             Assert.DoesNotContain("mssgateway_", text, StringComparison.Ordinal);
             Assert.Equal("ok\n", await http.GetStringAsync($"http://127.0.0.1:{port}/healthz"));
         }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Side by side in one run: Postfix configured by ../shared/bench/postfix-peer.sh (STARTTLS required,
+# client certificate required and verified, queue with fsync, delivery to discard) and mssgw with its
+# production checks on (bench/lib/gateway.sh), same certificates (a fresh dev PKI), same load tool
+# (../shared/bench/smtpload.py), 20 KB messages, 16 concurrent clients:
+#   A: one new mutual-TLS session per message     B: 50 messages per session
+# Prints messages/s and p99 of both and their ratio.
+# Usage: bench/compare-postfix.sh [--short]        (--short: fewer messages; exits 1 when a ratio < 1.0)
+# Needs root (it configures the machine's Postfix), postfix, python3. SHARED_BENCH overrides ../shared/bench.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=${SHARED_BENCH:-../shared/bench}
+[ -f "$shared/smtpload.py" ] && [ -f "$shared/postfix-peer.sh" ] || { echo "compare-postfix: $shared/smtpload.py and postfix-peer.sh not found (set SHARED_BENCH)" >&2; exit 2; }
+short=0; [ "${1:-}" = "--short" ] && short=1
+if [ $short = 1 ]; then msgs_a=400; msgs_b=2000; else msgs_a=3000; msgs_b=15000; fi
+
+source bench/lib/gateway.sh
+trap 'stop_gateway; postfix stop >/dev/null 2>&1 || true' EXIT
+start_gateway
+bash "$shared/postfix-peer.sh" "$work/pki/server.pem" "$work/pki/server.key" "$work/pki/ca.pem" >/dev/null
+
+load() { # port per_session messages
+  python3 "$shared/smtpload.py" --port "$1" --mode starttls --ca "$work/pki/ca.pem" \
+    --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
+    --sender dev.sender@hopital-dev.mssante.test --rcpt dev.recipient@hopital-dev.mssante.test \
+    --size 20000 --concurrency 16 --per-session "$2" --messages "$3"
+}
+field() { sed -E "s/.*$1=([0-9.]+).*/\1/" <<<"$2"; }
+
+load 10025 1 100 >/dev/null; load "$port" 1 100 >/dev/null   # warm-up both
+status=0
+printf '%-28s %12s %10s %12s %10s %8s\n' workload postfix_msg/s p99_ms mssgw_msg/s p99_ms ratio
+for w in "A 1 $msgs_a" "B 50 $msgs_b"; do
+  set -- $w
+  pf=$(load 10025 "$2" "$3"); gwr=$(load "$port" "$2" "$3")
+  ratio=$(python3 -c "print(f'{$(field msgs_per_s "$gwr")/$(field msgs_per_s "$pf"):.2f}')")
+  printf '%-28s %12s %10s %12s %10s %8s\n' "$1 ($2 msg/session)" "$(field msgs_per_s "$pf")" "$(field p99_ms "$pf")" \
+    "$(field msgs_per_s "$gwr")" "$(field p99_ms "$gwr")" "$ratio"
+  python3 -c "import sys; sys.exit(0 if $ratio >= 1.0 else 1)" || status=1
+done
+[ $short = 1 ] && exit $status
+exit 0

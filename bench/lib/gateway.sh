@@ -1,0 +1,37 @@
+# Sourced by the bench scripts: builds and starts mssgw (Release) on loopback with a fresh dev PKI,
+# its production checks on (trust engine with CRLs, sender binding, MIME policy with S/MIME under
+# Tag, durable spool), delivery off. Sets: work (temp dir), port (submission, STARTTLS), http, gw (pid).
+# The caller's EXIT trap must call stop_gateway.
+start_gateway() {
+  work=$(mktemp -d /tmp/mssgw-bench.XXXXXX)
+  dotnet build -c Release -nologo -v quiet gateway/MssGateway.Host/MssGateway.Host.csproj >/dev/null
+  scripts/dev-pki.sh "$work/pki" >/dev/null
+  cp gateway/MssGateway.Host/dev/directory.json "$work/directory.json"
+  port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  http=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  cat > "$work/gateway.json" <<JSON
+{ "Gateway": {
+  "ServerName": "gateway.hopital-dev.mssante.test",
+  "Listeners": [ { "Name": "submission", "Address": "127.0.0.1", "Port": $port, "TlsMode": "StartTls", "SmimePolicy": "Tag" } ],
+  "Tls": { "CertificateFile": "$work/pki/server.pem", "KeyFile": "$work/pki/server.key", "ChainFile": "$work/pki/ca-elementaire-organisations.pem" },
+  "Trust": { "AnchorPaths": [ "$work/pki/ca.pem" ], "Revocation": { "UseDistributionPoints": false, "CacheDirectory": "$work/crl-cache",
+             "CrlFiles": [ "$work/pki/crl/root-fort.crl.pem", "$work/pki/crl/root-elementaire.crl.pem", "$work/pki/crl/ca-fort-personnes.crl.pem", "$work/pki/crl/ca-elementaire-organisations.crl.pem" ] } },
+  "Spool": { "Path": "$work/spool", "MinimumFreeBytes": 104857600 },
+  "Http": { "Address": "127.0.0.1", "Port": $http },
+  "Directory": { "Kind": "File", "File": "$work/directory.json" },
+  "Delivery": { "Enabled": false },
+  "Smtp": { "Limits": { "MaxConcurrentSessionsPerClient": 5000, "MaxConcurrentSessions": 5000 } },
+  "Logging": { "Format": "Json" }
+} }
+JSON
+  DOTNET_gcServer=0 dotnet gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll --config "$work/gateway.json" \
+    --Logging:LogLevel:Default=Warning > "$work/gateway.log" 2>&1 &
+  gw=$!
+  for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null && return 0; sleep 0.2; done
+  echo "gateway did not become ready:" >&2; cat "$work/gateway.log" >&2; return 1
+}
+
+stop_gateway() {
+  [ -n "${gw:-}" ] && { kill "$gw" 2>/dev/null || true; wait "$gw" 2>/dev/null || true; }
+  [ -n "${work:-}" ] && rm -rf "$work"
+}
