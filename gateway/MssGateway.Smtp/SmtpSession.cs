@@ -794,7 +794,8 @@ internal sealed class SmtpSession
             }
         }
 
-        _input = PipeReader.Create(ssl, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
+        // Zero-byte reads: an idle session holds no read buffer (SslStream allocates only once a record arrives).
+        _input = PipeReader.Create(ssl, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         _output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(leaveOpen: true));
         _server.Metrics.TlsHandshake(_listener.Name, "ok", _info.TlsProtocolName);
 
