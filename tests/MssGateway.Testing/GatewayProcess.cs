@@ -13,6 +13,7 @@ public sealed class GatewayProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly List<string> _stdout = [];
     private readonly Lock _outputLock = new();
 
     private GatewayProcess(Process process, int httpPort)
@@ -62,10 +63,13 @@ public sealed class GatewayProcess : IAsyncDisposable
         psi.ArgumentList.Add("--config");
         psi.ArgumentList.Add(configPath);
         psi.Environment["DOTNET_gcServer"] = "0";
+        psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment.Remove("ASPNETCORE_URLS");
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the gateway");
         var gateway = new GatewayProcess(process, httpPort);
-        process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
+        process.OutputDataReceived += (_, e) => gateway.Append(e.Data, stdout: true);
+        process.ErrorDataReceived += (_, e) => gateway.Append(e.Data, stdout: false);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         if (waitReady)
@@ -76,7 +80,19 @@ public sealed class GatewayProcess : IAsyncDisposable
         return gateway;
     }
 
-    private void Append(string? line)
+    /// <summary>Lines the gateway wrote on stdout (the log lines), in order.</summary>
+    public IReadOnlyList<string> StdOutLines
+    {
+        get
+        {
+            lock (_outputLock)
+            {
+                return _stdout.ToArray();
+            }
+        }
+    }
+
+    private void Append(string? line, bool stdout)
     {
         if (line is null)
         {
@@ -86,6 +102,10 @@ public sealed class GatewayProcess : IAsyncDisposable
         lock (_outputLock)
         {
             _output.AppendLine(line);
+            if (stdout)
+            {
+                _stdout.Add(line);
+            }
         }
     }
 
@@ -128,15 +148,25 @@ public sealed class GatewayProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
-    /// <summary>SIGTERM, then wait for exit.</summary>
+    /// <summary>SIGTERM (what Kubernetes and systemd send), then wait for exit.</summary>
     public async Task<int> StopAsync(TimeSpan? timeout = null)
+    {
+        await SendSigtermAsync();
+        return await WaitForExitAsync(timeout ?? TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>SIGTERM without waiting.</summary>
+    public async Task SendSigtermAsync()
     {
         if (!_process.HasExited)
         {
             (await ExternalProcess.RunAsync("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))).EnsureSuccess("kill -TERM");
         }
+    }
 
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
         return _process.ExitCode;
     }
