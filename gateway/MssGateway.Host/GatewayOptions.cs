@@ -39,38 +39,10 @@ public sealed class GatewayOptions
 }
 
 /// <summary>One listener: the engine's options plus the gateway's per-listener policy.</summary>
-public sealed class GatewayListenerOptions
+public sealed class GatewayListenerOptions : SmtpListenerOptions
 {
-    public string Name { get; set; } = "submission";
-
-    public string Address { get; set; } = "0.0.0.0";
-
-    public int Port { get; set; } = 587;
-
-    public SmtpTlsMode TlsMode { get; set; } = SmtpTlsMode.StartTls;
-
-    public bool RequireTls { get; set; } = true;
-
-    public ClientCertificateMode ClientCertificate { get; set; } = ClientCertificateMode.Require;
-
-    public long? MaxMessageSize { get; set; }
-
-    public int? MaxConcurrentSessions { get; set; }
-
     /// <summary>S/MIME policy at end of data: Off, Tag (record the verdict) or Require (refuse unless it passes).</summary>
     public SmimePolicy SmimePolicy { get; set; } = SmimePolicy.Tag;
-
-    public SmtpListenerOptions ToEngineOptions() => new()
-    {
-        Name = Name,
-        Address = Address,
-        Port = Port,
-        TlsMode = TlsMode,
-        RequireTls = RequireTls,
-        ClientCertificate = ClientCertificate,
-        MaxMessageSize = MaxMessageSize,
-        MaxConcurrentSessions = MaxConcurrentSessions,
-    };
 }
 
 /// <summary>The gateway's own certificate (PEM files, as Kubernetes Secrets mount them).</summary>

@@ -84,11 +84,10 @@ public static class GatewayProgram
             k.AddServerHeader = false;
             foreach (var listener in options.Listeners)
             {
-                var engineOptions = listener.ToEngineOptions();
-                k.Listen(engineOptions.ToEndPoint(), lo =>
+                k.Listen(listener.ToEndPoint(), lo =>
                 {
                     var server = lo.ApplicationServices.GetRequiredService<SmtpServer>();
-                    lo.Run(connection => server.HandleConnectionAsync(engineOptions, connection));
+                    lo.Run(connection => server.HandleConnectionAsync(listener, connection));
                 });
             }
 
@@ -219,7 +218,7 @@ public static class GatewayProgram
                     ServerName = options.ServerName,
                     Banner = options.Smtp.Banner,
                     Limits = options.Smtp.Limits,
-                    Listeners = options.Listeners.Select(l => l.ToEngineOptions()).ToList(),
+                    Listeners = [.. options.Listeners],
                 },
                 sp.GetRequiredService<ISmtpSessionHooks>(),
                 sp.GetRequiredService<SmtpMetrics>(),

@@ -15,7 +15,6 @@ namespace MssGateway.Host;
 public sealed class GatewaySessionHooks : ISmtpSessionHooks
 {
     private readonly GatewayOptions _options;
-    private readonly Dictionary<string, GatewayListenerOptions> _listeners;
     private readonly ClientCertificateCheck _certificateCheck;
     private readonly IMailboxDirectory _directory;
     private readonly MessagePolicy _policy;
@@ -39,7 +38,6 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         TimeProvider time)
     {
         _options = options;
-        _listeners = options.Listeners.ToDictionary(l => l.Name, StringComparer.Ordinal);
         _certificateCheck = certificateCheck;
         _directory = directory;
         _policy = policy;
@@ -137,7 +135,8 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
 
     public ValueTask<ISmtpMessageWriter> OpenMessageAsync(SmtpSessionInfo session, SmtpTransaction transaction, CancellationToken cancellationToken)
     {
-        var listener = _listeners[session.Listener.Name];
+        // The engine runs each listener with its GatewayListenerOptions (see GatewayProgram).
+        var listener = (GatewayListenerOptions)session.Listener;
         ISmtpMessageWriter writer = new GatewayMessageWriter(this, session, transaction, listener, _spool.BeginMessage(_time));
         return ValueTask.FromResult(writer);
     }

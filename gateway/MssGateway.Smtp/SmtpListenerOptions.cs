@@ -28,8 +28,8 @@ public enum ClientCertificateMode
     Require,
 }
 
-/// <summary>One SMTP listener: where it listens and the TLS policy it enforces.</summary>
-public sealed class SmtpListenerOptions
+/// <summary>One SMTP listener: where it listens and the TLS policy it enforces (products may extend it with their own policy).</summary>
+public class SmtpListenerOptions
 {
     /// <summary>Name used in logs and metric labels (bounded: the configured listener names).</summary>
     public string Name { get; set; } = "submission";

@@ -1,117 +1,45 @@
-using System.Globalization;
 using MssGateway.Testing;
 
 namespace MssGateway.Delivery.Tests;
 
 /// <summary>
-/// A private Postfix instance standing in for a hospital's own mail system: its own config and
-/// queue directories in a temp folder, started as root with <c>postfix -c DIR start</c>, listening on
-/// 127.0.0.1 on a free port, offering STARTTLS with a certificate from <see cref="TestPki"/>, and
-/// delivering the hospital's mailboxes (virtual_mailbox_maps) into a maildir the tests read.
-/// This is the recipe docs/delivery.md gives for a hospital's Postfix receiving from the gateway.
+/// A private Postfix standing in for a hospital's own mail system (<see cref="MaildirPostfix"/>),
+/// offering STARTTLS with a certificate from <see cref="TestPki"/> and delivering the hospital's
+/// mailboxes into a maildir the tests read: the recipe docs/delivery.md gives for a hospital's Postfix
+/// receiving from the gateway.
 /// </summary>
 public sealed class PostfixFixture : IAsyncLifetime
 {
     public static readonly string[] Mailboxes = ["dr.durand@hopital-a.test", "dr.martin@hopital-a.test", "secretariat@hopital-a.test"];
 
-    private readonly TempDirectory _dir = new("mssgw-postfix");
+    private MaildirPostfix? _postfix;
 
     public TestPki Pki { get; } = new();
 
-    public int Port { get; } = FreePort.Next();
+    public int Port => Postfix.Port;
 
-    public string ConfigDirectory => _dir.Combine("conf");
+    public string ConfigDirectory => Postfix.ConfigDirectory;
 
-    public string MaildirRoot => _dir.Combine("maildir");
+    public string MaildirRoot => Postfix.MaildirRoot;
+
+    private MaildirPostfix Postfix => _postfix ?? throw new InvalidOperationException("Postfix is not started");
 
     /// <summary>Files delivered to a mailbox (new/), oldest first.</summary>
-    public IReadOnlyList<string> Delivered(string mailbox)
-    {
-        var dir = Path.Combine(MaildirRoot, mailbox.Split('@')[0], "new");
-        return System.IO.Directory.Exists(dir) ? System.IO.Directory.GetFiles(dir).OrderBy(File.GetLastWriteTimeUtc).ToList() : [];
-    }
+    public IReadOnlyList<string> Delivered(string mailbox) => Postfix.Delivered(mailbox);
 
     public async Task InitializeAsync()
     {
         await Pki.InitializeAsync();
-        var d = _dir.Path;
-        foreach (var sub in new[] { "conf", "queue", "data", "maildir" })
-        {
-            System.IO.Directory.CreateDirectory(Path.Combine(d, sub));
-        }
-
-        var uid = (await ExternalProcess.RunAsync("id", "-u", "postfix")).EnsureSuccess("id -u postfix").StdOut.Trim();
-        var gid = (await ExternalProcess.RunAsync("id", "-g", "postfix")).EnsureSuccess("id -g postfix").StdOut.Trim();
-        (await ExternalProcess.RunAsync("chown", "postfix:postfix", Path.Combine(d, "data"), Path.Combine(d, "maildir"))).EnsureSuccess("chown");
-        var pki = Pki.Directory;
-        await File.WriteAllTextAsync(Path.Combine(d, "conf", "main.cf"), $"""
-            compatibility_level = 3.6
-            queue_directory = {d}/queue
-            data_directory = {d}/data
-            mail_owner = postfix
-            inet_interfaces = 127.0.0.1
-            inet_protocols = ipv4
-            myhostname = mail.hopital-a.test
-            mydestination =
-            mynetworks = 127.0.0.0/8
-            alias_maps =
-            alias_database =
-            smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-            virtual_mailbox_domains = hopital-a.test
-            virtual_mailbox_base = {d}/maildir
-            virtual_mailbox_maps = texthash:{d}/conf/vmailbox
-            virtual_uid_maps = static:{uid}
-            virtual_gid_maps = static:{gid}
-            virtual_mailbox_limit = 0
-            message_size_limit = 52428800
-            smtpd_tls_security_level = may
-            smtpd_tls_cert_file = {pki}/peer.pem
-            smtpd_tls_key_file = {pki}/peer.key
-            maillog_file_prefixes = /tmp, /var
-            maillog_file = {d}/maillog
-
-            """);
-        await File.WriteAllTextAsync(Path.Combine(d, "conf", "vmailbox"), string.Concat(Mailboxes.Select(m => $"{m} {m.Split('@')[0]}/\n")));
-        var services = new[]
-        {
-            "pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
-            "tlsmgr unix - - n 1000? 1 tlsmgr", "rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce",
-            "defer unix - - n - 0 bounce", "trace unix - - n - 0 bounce", "verify unix - - n - 1 verify",
-            "flush unix n - n 1000? 0 flush", "proxymap unix - - n - - proxymap", "smtp unix - - n - - smtp",
-            "relay unix - - n - - smtp", "showq unix n - n - - showq", "error unix - - n - - error",
-            "retry unix - - n - - error", "discard unix - - n - - discard", "virtual unix - n n - - virtual",
-            "anvil unix - - n - 1 anvil", "scache unix - - n - 1 scache", "postlog unix-dgram n - n - 1 postlogd",
-        };
-        await File.WriteAllTextAsync(
-            Path.Combine(d, "conf", "master.cf"),
-            string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port} inet n - n - - smtpd\n") + string.Join('\n', services) + "\n");
-        (await ExternalProcess.RunAsync("postfix", "-c", ConfigDirectory, "start")).EnsureSuccess("postfix start (see " + d + "/maillog)");
-        await WaitForPortAsync();
+        _postfix = await MaildirPostfix.StartAsync("hopital-a.test", (Path.Combine(Pki.Directory, "peer.pem"), Path.Combine(Pki.Directory, "peer.key")), Mailboxes);
     }
 
     public async Task DisposeAsync()
     {
-        await ExternalProcess.RunAsync("postfix", "-c", ConfigDirectory, "stop");
-        Pki.Dispose();
-        _dir.Dispose();
-    }
-
-    private async Task WaitForPortAsync()
-    {
-        for (var i = 0; i < 100; i++)
+        if (_postfix is not null)
         {
-            try
-            {
-                using var c = new System.Net.Sockets.TcpClient();
-                await c.ConnectAsync("127.0.0.1", Port);
-                return;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(100);
-            }
+            await _postfix.DisposeAsync();
         }
 
-        throw new InvalidOperationException("Postfix did not start listening on port " + Port);
+        Pki.Dispose();
     }
 }

@@ -1,14 +1,11 @@
 using System.Globalization;
-using MssGateway.Testing;
-
-namespace MssGateway.Host.Tests.EndToEnd;
+namespace MssGateway.Testing;
 
 /// <summary>
 /// Operator B's internal mail system: a private Postfix (own config, queue and maildir in a temp
 /// folder, <c>postfix -c DIR start</c> as root) on a free loopback port, delivering the given virtual
-/// mailboxes into a maildir — the recipe of docs/delivery.md §9 and
-/// tests/MssGateway.Delivery.Tests/PostfixFixture.cs, here without TLS (the gateway's internal next hop
-/// is configured with <c>Tls: None</c>, a trusted LAN).
+/// mailboxes into a maildir — the recipe of docs/delivery.md §9. With a certificate and key it offers
+/// STARTTLS (<c>smtpd_tls_security_level = may</c>); without, plain SMTP (a trusted LAN).
 /// </summary>
 public sealed class MaildirPostfix : IAsyncDisposable
 {
@@ -24,21 +21,24 @@ public sealed class MaildirPostfix : IAsyncDisposable
 
     public string MaildirRoot => _dir.Combine("maildir");
 
-    /// <summary>Files delivered to a mailbox (new/).</summary>
+    /// <summary>Files delivered to a mailbox (new/), oldest first.</summary>
     public IReadOnlyList<string> Delivered(string mailbox)
     {
         var dir = Path.Combine(MaildirRoot, mailbox.Split('@')[0], "new");
-        return System.IO.Directory.Exists(dir) ? System.IO.Directory.GetFiles(dir) : [];
+        return System.IO.Directory.Exists(dir) ? System.IO.Directory.GetFiles(dir).OrderBy(File.GetLastWriteTimeUtc).ToList() : [];
     }
 
-    public static async Task<MaildirPostfix> StartAsync(string domain, params string[] mailboxes)
+    public static Task<MaildirPostfix> StartAsync(string domain, params string[] mailboxes) => StartAsync(domain, null, mailboxes);
+
+    /// <summary>Starts Postfix; <paramref name="tls"/> (PEM certificate and key) enables STARTTLS.</summary>
+    public static async Task<MaildirPostfix> StartAsync(string domain, (string Certificate, string Key)? tls, params string[] mailboxes)
     {
         var postfix = new MaildirPostfix();
-        await postfix.InitializeAsync(domain, mailboxes);
+        await postfix.InitializeAsync(domain, tls, mailboxes);
         return postfix;
     }
 
-    private async Task InitializeAsync(string domain, string[] mailboxes)
+    private async Task InitializeAsync(string domain, (string Certificate, string Key)? tls, string[] mailboxes)
     {
         var d = _dir.Path;
         foreach (var sub in new[] { "conf", "queue", "data", "maildir" })
@@ -69,7 +69,7 @@ public sealed class MaildirPostfix : IAsyncDisposable
             virtual_gid_maps = static:{gid}
             virtual_mailbox_limit = 0
             message_size_limit = 52428800
-            smtpd_tls_security_level = none
+            {(tls is { } t ? $"smtpd_tls_security_level = may\nsmtpd_tls_cert_file = {t.Certificate}\nsmtpd_tls_key_file = {t.Key}" : "smtpd_tls_security_level = none")}
             maillog_file_prefixes = /tmp, /var
             maillog_file = {d}/maillog
 
