@@ -1,7 +1,8 @@
 # Sourced by the bench scripts: builds and starts mssgw (Release) on loopback with a fresh dev PKI,
 # its production checks on (trust engine with CRLs, sender binding, MIME policy with S/MIME under
 # Tag, durable spool), delivery off. Sets: work (temp dir), port (submission, STARTTLS), http, gw (pid).
-# The caller's EXIT trap must call stop_gateway.
+# With DELIVER_TO_PORT set, delivery is on: the dev domain is delivered to 127.0.0.1:$DELIVER_TO_PORT over
+# STARTTLS, the gateway presenting its own certificate. The caller's EXIT trap must call stop_gateway.
 start_gateway() {
   work=$(mktemp -d /tmp/mssgw-bench.XXXXXX)
   dotnet build -c Release -nologo -v quiet gateway/MssGateway.Host/MssGateway.Host.csproj >/dev/null
@@ -9,6 +10,10 @@ start_gateway() {
   cp gateway/MssGateway.Host/dev/directory.json "$work/directory.json"
   port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
   http=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  local delivery='{ "Enabled": false }'
+  if [ -n "${DELIVER_TO_PORT:-}" ]; then
+    delivery="{ \"Enabled\": true, \"LocalDomains\": [ \"hopital-dev.mssante.test\" ], \"InternalNextHop\": { \"Host\": \"127.0.0.1\", \"Port\": $DELIVER_TO_PORT, \"Protocol\": \"Smtp\", \"Tls\": \"StartTls\", \"CaFile\": \"$work/pki/ca.pem\", \"CheckCertificateName\": false, \"PresentClientCertificate\": true } }"
+  fi
   cat > "$work/gateway.json" <<JSON
 { "Gateway": {
   "ServerName": "gateway.hopital-dev.mssante.test",
@@ -19,7 +24,7 @@ start_gateway() {
   "Spool": { "Path": "$work/spool", "MinimumFreeBytes": 104857600 },
   "Http": { "Address": "127.0.0.1", "Port": $http },
   "Directory": { "Kind": "File", "File": "$work/directory.json" },
-  "Delivery": { "Enabled": false },
+  "Delivery": $delivery,
   "Smtp": { "Limits": { "MaxConcurrentSessionsPerClient": 5000, "MaxConcurrentSessions": 5000 } },
   "Logging": { "Format": "Json" }
 } }
