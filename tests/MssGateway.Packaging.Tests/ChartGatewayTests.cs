@@ -69,15 +69,13 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
         Assert.False(string.IsNullOrEmpty(gw["ServerName"]!.GetValue<string>()));
         Assert.StartsWith("/etc/mssgw/tls/", gw["Tls"]!["CertificateFile"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.StartsWith("/etc/mssgw/tls/", gw["Tls"]!["KeyFile"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.StartsWith("/etc/mssgw/trust/", gw["Trust"]!["AnchorsFile"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal("/etc/mssgw/crl", gw["Trust"]!["CrlDirectory"]!.GetValue<string>());
+        Assert.StartsWith("/etc/mssgw/trust/", gw["Trust"]!["AnchorPaths"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.All(gw["Trust"]!["Revocation"]!["CrlFiles"]!.AsArray(), f => Assert.StartsWith("/etc/mssgw/crl/", f!.GetValue<string>(), StringComparison.Ordinal));
         Assert.Equal("/var/spool/mssgw", gw["Spool"]!["Path"]!.GetValue<string>());
         Assert.Equal(9090, gw["Http"]!["Port"]!.GetValue<int>());
         Assert.Equal("Redis", gw["Directory"]!["Kind"]!.GetValue<string>());
         Assert.False(string.IsNullOrEmpty(gw["Directory"]!["Redis"]!["Configuration"]!.GetValue<string>()));
         Assert.Equal("Json", gw["Logging"]!["Format"]!.GetValue<string>());
-
-        Assert.Equal(gw["Trust"]!["AnchorsFile"]!.ToJsonString(), gw["Trust"]!["AnchorPaths"]![0]!.ToJsonString());
 
         // Writable paths (spool, CRL cache) lie on writable mounts: the root filesystem is read-only.
         var writable = GatewayContainer(charts[rendering])["volumeMounts"]!.AsArray()
@@ -89,7 +87,7 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
 
         // Each configured file lives on a volume the container mounts.
         var mounts = GatewayContainer(charts[rendering])["volumeMounts"]!.AsArray().Select(m => Str(m!["mountPath"])!).ToList();
-        foreach (var file in new[] { gw["Tls"]!["CertificateFile"], gw["Tls"]!["KeyFile"], gw["Trust"]!["AnchorsFile"] })
+        foreach (var file in new[] { gw["Tls"]!["CertificateFile"], gw["Tls"]!["KeyFile"], gw["Trust"]!["AnchorPaths"]![0] })
         {
             var path = file!.GetValue<string>();
             Assert.Contains(Path.GetDirectoryName(path)!, mounts);

@@ -153,7 +153,7 @@ public sealed class ComposeFileTests
         Assert.StartsWith("redis:", gw["Directory"]!["Redis"]!["Configuration"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var init = string.Join('\n', Services["secrets-init"]!["command"]!.AsArray().Select(Str));
-        var files = new[] { gw["Tls"]!["CertificateFile"], gw["Tls"]!["KeyFile"], gw["Trust"]!["AnchorsFile"], gw["Logging"]!["HashKeyFile"] }
+        var files = new[] { gw["Tls"]!["CertificateFile"], gw["Tls"]!["KeyFile"], gw["Trust"]!["AnchorPaths"]![0], gw["Logging"]!["HashKeyFile"] }
             .Select(f => f!.GetValue<string>())
             .Concat(gw["Trust"]!["Revocation"]!["CrlFiles"]!.AsArray().Select(f => f!.GetValue<string>()));
         foreach (var file in files)

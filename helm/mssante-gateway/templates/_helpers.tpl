@@ -185,10 +185,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- range $crlNames -}}{{- $crlFiles = append $crlFiles (printf "%s/%s" (include "mssgw.paths.crl" $) .) -}}{{- end -}}
 {{- $logging := dict "Format" $g.logging.format "HashAddresses" $g.logging.hashAddresses -}}
 {{- if $g.logging.hashAddresses -}}{{- $_ := set $logging "HashKeyFile" (printf "%s/%s" (include "mssgw.paths.hashKey" .) $g.logging.hashKey.key) -}}{{- end -}}
-{{/* AnchorsFile/CrlDirectory: the host's contract (HELPERS.md); AnchorPaths/Revocation: TrustOptions. */}}
+{{/* Gateway:Trust (docs/trust.md): anchors bundle, configured CRL files, CRL cache on a writable volume. */}}
 {{- $trust := dict
-  "AnchorsFile" $anchors
-  "CrlDirectory" (include "mssgw.paths.crl" .)
   "AnchorPaths" (list $anchors)
   "Revocation" (dict "CacheDirectory" (printf "%s/crl" (include "mssgw.paths.cache" .)) "CrlFiles" $crlFiles)
 -}}
