@@ -104,7 +104,7 @@ public sealed class MessageDelivery
         var attempt = state.Attempts + 1;
         var outcomes = new List<RecipientOutcome>();
 
-        await using (var stream = new SeekableDeliveryStream(message))
+        await using (var stream = message.OpenForDelivery())
         {
             using var mime = await MimeMessage.LoadAsync(stream, persistent: true, ct);
             var received = mime.Headers.Count(h => h.Id == HeaderId.Received);

@@ -1,32 +1,59 @@
 using System.Text;
-
+using Microsoft.Win32.SafeHandles;
 namespace MssGateway.Spool;
 
 /// <summary>
-/// The outgoing form of a spooled message: prepended header fields, then the content with some
-/// byte ranges left out (forged Authentication-Results fields), read forward only. The stored
-/// file is never rewritten.
+/// The outgoing form of a spooled message: the prepended header fields, then the stored content
+/// without its skip ranges (forged Authentication-Results fields) — the file is never rewritten.
+/// Seekable: MimeKit's parser needs to seek to keep
+/// part contents on disk (persistent parsing) instead of copying a 20 MB message into memory, and
+/// MailKit then writes those parts back byte for byte. Reads are positional on one file handle.
 /// </summary>
 internal sealed class DeliveryContentStream : Stream
 {
-    private readonly byte[] _prefix;
-    private readonly Stream _content;
-    private readonly SpoolByteRange[] _skips;
-    private int _prefixPosition;
-    private long _contentPosition;
+    private readonly SafeFileHandle _file;
+    private readonly Segment[] _segments;
     private long _position;
 
-    public DeliveryContentStream(string prefix, Stream content, IReadOnlyList<SpoolByteRange> skips)
+    public DeliveryContentStream(SpoolMessage message)
     {
-        _prefix = Encoding.UTF8.GetBytes(prefix);
-        _content = content;
-        _skips = skips.Where(s => s.Length > 0).OrderBy(s => s.Offset).ToArray();
-        Length = _prefix.Length + content.Length - _skips.Sum(s => s.Length);
+        ArgumentNullException.ThrowIfNull(message);
+        _file = File.OpenHandle(message.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.RandomAccess);
+        var segments = new List<Segment>();
+        long logical = 0;
+        var prefix = Encoding.UTF8.GetBytes(message.Envelope.PrependHeaders);
+        if (prefix.Length > 0)
+        {
+            segments.Add(new Segment(logical, prefix.Length, prefix, 0));
+            logical += prefix.Length;
+        }
+
+        long offset = 0;
+        foreach (var skip in message.Envelope.SkipRanges.Where(s => s.Length > 0).OrderBy(s => s.Offset))
+        {
+            var start = Math.Clamp(skip.Offset, 0, message.ContentLength);
+            if (start > offset)
+            {
+                segments.Add(new Segment(logical, start - offset, null, offset));
+                logical += start - offset;
+            }
+
+            offset = Math.Max(offset, Math.Min(message.ContentLength, skip.Offset + skip.Length));
+        }
+
+        if (message.ContentLength > offset)
+        {
+            segments.Add(new Segment(logical, message.ContentLength - offset, null, offset));
+            logical += message.ContentLength - offset;
+        }
+
+        _segments = [.. segments];
+        Length = logical;
     }
 
     public override bool CanRead => true;
 
-    public override bool CanSeek => false;
+    public override bool CanSeek => true;
 
     public override bool CanWrite => false;
 
@@ -35,102 +62,61 @@ internal sealed class DeliveryContentStream : Stream
     public override long Position
     {
         get => _position;
-        set => throw new NotSupportedException();
+        set => _position = Math.Clamp(value, 0, Length);
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
-        if (buffer.IsEmpty)
+        var total = 0;
+        while (buffer.Length > 0 && _position < Length)
         {
-            return 0;
-        }
+            var segment = Find(_position);
+            var within = _position - segment.Start;
+            var n = (int)Math.Min(buffer.Length, segment.Length - within);
+            if (segment.Memory is { } memory)
+            {
+                memory.AsSpan((int)within, n).CopyTo(buffer);
+            }
+            else
+            {
+                n = RandomAccess.Read(_file, buffer[..n], segment.FileOffset + within);
+                if (n == 0)
+                {
+                    throw new IOException("The spool file is shorter than its footer says.");
+                }
+            }
 
-        if (_prefixPosition < _prefix.Length)
-        {
-            var n = Math.Min(buffer.Length, _prefix.Length - _prefixPosition);
-            _prefix.AsSpan(_prefixPosition, n).CopyTo(buffer);
-            _prefixPosition += n;
             _position += n;
-            return n;
+            total += n;
+            buffer = buffer[n..];
         }
 
-        var limit = SkipToNextReadable(buffer.Length);
-        if (limit == 0)
-        {
-            return 0;
-        }
-
-        var read = _content.Read(buffer[..limit]);
-        _contentPosition += read;
-        _position += read;
-        return read;
+        return total;
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (buffer.IsEmpty)
-        {
-            return 0;
-        }
-
-        if (_prefixPosition < _prefix.Length)
-        {
-            return Read(buffer.Span);
-        }
-
-        var limit = SkipToNextReadable(buffer.Length);
-        if (limit == 0)
-        {
-            return 0;
-        }
-
-        var read = await _content.ReadAsync(buffer[..limit], cancellationToken);
-        _contentPosition += read;
-        _position += read;
-        return read;
-    }
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Read(buffer.Span)); // page-cache reads; MimeKit's parser reads synchronously anyway
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        Task.FromResult(Read(buffer.AsSpan(offset, count)));
 
-    /// <summary>Jumps over a skip range that starts here; returns how much may be read before the next one.</summary>
-    private int SkipToNextReadable(int wanted)
+    public override long Seek(long offset, SeekOrigin origin)
     {
-        foreach (var s in _skips)
+        Position = origin switch
         {
-            if (_contentPosition >= s.Offset && _contentPosition < s.Offset + s.Length)
-            {
-                _contentPosition = s.Offset + s.Length;
-                _content.Position = _contentPosition;
-            }
-        }
-
-        var left = _content.Length - _contentPosition;
-        if (left <= 0)
-        {
-            return 0;
-        }
-
-        long limit = Math.Min(wanted, left);
-        foreach (var s in _skips)
-        {
-            if (s.Offset > _contentPosition)
-            {
-                limit = Math.Min(limit, s.Offset - _contentPosition);
-                break;
-            }
-        }
-
-        return (int)limit;
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            SeekOrigin.End => Length + offset,
+            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
+        };
+        return _position;
     }
 
     public override void Flush()
     {
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
@@ -140,9 +126,25 @@ internal sealed class DeliveryContentStream : Stream
     {
         if (disposing)
         {
-            _content.Dispose();
+            _file.Dispose();
         }
 
         base.Dispose(disposing);
     }
+
+    private Segment Find(long position)
+    {
+        // Few segments (prefix + one per skipped field): a linear scan is the cheapest.
+        foreach (var s in _segments)
+        {
+            if (position < s.Start + s.Length)
+            {
+                return s;
+            }
+        }
+
+        return _segments[^1];
+    }
+
+    private readonly record struct Segment(long Start, long Length, byte[]? Memory, long FileOffset);
 }

@@ -25,7 +25,8 @@ public sealed class SpoolMessage
 
     /// <summary>
     /// The message as it leaves the gateway: the prepended header fields (Received,
-    /// Authentication-Results), then the stored content without the skipped ranges.
+    /// Authentication-Results), then the stored content without the skipped ranges; seekable, so a
+    /// MIME parser can keep parts on disk.
     /// </summary>
-    public Stream OpenForDelivery() => new DeliveryContentStream(Envelope.PrependHeaders, OpenContent(), Envelope.SkipRanges);
+    public Stream OpenForDelivery() => new DeliveryContentStream(this);
 }
