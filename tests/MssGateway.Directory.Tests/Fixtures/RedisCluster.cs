@@ -30,10 +30,11 @@ public sealed class RedisCluster : IAsyncDisposable
         args.AddRange(nodes.Select(n => n.Configuration));
         args.Add("--cluster-yes");
         (await ExternalProcess.RunAsync("redis-cli", args)).EnsureSuccess("redis-cli --cluster create");
-        for (var i = 0; i < 100; i++)
+        // "cluster create" returns when the first node has the slot map; the others learn it by
+        // gossip a moment later and answer CLUSTERDOWN until then. Wait for every node.
+        for (var i = 0; i < 300; i++)
         {
-            var info = await ExternalProcess.RunAsync("redis-cli", "-p", nodes[0].Port.ToString(CultureInfo.InvariantCulture), "cluster", "info");
-            if (info.StdOut.Contains("cluster_state:ok", StringComparison.Ordinal))
+            if (await AllNodesReadyAsync(nodes))
             {
                 return new RedisCluster(nodes);
             }
@@ -41,10 +42,49 @@ public sealed class RedisCluster : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new InvalidOperationException("Redis Cluster did not reach cluster_state:ok");
+        throw new InvalidOperationException("Redis Cluster did not reach cluster_state:ok with all 16384 slots on every node within 30 s");
     }
 
-    public Task<ConnectionMultiplexer> ConnectAsync() => ConnectionMultiplexer.ConnectAsync(Configuration);
+    private static async Task<bool> AllNodesReadyAsync(List<RedisServer> nodes)
+    {
+        foreach (var node in nodes)
+        {
+            var info = await ExternalProcess.RunAsync("redis-cli", "-p", node.Port.ToString(CultureInfo.InvariantCulture), "cluster", "info");
+            if (!info.StdOut.Contains("cluster_state:ok", StringComparison.Ordinal)
+                || !info.StdOut.Contains("cluster_slots_ok:16384", StringComparison.Ordinal)
+                || !info.StdOut.Contains("cluster_known_nodes:" + nodes.Count.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Connects and writes (and removes) a key on each primary (retrying while the cluster settles), so tests start on a working cluster.</summary>
+    public async Task<ConnectionMultiplexer> ConnectAsync()
+    {
+        var connection = await ConnectionMultiplexer.ConnectAsync(Configuration);
+        var db = connection.GetDatabase();
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                // Keys whose hash tags fall in different thirds of the slot space reach all three primaries.
+                foreach (var tag in new[] { "a", "b", "c", "d", "e", "f" })
+                {
+                    await db.StringSetAsync($"probe:{{{tag}}}", "1");
+                    await db.KeyDeleteAsync($"probe:{{{tag}}}");
+                }
+
+                return connection;
+            }
+            catch (RedisException) when (attempt < 100)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
