@@ -29,8 +29,8 @@ start_gateway() {
   "Logging": { "Format": "Json" }
 } }
 JSON
-  DOTNET_gcServer=0 dotnet gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll --config "$work/gateway.json" \
-    --Logging:LogLevel:Default=Warning > "$work/gateway.log" 2>&1 &
+  dotnet gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll --config "$work/gateway.json" \
+    --Logging:LogLevel:Default=Warning ${GATEWAY_ARGS:-} > "$work/gateway.log" 2>&1 &
   gw=$!
   for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null && return 0; sleep 0.2; done
   echo "gateway did not become ready:" >&2; cat "$work/gateway.log" >&2; return 1

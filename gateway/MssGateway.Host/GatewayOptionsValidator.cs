@@ -9,6 +9,26 @@ namespace MssGateway.Host;
 /// </summary>
 public static class GatewayOptionsValidator
 {
+    /// <summary>
+    /// Turns a configuration binder failure ("Failed to convert configuration value 'x' at 'Key' to
+    /// type 'T'") into one line naming the key, the value and, for an enum, the accepted values.
+    /// </summary>
+    public static string DescribeBindingError(InvalidOperationException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var m = System.Text.RegularExpressions.Regex.Match(error.Message, "value '(?<value>.*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        if (!m.Success)
+        {
+            return error.Message;
+        }
+
+        var type = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(m.Groups["type"].Value)).FirstOrDefault(t => t is not null);
+        var expected = type is { IsEnum: true }
+            ? "one of " + string.Join(", ", Enum.GetNames(type))
+            : "a value of type " + (type?.Name ?? m.Groups["type"].Value);
+        return $"{m.Groups["key"].Value}: '{m.Groups["value"].Value}' is not valid; set it to {expected}.";
+    }
+
     public static IReadOnlyList<string> Validate(GatewayOptions o)
     {
         ArgumentNullException.ThrowIfNull(o);

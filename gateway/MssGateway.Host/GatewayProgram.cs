@@ -47,7 +47,17 @@ public static class GatewayProgram
         }
 
         var options = new GatewayOptions();
-        builder.Configuration.GetSection(GatewayOptions.Section).Bind(options);
+        try
+        {
+            builder.Configuration.GetSection(GatewayOptions.Section).Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:");
+            await Console.Error.WriteLineAsync("  - " + GatewayOptionsValidator.DescribeBindingError(ex));
+            return 2;
+        }
+
         var errors = GatewayOptionsValidator.Validate(options).Concat(GatewayTelemetry.Validate(builder.Configuration)).ToList();
         if (errors.Count > 0)
         {
@@ -180,7 +190,7 @@ public static class GatewayProgram
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new MessageSpool(options.Spool.Path));
+        services.AddSingleton(new MessageSpool(options.Spool.Path, options.Spool.Sync));
         services.AddSingleton(sp => new SpoolSpace(options.Spool, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new AddressRedactor(options.Logging));
         services.AddSingleton<GatewayReadiness>();

@@ -738,8 +738,12 @@ internal sealed class SmtpSession
             AllowRenegotiation = false,
             // The platform's chain is only used to collect what the client sent; the product's trust
             // engine judges the certificate after the handshake. Never download AIA here (domain.md).
+            // An empty custom root store keeps the system's ~140 roots out of the OpenSSL store that
+            // SslStream builds for every handshake (that store cost a quarter of the CPU of a
+            // one-message session: docs/benchmarks.md "Profile").
             CertificateChainPolicy = new X509ChainPolicy
             {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
                 RevocationMode = X509RevocationMode.NoCheck,
                 DisableCertificateDownloads = true,
                 VerificationFlags = X509VerificationFlags.AllFlags,

@@ -37,6 +37,40 @@ internal static partial class DirectoryFsync
         }
     }
 
+    /// <summary>
+    /// syncfs(2) of the filesystem holding <paramref name="path"/>: every file's data and metadata
+    /// written before the call is on stable storage when it returns (Linux reports writeback errors
+    /// from syncfs since 5.8).
+    /// </summary>
+    public static void SyncFilesystem(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var fd = Open(path, ORdOnly | ODirectory);
+        if (fd < 0)
+        {
+            throw new IOException($"open({path}) for syncfs failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        try
+        {
+            if (Syncfs(fd) != 0)
+            {
+                throw new IOException($"syncfs({path}) failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static partial int Syncfs(int fd);
+
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 

@@ -13,9 +13,17 @@ public sealed class MessageSpool
 {
     private readonly Dictionary<SpoolState, GroupFsync> _directorySyncs = [];
     private readonly GroupFsync _stateDirectorySync;
+    private readonly ContentSync _contentSync;
 
-    public MessageSpool(string root)
+    public MessageSpool(string root, SpoolSyncMode sync = SpoolSyncMode.GroupCommit)
+        : this(root, sync, static file => RandomAccess.FlushToDisk(file), DirectoryFsync.SyncFilesystem)
     {
+    }
+
+    /// <summary>Tests: the two hooks replace fsync(2) of a message file and syncfs(2) of the spool.</summary>
+    internal MessageSpool(string root, SpoolSyncMode sync, Action<Microsoft.Win32.SafeHandles.SafeFileHandle> syncFile, Action<string> syncFilesystem)
+    {
+        SyncMode = sync;
         Root = System.IO.Path.GetFullPath(root);
         TempDirectory = System.IO.Path.Combine(Root, "tmp");
         StateDirectory = System.IO.Path.Combine(Root, "state");
@@ -29,10 +37,14 @@ public sealed class MessageSpool
         }
 
         _stateDirectorySync = new GroupFsync(() => DirectoryFsync.Flush(StateDirectory));
+        _contentSync = new ContentSync(syncFile, () => syncFilesystem(Root), maxInFlight: sync == SpoolSyncMode.GroupCommit ? 2 : int.MaxValue);
         DirectoryFsync.Flush(Root);
     }
 
     public string Root { get; }
+
+    /// <summary>How accepted content is made durable (see <see cref="SpoolSyncMode"/>).</summary>
+    public SpoolSyncMode SyncMode { get; }
 
     public string TempDirectory { get; }
 
@@ -67,6 +79,9 @@ public sealed class MessageSpool
             }
         }
     }
+
+    /// <summary>Makes a message file's content durable (see <see cref="ContentSync"/>).</summary>
+    internal Task SyncContentAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file) => _contentSync.SyncAsync(file);
 
     /// <summary>Moves a committed file into <c>incoming/</c> and makes the rename durable.</summary>
     internal async Task PublishAsync(string tempPath, string queueId)

@@ -2,7 +2,8 @@ namespace MssGateway.Spool;
 
 /// <summary>
 /// Streams one message into the spool. Content goes straight to a temp file (memory stays bounded
-/// whatever the size); <see cref="CommitAsync"/> appends the envelope, fsyncs, renames the file into
+/// whatever the size); <see cref="CommitAsync"/> appends the envelope, makes the file durable (its own
+/// fsync, or a group-committed syncfs under load: <see cref="SpoolSyncMode"/>), renames it into
 /// <c>incoming/</c> and fsyncs the directory: only when it returns may the server answer 250.
 /// Disposing without committing deletes the temp file.
 /// </summary>
@@ -57,7 +58,7 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
 
         var trailer = SpoolFileFormat.BuildTrailer(envelope, ContentLength);
         await stream.WriteAsync(trailer, cancellationToken);
-        stream.Flush(flushToDisk: true);
+        await _spool.SyncContentAsync(stream.SafeFileHandle);
         await stream.DisposeAsync();
         _stream = null;
         await _spool.PublishAsync(_tempPath, QueueId);

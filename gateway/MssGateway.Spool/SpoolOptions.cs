@@ -9,6 +9,9 @@ public sealed class SpoolOptions
     /// <summary>Free space under which the spool refuses new messages with 452 4.3.1 and /readyz turns false.</summary>
     public long MinimumFreeBytes { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>How accepted content reaches the disk before the 250: <c>GroupCommit</c> (default) or <c>PerFile</c>.</summary>
+    public SpoolSyncMode Sync { get; set; } = SpoolSyncMode.GroupCommit;
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Path))

@@ -11,6 +11,8 @@ public sealed class ConfigurationErrorTests
     [InlineData("Http", "Port", "70000", "Gateway:Http")]
     [InlineData("Logging", "Format", "Xml", "Gateway:Logging:Format")]
     [InlineData("Directory", "File", "/nonexistent/directory.json", "Gateway:Directory:File")]
+    [InlineData("Spool", "Sync", "Bogus", "Gateway:Spool:Sync: 'Bogus' is not valid; set it to one of GroupCommit, PerFile.")]
+    [InlineData("Spool", "MinimumFreeBytes", "lots", "Gateway:Spool:MinimumFreeBytes: 'lots' is not valid")]
     public async Task A_bad_value_stops_startup_naming_its_key(string section, string key, string value, string expectedKey)
     {
         using var env = await GatewayTestEnvironment.CreateAsync();

@@ -26,11 +26,13 @@ public sealed class SpoolTests
         return w.QueueId;
     }
 
-    [Fact]
-    public async Task A_committed_message_reads_back_with_its_envelope()
+    [Theory]
+    [InlineData(SpoolSyncMode.GroupCommit)]
+    [InlineData(SpoolSyncMode.PerFile)]
+    public async Task A_committed_message_reads_back_with_its_envelope(SpoolSyncMode mode)
     {
         using var dir = new TempDirectory();
-        var spool = new MessageSpool(dir.Path);
+        var spool = new MessageSpool(dir.Path, mode);
         var id = await AcceptAsync(spool, "Subject: x\r\n\r\nbody\r\n");
         var message = spool.Open(SpoolState.Incoming, id);
         Assert.Equal("a@example.test", message.Envelope.Sender);
@@ -120,6 +122,55 @@ public sealed class SpoolTests
         var late = QueueId.New(new FixedTime(DateTimeOffset.Parse("2026-01-01T00:00:00.001Z", System.Globalization.CultureInfo.InvariantCulture)));
         Assert.True(string.CompareOrdinal(early, late) < 0);
         Assert.Equal(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture), QueueId.TimeOf(early));
+    }
+
+    [Fact]
+    public async Task Commits_wait_for_their_sync_and_share_one_syncfs_when_both_sync_slots_are_busy()
+    {
+        using var dir = new TempDirectory();
+        using var gate = new SemaphoreSlim(0);
+        var fileSyncs = 0;
+        var filesystemSyncs = 0;
+        var spool = new MessageSpool(
+            dir.Path,
+            SpoolSyncMode.GroupCommit,
+            file =>
+            {
+                gate.Wait();
+                RandomAccess.FlushToDisk(file);
+                Interlocked.Increment(ref fileSyncs);
+            },
+            root =>
+            {
+                Assert.Empty(Directory.GetFiles(Path.Combine(root, "incoming")));
+                Interlocked.Increment(ref filesystemSyncs);
+            });
+
+        var commits = Enumerable.Range(0, 5).Select(i => Task.Run(() => AcceptAsync(spool, $"Subject: {i}\r\n\r\nbody\r\n"))).ToArray();
+        await Task.Delay(300);
+
+        // Both sync slots are held: no commit has returned and nothing is visible in incoming/.
+        Assert.All(commits, c => Assert.False(c.IsCompleted));
+        Assert.Empty(Directory.GetFiles(spool.DirectoryOf(SpoolState.Incoming)));
+
+        gate.Release(100);
+        var ids = await Task.WhenAll(commits);
+
+        // Two commits fsynced their own file; the three that queued meanwhile shared one syncfs.
+        Assert.Equal(2, fileSyncs);
+        Assert.Equal(1, filesystemSyncs);
+        Assert.Equal(ids.Order(), Directory.GetFiles(spool.DirectoryOf(SpoolState.Incoming)).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task A_failed_sync_fails_the_commit_and_leaves_nothing_in_incoming()
+    {
+        using var dir = new TempDirectory();
+        var spool = new MessageSpool(dir.Path, SpoolSyncMode.GroupCommit, _ => throw new IOException("fsync failed: errno 5"), _ => { });
+        var ex = await Assert.ThrowsAsync<IOException>(() => AcceptAsync(spool, "Subject: x\r\n\r\nbody\r\n"));
+        Assert.Contains("errno 5", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(spool.DirectoryOf(SpoolState.Incoming)));
+        Assert.Empty(Directory.GetFiles(spool.TempDirectory));
     }
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
