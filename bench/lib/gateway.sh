@@ -2,7 +2,9 @@
 # its production checks on (trust engine with CRLs, sender binding, MIME policy with S/MIME under
 # Tag, durable spool), delivery off. Sets: work (temp dir), port (submission, STARTTLS), http, gw (pid).
 # With DELIVER_TO_PORT set, delivery is on: the dev domain is delivered to 127.0.0.1:$DELIVER_TO_PORT over
-# STARTTLS, the gateway presenting its own certificate. The caller's EXIT trap must call stop_gateway.
+# STARTTLS, the gateway presenting its own certificate. GATEWAY_ARGS adds command-line configuration
+# (e.g. GATEWAY_ARGS=--Gateway:Spool:Sync=PerFile). The gateway runs as it ships (its runtimeconfig:
+# server GC, no thread-pool spinning). The caller's EXIT trap must call stop_gateway.
 start_gateway() {
   work=$(mktemp -d /tmp/mssgw-bench.XXXXXX)
   dotnet build -c Release -nologo -v quiet gateway/MssGateway.Host/MssGateway.Host.csproj >/dev/null
