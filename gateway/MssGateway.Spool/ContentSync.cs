@@ -69,8 +69,10 @@ internal sealed class ContentSync
 
                 completion.SetResult();
             }
-            catch (IOException ex)
+            catch (Exception ex)
             {
+                // Whatever the failure, the waiting commits must hear of it (their 250 is refused)
+                // and the slot must be given back, or every later commit would wait forever.
                 completion.SetException(ex);
             }
 

@@ -37,7 +37,9 @@ public sealed class MessageSpool
         }
 
         _stateDirectorySync = new GroupFsync(() => DirectoryFsync.Flush(StateDirectory));
-        _contentSync = new ContentSync(syncFile, () => syncFilesystem(Root), maxInFlight: sync == SpoolSyncMode.GroupCommit ? 2 : int.MaxValue);
+        // syncfs(2) is Linux's; elsewhere every message fsyncs its own file.
+        var groupCommit = sync == SpoolSyncMode.GroupCommit && OperatingSystem.IsLinux();
+        _contentSync = new ContentSync(syncFile, () => syncFilesystem(Root), maxInFlight: groupCommit ? 2 : int.MaxValue);
         DirectoryFsync.Flush(Root);
     }
 
