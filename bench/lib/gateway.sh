@@ -3,7 +3,8 @@
 # Tag, durable spool), delivery off. Sets: work (temp dir), port (submission, STARTTLS), http, gw (pid).
 # With DELIVER_TO_PORT set, delivery is on: the dev domain is delivered to 127.0.0.1:$DELIVER_TO_PORT over
 # STARTTLS, the gateway presenting its own certificate. GATEWAY_ARGS adds command-line configuration
-# (e.g. GATEWAY_ARGS=--Gateway:Spool:Sync=PerFile). The gateway runs as it ships (its runtimeconfig:
+# (e.g. GATEWAY_ARGS=--Gateway:Spool:Sync=PerFile); GATEWAY_DLL runs another build of mssgw.dll (e.g. a
+# ReadyToRun publish). The gateway runs as it ships (its runtimeconfig:
 # server GC, no thread-pool spinning). The caller's EXIT trap must call stop_gateway.
 start_gateway() {
   work=$(mktemp -d /tmp/mssgw-bench.XXXXXX)
@@ -31,7 +32,7 @@ start_gateway() {
   "Logging": { "Format": "Json" }
 } }
 JSON
-  dotnet gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll --config "$work/gateway.json" \
+  dotnet "${GATEWAY_DLL:-gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll}" --config "$work/gateway.json" \
     --Logging:LogLevel:Default=Warning ${GATEWAY_ARGS:-} > "$work/gateway.log" 2>&1 &
   gw=$!
   for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null && return 0; sleep 0.2; done
