@@ -13,7 +13,8 @@ public sealed class MessageSpool
 {
     private readonly Dictionary<SpoolState, GroupFsync> _directorySyncs = [];
     private readonly GroupFsync _stateDirectorySync;
-    private readonly ContentSync _contentSync;
+    private readonly GroupFsync _contentSync;
+    private readonly Action<Microsoft.Win32.SafeHandles.SafeFileHandle> _syncFile;
 
     public MessageSpool(string root, SpoolSyncMode sync = SpoolSyncMode.GroupCommit)
         : this(root, sync, static file => RandomAccess.FlushToDisk(file), DirectoryFsync.SyncFilesystem)
@@ -39,7 +40,9 @@ public sealed class MessageSpool
         _stateDirectorySync = new GroupFsync(() => DirectoryFsync.Flush(StateDirectory));
         // syncfs(2) is Linux's; elsewhere every message fsyncs its own file.
         var groupCommit = sync == SpoolSyncMode.GroupCommit && OperatingSystem.IsLinux();
-        _contentSync = new ContentSync(syncFile, () => syncFilesystem(Root), maxInFlight: groupCommit ? 2 : int.MaxValue);
+        // GroupCommit: two files fsync at once, messages finishing while both run share one syncfs.
+        _syncFile = syncFile;
+        _contentSync = new GroupFsync(() => syncFilesystem(Root), maxInFlight: groupCommit ? 2 : int.MaxValue);
         DirectoryFsync.Flush(Root);
     }
 
@@ -82,8 +85,8 @@ public sealed class MessageSpool
         }
     }
 
-    /// <summary>Makes a message file's content durable (see <see cref="ContentSync"/>).</summary>
-    internal Task SyncContentAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file) => _contentSync.SyncAsync(file);
+    /// <summary>Makes a message file's content durable: its own fsync, or a shared syncfs under load (<see cref="SpoolSyncMode"/>).</summary>
+    internal Task SyncContentAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file) => _contentSync.FlushAsync(() => _syncFile(file));
 
     /// <summary>Moves a committed file into <c>incoming/</c> and makes the rename durable.</summary>
     internal async Task PublishAsync(string tempPath, string queueId)
