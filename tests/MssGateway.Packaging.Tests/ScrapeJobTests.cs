@@ -33,9 +33,13 @@ public sealed class ScrapeJobTests
             Assert.True(gatewayTargets.ContainsKey("mssgw-mssante-gateway-metrics"), $"{example}: the gateway ServiceMonitor selects {string.Join(", ", gatewayTargets.Keys)}");
             Assert.Single(gatewayTargets);
             gatewayJobs.UnionWith(gatewayTargets.Values);
-            var syncTargets = PrometheusJobLabels.OfServiceMonitor(chart, chart.Single("ServiceMonitor", "mssgw-mssante-gateway-directory-sync"));
-            Assert.Equal(["mssgw-mssante-gateway-directory-sync-metrics"], syncTargets.Keys);
-            syncJobs.UnionWith(syncTargets.Values);
+            // directory-sync is scraped in service mode only (a CronJob's runs have no target).
+            if (chart.Manifests.Any(m => RenderedChart.KindOf(m) == "Deployment" && RenderedChart.NameOf(m) == "mssgw-mssante-gateway-directory-sync"))
+            {
+                var syncTargets = PrometheusJobLabels.OfServiceMonitor(chart, chart.Single("ServiceMonitor", "mssgw-mssante-gateway-directory-sync"));
+                Assert.Equal(["mssgw-mssante-gateway-directory-sync-metrics"], syncTargets.Keys);
+                syncJobs.UnionWith(syncTargets.Values);
+            }
         }
 
         gatewayJobs.Add(PrometheusJobLabels.OfScrapeTarget(ComposePrometheus, "gateway:9090") ?? "(compose: no target gateway:9090)");
