@@ -99,7 +99,7 @@ public sealed class ChartDirectorySyncTests
                           runbook: '{{Str(rule["annotations"]!["runbook"])!.Replace("'", "''", StringComparison.Ordinal)}}'
                           runbook_url: {{Str(rule["annotations"]!["runbook_url"])}}
             """);
-        var result = await ExternalProcess.RunAsync("promtool", ["test", "rules", "tests.yaml"], dir.Path);
+        var result = await ExternalProcess.RunAsync("promtool", ["test", "rules", "tests.yaml"], dir.Path, timeout: TimeSpan.FromMinutes(5));
         Assert.True(result.ExitCode == 0, result.StdOut + result.StdErr);
     }
 

@@ -28,7 +28,7 @@ public sealed partial class AlertRulesTests
             .Replace("__GATEWAY_JOB__", JobOf(scrape, "gateway:9090"), StringComparison.Ordinal)
             .Replace("__DIRECTORY_SYNC_JOB__", JobOf(scrape, "directory-sync:9091"), StringComparison.Ordinal);
         await File.WriteAllTextAsync(dir.Combine("prometheus-rules-test.yaml"), tests);
-        var r = await ExternalProcess.RunAsync("promtool", ["test", "rules", "prometheus-rules-test.yaml"], dir.Path);
+        var r = await ExternalProcess.RunAsync("promtool", ["test", "rules", "prometheus-rules-test.yaml"], dir.Path, timeout: TimeSpan.FromMinutes(8));
         Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
     }
 
