@@ -28,15 +28,18 @@ public sealed partial class QueueCommand
     private readonly MessageSpool _spool;
     private readonly TimeProvider _time;
     private readonly Func<string, string>? _renderAddress;
+    private readonly Func<string, string>? _renderText;
 
     /// <param name="spool">The spool of the gateway.</param>
     /// <param name="time">Clock for ages and filters (tests give a fake one).</param>
     /// <param name="renderAddress">How addresses are shown (null: as the spool holds them); the host passes its address hash when <c>Gateway:Logging:HashAddresses</c> is on.</param>
-    public QueueCommand(MessageSpool spool, TimeProvider? time = null, Func<string, string>? renderAddress = null)
+    /// <param name="renderText">How free text that may quote addresses (a next hop's reply) is shown; null: every address-looking word through <paramref name="renderAddress"/>.</param>
+    public QueueCommand(MessageSpool spool, TimeProvider? time = null, Func<string, string>? renderAddress = null, Func<string, string>? renderText = null)
     {
         _spool = spool;
         _time = time ?? TimeProvider.System;
         _renderAddress = renderAddress;
+        _renderText = renderText;
     }
 
     /// <summary>True when <paramref name="args"/> (starting with the verb) ask for help only: no verb, <c>help</c>, <c>--help</c>/<c>-h</c>.</summary>
@@ -131,7 +134,10 @@ public sealed partial class QueueCommand
     private string Address(string address) => address.Length == 0 ? "<>" : _renderAddress is null ? address : _renderAddress(address);
 
     /// <summary>Free text that may quote addresses (a next hop's reply): quoted addresses hashed too when hashing is on.</summary>
-    private string Text(string text) => _renderAddress is null ? text : QuotedAddress().Replace(text, m => _renderAddress(m.Value));
+    private string Text(string text) =>
+        _renderText is not null ? _renderText(text)
+        : _renderAddress is null ? text
+        : QuotedAddress().Replace(text, m => _renderAddress(m.Value));
 
     [GeneratedRegex("[^\\s<>()\\[\\]\"',;:]+@[^\\s<>()\\[\\]\"',;:]+", RegexOptions.CultureInvariant)]
     private static partial Regex QuotedAddress();

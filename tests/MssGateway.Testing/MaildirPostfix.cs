@@ -4,7 +4,7 @@ namespace MssGateway.Testing;
 /// <summary>
 /// Operator B's internal mail system: a private Postfix (own config, queue and maildir in a temp
 /// folder, <c>postfix -c DIR start</c> as root) on a free loopback port, delivering the given virtual
-/// mailboxes into a maildir — the recipe of docs/delivery.md §9. With a certificate and key it offers
+/// mailboxes into a maildir — the receiving side of docs/hospital-guide.md §3. With a certificate and key it offers
 /// STARTTLS (<c>smtpd_tls_security_level = may</c>); without, plain SMTP (a trusted LAN).
 /// </summary>
 public sealed class MaildirPostfix : IAsyncDisposable
