@@ -16,6 +16,9 @@ public sealed class GatewayOptions
     /// <summary>Host name in the greeting, EHLO reply and Received header (the certificate's FQDN).</summary>
     public string ServerName { get; set; } = Environment.MachineName;
 
+    /// <summary>Name of this instance in every log event (<c>Instance</c>): the pod name. Default: <c>HOSTNAME</c>, else the machine name.</summary>
+    public string InstanceName { get; set; } = Logs.InstanceName.Default;
+
     public List<GatewayListenerOptions> Listeners { get; set; } = [];
 
     public TlsFileOptions Tls { get; set; } = new();
@@ -36,6 +39,9 @@ public sealed class GatewayOptions
     public LoggingSection Logging { get; set; } = new();
 
     public ShutdownOptions Shutdown { get; set; } = new();
+
+    /// <summary>Dev mode only: local domains delivered to a maildir (see <see cref="Dev.DevMaildirOptions"/>).</summary>
+    public Dev.DevMaildirOptions DevMaildir { get; set; } = new();
 }
 
 /// <summary>One listener: the engine's options plus the gateway's per-listener policy.</summary>

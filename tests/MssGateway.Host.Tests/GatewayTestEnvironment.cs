@@ -70,7 +70,7 @@ public sealed class GatewayTestEnvironment : IDisposable
 
     public static async Task<GatewayTestEnvironment> CreateAsync() => new(await DevPki.SharedAsync());
 
-    public Task<GatewayProcess> StartAsync(bool waitReady = true) => GatewayProcess.StartAsync(WorkDirectory, Configuration, HttpPort, waitReady);
+    public Task<GatewayProcess> StartAsync(bool waitReady = true, IReadOnlyDictionary<string, string>? environment = null) => GatewayProcess.StartAsync(WorkDirectory, Configuration, HttpPort, waitReady, environment);
 
     private static JsonObject Listener(string name, int port, string tlsMode) => new()
     {
