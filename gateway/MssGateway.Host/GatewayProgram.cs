@@ -130,6 +130,15 @@ public static class GatewayProgram
         var report = spool.Recover();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MssGateway.Host");
         GatewayLog.SpoolRecovered(logger, report.Messages, report.Requeued, report.TempFilesRemoved, report.Corrupt.Count);
+        if (options.Logging.HashAddresses && options.Logging.HashKeyFile is null)
+        {
+            GatewayLog.EphemeralHashKey(logger);
+        }
+
+        foreach (var relay in options.Listeners.Where(l => l.RoleInForce() == ListenerRole.Relay && options.Delivery.LocalDomains.Count == 0))
+        {
+            GatewayLog.RelayWithoutLocalDomains(logger, relay.Name);
+        }
 
         app.MapGatewayTelemetry();
 
@@ -192,7 +201,7 @@ public static class GatewayProgram
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new MessageSpool(options.Spool.Path, options.Spool.Sync));
         services.AddSingleton(sp => new SpoolSpace(options.Spool, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(new AddressRedactor(options.Logging));
+        services.AddSingleton(CreateRedactor(options.Logging));
         services.AddSingleton<GatewayReadiness>();
         if (options.Directory.Kind == DirectoryKind.Redis)
         {
@@ -241,6 +250,20 @@ public static class GatewayProgram
 
             return server;
         });
+    }
+
+    /// <summary>
+    /// The address redactor of every log call (issue 12 rule 9): the configured key, or — hashing on
+    /// without a key file — a random key drawn now, so addresses never reach the log in clear.
+    /// </summary>
+    private static AddressRedactor CreateRedactor(LoggingSection logging)
+    {
+        if (!logging.HashAddresses)
+        {
+            return AddressRedactor.Clear;
+        }
+
+        return new AddressRedactor(logging.HashKeyFile is { } file ? File.ReadAllBytes(file) : System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     }
 
     /// <summary>
