@@ -13,6 +13,12 @@ public static class GatewayReplies
 
     /// <summary>RCPT on a relay listener outside Gateway:Delivery:LocalDomains (issue 12 rule 2: no relaying between third parties).</summary>
     public static SmtpReply RelayDenied { get; } = new(550, "5.7.1", "relay_denied", "Relaying denied: this listener accepts mail for the gateway's own domains only");
+    /// <summary>
+    /// An address with a control or bidirectional formatting character (SMTPUTF8 lets C1 controls through the
+    /// syntax): it would reach DSNs and the operator's terminal raw (issue 12 rule 8).
+    /// </summary>
+    public static SmtpReply UnsafeAddress { get; } = new(553, "5.1.3", "address_unsafe_characters", "Control or bidirectional formatting character in address");
+
     public static SmtpReply SpoolFull { get; } = new(452, "4.3.1", "insufficient_storage", "Insufficient system storage, try again later");
     public static SmtpReply DirectoryUnavailable { get; } = new(451, "4.4.3", "directory_unavailable", "Directory temporarily unavailable, try again later");
     public static SmtpReply Draining { get; } = new(421, "4.3.2", "shutting_down", "Service shutting down, try again later");
@@ -21,7 +27,7 @@ public static class GatewayReplies
 
     public static IReadOnlyList<SmtpReply> All { get; } =
     [
-        RecipientUnknown, DomainNotAuthorised, RelayDenied, SpoolFull, DirectoryUnavailable, Draining,
+        RecipientUnknown, DomainNotAuthorised, RelayDenied, UnsafeAddress, SpoolFull, DirectoryUnavailable, Draining,
         MssGateway.Trust.TrustReasons.SenderNotBound, MssGateway.Policy.PolicyReplies.HeaderFromNotBound,
     ];
 }

@@ -87,6 +87,12 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             return GatewayReplies.SpoolFull;
         }
 
+        if (TerminalSafeText.HasUnsafeCharacters(mailFrom.Address))
+        {
+            GatewayLog.EnvelopeRefused(_logger, "mail", session.Id, _redactor.Render(mailFrom.Address), GatewayReplies.UnsafeAddress.Reason, _redactor.RedactText(IdentityOf(session)?.Subject));
+            return GatewayReplies.UnsafeAddress;
+        }
+
         var listener = (GatewayListenerOptions)session.Listener;
         SmtpReply? refusal = null;
         MailFromBinding? binding = null;
@@ -144,7 +150,9 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         SmtpReply? refusal;
         try
         {
-            refusal = await DecideRecipientAsync((GatewayListenerOptions)session.Listener, recipient.Address, cancellationToken);
+            refusal = TerminalSafeText.HasUnsafeCharacters(recipient.Address)
+                ? GatewayReplies.UnsafeAddress
+                : await DecideRecipientAsync((GatewayListenerOptions)session.Listener, recipient.Address, cancellationToken);
         }
         catch (Exception ex) when (IsDirectoryFailure(ex))
         {
@@ -286,10 +294,10 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             ContentLength = size,
             ListenerName = session.Listener.Name,
             ClientAddress = session.RemoteEndPoint?.Address.ToString(),
-            HeloName = session.HeloName,
+            HeloName = TerminalSafeText.Escape(session.HeloName),
             TlsProtocol = session.IsTls ? session.TlsProtocolName : null,
             TlsCipher = session.TlsCipherSuite?.ToString(),
-            ClientCertificateSubject = identity?.Subject ?? session.ClientCertificate?.Subject,
+            ClientCertificateSubject = TerminalSafeText.Escape(identity?.Subject ?? session.ClientCertificate?.Subject),
             ClientIdentity = identity?.NationalIdentifier ?? identity?.StructureIdentifier,
             SmimeVerdict = verdict.SmimeLabel,
             PrependHeaders = (verdict.AuthenticationResultsHeader ?? string.Empty) + SmtpTraceHeader.Build(session, transaction, spoolWriter.QueueId, now),

@@ -178,14 +178,15 @@ internal sealed class SmimeSignatureVerifier(SignerKeyCache keys)
                 continue;
             }
 
-            using var certificate = X509CertificateLoader.LoadCertificate(bcCertificate.GetEncoded());
+            var certificate = X509CertificateLoader.LoadCertificate(bcCertificate.GetEncoded());
             if (!VerifySignedAttributes(signer, certificate))
             {
+                certificate.Dispose();
                 failure = "signature does not verify with the signer's key";
                 continue;
             }
 
-            var check = Verified(signer, bcCertificate, certificates);
+            var check = Verified(signer, certificate, certificates);
             if (check.IsValid)
             {
                 return check;
@@ -252,7 +253,7 @@ internal sealed class SmimeSignatureVerifier(SignerKeyCache keys)
                 continue;
             }
 
-            var check = Verified(signer, certificate, certificates);
+            var check = Verified(signer, X509CertificateLoader.LoadCertificate(certificate.GetEncoded()), certificates);
             if (check.IsValid)
             {
                 return check;
@@ -265,7 +266,7 @@ internal sealed class SmimeSignatureVerifier(SignerKeyCache keys)
     }
 
     /// <summary>A signature that verified: valid, or weak when its algorithms or key are (issue 12 rule 4).</summary>
-    private static SignatureCheck Verified(SignerInformation signer, BcCertificate certificate, IStore<BcCertificate> certificates)
+    private static SignatureCheck Verified(SignerInformation signer, X509Certificate2 signerCertificate, IStore<BcCertificate> certificates)
     {
         var extra = new X509Certificate2Collection();
         foreach (var c in certificates.EnumerateMatches(null))
@@ -273,7 +274,6 @@ internal sealed class SmimeSignatureVerifier(SignerKeyCache keys)
             extra.Add(X509CertificateLoader.LoadCertificate(c.GetEncoded()));
         }
 
-        var signerCertificate = X509CertificateLoader.LoadCertificate(certificate.GetEncoded());
         var weakness = Weakness(signer, signerCertificate);
         return new SignatureCheck
         {

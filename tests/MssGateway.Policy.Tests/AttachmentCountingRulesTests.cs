@@ -1,4 +1,5 @@
 using System.Text;
+using MssGateway.Testing;
 
 namespace MssGateway.Policy.Tests;
 
@@ -177,7 +178,7 @@ public sealed class AttachmentCountingRulesTests : IDisposable
     {
         var file = new byte[4500];
         new Random(7).NextBytes(file);
-        var verdict = await Evaluate(TestMessages.Headers + "Content-Type: text/plain\r\n\r\nBonjour,\r\n\r\n" + Uuencode("cr.pdf", file) + "Cordialement\r\n");
+        var verdict = await Evaluate(TestMessages.Headers + "Content-Type: text/plain\r\n\r\nBonjour,\r\n\r\n" + Uuencoding.Encode("cr.pdf", file) + "Cordialement\r\n");
 
         Assert.Equal(4500, verdict.AttachmentBytes);
     }
@@ -187,7 +188,7 @@ public sealed class AttachmentCountingRulesTests : IDisposable
     {
         var file = new byte[3000];
         new Random(8).NextBytes(file);
-        var text = "Bonjour\r\n" + Uuencode("scan.jpg", file) + "fin\r\n";
+        var text = "Bonjour\r\n" + Uuencoding.Encode("scan.jpg", file) + "fin\r\n";
         var body = Convert.ToBase64String(Encoding.ASCII.GetBytes(text), Base64FormattingOptions.InsertLineBreaks).ReplaceLineEndings("\r\n") + "\r\n";
 
         var verdict = await Evaluate(TestMessages.Headers + "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n" + body);
@@ -211,7 +212,7 @@ public sealed class AttachmentCountingRulesTests : IDisposable
     public async Task A_uuencoded_block_without_end_counts_to_the_end_of_the_text()
     {
         var file = new byte[900];
-        var uu = Uuencode("x.bin", file);
+        var uu = Uuencoding.Encode("x.bin", file);
         var truncated = uu[..uu.IndexOf("`\r\nend", StringComparison.Ordinal)];
 
         var verdict = await Evaluate(TestMessages.Headers + "Content-Type: text/plain\r\n\r\n" + truncated);
@@ -236,30 +237,5 @@ public sealed class AttachmentCountingRulesTests : IDisposable
 
         Assert.Equal("attachments_too_big", verdict.Refusal?.Reason);
         Assert.Equal(552, verdict.Refusal?.Code);
-    }
-
-    /// <summary>The classic uuencode format: "begin 644 name", lines of up to 45 octets, a "`" line, "end".</summary>
-    internal static string Uuencode(string name, byte[] data)
-    {
-        var sb = new StringBuilder($"begin 644 {name}\r\n");
-        for (var i = 0; i < data.Length; i += 45)
-        {
-            var n = Math.Min(45, data.Length - i);
-            sb.Append((char)(32 + n));
-            for (var j = 0; j < n; j += 3)
-            {
-                var b0 = data[i + j];
-                var b1 = j + 1 < n ? data[i + j + 1] : (byte)0;
-                var b2 = j + 2 < n ? data[i + j + 2] : (byte)0;
-                foreach (var v in new[] { b0 >> 2, ((b0 & 3) << 4) | (b1 >> 4), ((b1 & 15) << 2) | (b2 >> 6), b2 & 63 })
-                {
-                    sb.Append(v == 0 ? '`' : (char)(32 + v));
-                }
-            }
-
-            sb.Append("\r\n");
-        }
-
-        return sb.Append("`\r\nend\r\n").ToString();
     }
 }
