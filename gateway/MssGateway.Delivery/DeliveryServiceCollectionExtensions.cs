@@ -23,6 +23,7 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(MssGateway.Directory.AddressRedactor.Clear); // the host registers the configured one first
         services.TryAddSingleton<IMxResolver, DnsMxResolver>();
         services.TryAddSingleton<ClientCertificateSource>();
         services.TryAddSingleton<DeliveryMetrics>();

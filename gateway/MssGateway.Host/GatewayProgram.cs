@@ -241,6 +241,15 @@ public static class GatewayProgram
         var report = spool.Recover();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MssGateway.Host");
         GatewayLog.SpoolRecovered(logger, report.Messages, report.Requeued, report.TempFilesRemoved, report.Corrupt.Count);
+        if (options.Logging.HashAddresses && options.Logging.HashKeyFile is null)
+        {
+            GatewayLog.EphemeralHashKey(logger);
+        }
+
+        foreach (var relay in options.Listeners.Where(l => l.RoleInForce() == ListenerRole.Relay && options.Delivery.LocalDomains.Count == 0))
+        {
+            GatewayLog.RelayWithoutLocalDomains(logger, relay.Name);
+        }
 
         app.MapGatewayTelemetry();
 
@@ -309,7 +318,7 @@ public static class GatewayProgram
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new MessageSpool(options.Spool.Path, options.Spool.Sync));
         services.AddSingleton(sp => new SpoolSpace(options.Spool, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(new AddressRedactor(options.Logging));
+        services.AddSingleton(CreateRedactor(options.Logging));
         services.AddSingleton<GatewayReadiness>();
         if (options.Directory.Kind == DirectoryKind.Redis)
         {
@@ -366,6 +375,20 @@ public static class GatewayProgram
     }
 
     /// <summary>
+    /// The address redactor of every log call (issue 12 rule 9): the configured key, or — hashing on
+    /// without a key file — a random key drawn now, so addresses never reach the log in clear.
+    /// </summary>
+    private static AddressRedactor CreateRedactor(LoggingSection logging)
+    {
+        if (!logging.HashAddresses)
+        {
+            return AddressRedactor.Clear;
+        }
+
+        return new AddressRedactor(logging.HashKeyFile is { } file ? File.ReadAllBytes(file) : System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    }
+
+    /// <summary>
     /// <c>mssgw queue VERB ... [--config FILE | --spool DIR | --dev]</c>: the queue CLI, working on the
     /// spool directory of a running gateway with atomic renames (docs/operator-guide.md "Queue"). It
     /// reads the gateway's configuration (<see cref="CliConfiguration"/>) for the spool and for
@@ -395,19 +418,21 @@ public static class GatewayProgram
             cli.Configuration.GetSection("Gateway:Logging").Bind(logging);
             if (logging.HashAddresses && string.IsNullOrWhiteSpace(logging.HashKeyFile))
             {
-                throw new InvalidOperationException("Gateway:Logging:HashAddresses is on but Gateway:Logging:HashKeyFile is not set");
+                // As the gateway does without a key file: no address in clear, but these hashes cannot be
+                // matched with the gateway's log lines.
+                await Console.Error.WriteLineAsync("mssgw queue: Gateway:Logging:HashAddresses is on without Gateway:Logging:HashKeyFile: addresses are hashed with a one-off key and will not match the gateway's logs (set HashKeyFile, or give the gateway's configuration with --config FILE).");
             }
 
-            redactor = new AddressRedactor(logging);
+            redactor = CreateRedactor(logging);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             await Console.Error.WriteLineAsync($"mssgw queue: cannot hash addresses as the gateway does ({ex.Message}): give the gateway's configuration (--config FILE) so Gateway:Logging:HashKeyFile can be read.");
             return QueueCommand.ExitUsage;
         }
 
         using var cts = CancelOnCtrlC();
-        var queue = new QueueCommand(new MessageSpool(spoolDir), TimeProvider.System, logging.HashAddresses ? redactor.Render : null);
+        var queue = new QueueCommand(new MessageSpool(spoolDir), TimeProvider.System, redactor.IsHashing ? redactor.Render : null, redactor.IsHashing ? t => redactor.RedactText(t) ?? t : null);
         return await queue.RunAsync([.. verbArgs], Console.Out, cts.Token);
     }
 

@@ -30,6 +30,7 @@ public static class SmtpReplies
     public static SmtpReply BareLineEndingInCommand { get; } = new(500, "5.5.2", "bare_line_ending", "Command lines must end with <CR><LF>");
     public static SmtpReply SyntaxError { get; } = new(501, "5.5.4", "syntax_error", "Syntax error in parameters or arguments");
     public static SmtpReply BadAddressSyntax { get; } = new(501, "5.1.3", "bad_address_syntax", "Bad address syntax");
+    public static SmtpReply BadDsnParameter { get; } = new(501, "5.5.4", "dsn_parameter_invalid", "DSN parameter must decode to printable US-ASCII");
     public static SmtpReply NonAsciiAddressWithoutSmtpUtf8 { get; } = new(553, "5.6.7", "smtputf8_required", "Non-ASCII address requires the SMTPUTF8 parameter");
     public static SmtpReply UnsupportedParameter { get; } = new(555, "5.5.4", "unsupported_parameter", "Unsupported MAIL or RCPT parameter");
     public static SmtpReply BadSequenceHeloFirst { get; } = new(503, "5.5.1", "bad_sequence", "Send EHLO or HELO first");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using MssGateway.Delivery;
+using MssGateway.Directory;
 using MssGateway.Spool;
 using MssGateway.Testing;
 
@@ -304,7 +305,7 @@ public sealed class QueueCliTests
         await File.WriteAllBytesAsync(key, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var config = Path.Combine(q.Spool.WorkDirectory, "gateway.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new { Gateway = new { Spool = new { Path = q.Spool.Path }, Logging = new { HashAddresses = true, HashKeyFile = key } } }));
-        var redactor = new AddressRedactor(new LoggingSection { HashAddresses = true, HashKeyFile = key });
+        var redactor = new AddressRedactor(await File.ReadAllBytesAsync(key));
 
         var list = await Mssgw.RunAsync("queue", "list", "--config", config);
         var json = await Mssgw.RunAsync("queue", "list", "--json", "--config", config);
@@ -332,6 +333,19 @@ public sealed class QueueCliTests
         Assert.Equal(QueueCommand.ExitUsage, r.ExitCode);
         Assert.Contains("Gateway:Logging:HashKeyFile", r.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain("@", r.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Hashing_on_without_a_key_file_shows_no_address_in_clear_and_says_the_hashes_will_not_match_the_logs()
+    {
+        using var q = await QueueAsync();
+
+        var r = await Mssgw.RunAsync("queue", "list", "--spool", q.Spool.Path, "--Gateway:Logging:HashAddresses=true");
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.DoesNotContain("@a.mssante.test", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("h:", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("one-off key", r.StdErr, StringComparison.Ordinal);
     }
 
     [Theory]
