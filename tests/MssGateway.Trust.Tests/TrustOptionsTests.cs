@@ -148,6 +148,46 @@ public sealed class TrustOptionsTests(TestPki pki) : IDisposable
         }
     }
 
+    [Fact]
+    public void Docs_list_every_refusal_detail_crl_refusal_cause_and_default_issuer()
+    {
+        var doc = File.ReadAllText(RepositoryPaths.Combine("docs", "trust.md"));
+        foreach (var detail in CertificateCheckDetails.All.Where(d => d != CertificateCheckDetails.Ok))
+        {
+            Assert.Contains($"| `{detail}` |", doc, StringComparison.Ordinal);
+        }
+
+        foreach (var cause in CrlRefusal.Labels)
+        {
+            Assert.Contains($"`{cause}`", doc, StringComparison.Ordinal);
+        }
+
+        // The defaults table names each hierarchy by its suffix and its CA names with <level>.
+        foreach (var rule in HolderKindMap.IgcSanteDefaults)
+        {
+            var dn = DistinguishedName.Parse(rule.Issuer);
+            var suffix = rule.Issuer[(rule.Issuer.IndexOf(',', StringComparison.Ordinal) + 1)..];
+            Assert.Contains(suffix, doc, StringComparison.Ordinal);
+            var cn = dn.Get("2.5.4.3")!;
+            foreach (var level in new[] { "ELEMENTAIRE", "STANDARD", "FORT" })
+            {
+                cn = cn.Replace(level, "<level>", StringComparison.Ordinal);
+            }
+
+            Assert.Contains(cn.Replace(" PERSONNES", string.Empty, StringComparison.Ordinal).Replace(" ORGANISATIONS", string.Empty, StringComparison.Ordinal), doc, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Metrics_catalogue_lists_the_trust_metrics()
+    {
+        var doc = File.ReadAllText(RepositoryPaths.Combine("docs", "metrics.md"));
+        foreach (var name in new[] { "mssgw_certificate_refusals_total", "mssgw_crl_refused_total", "mssgw_ocsp_responses_total" })
+        {
+            Assert.Contains($"| `{name}` |", doc, StringComparison.Ordinal);
+        }
+    }
+
     private static IEnumerable<string> OptionKeys(Type type, string prefix)
     {
         foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
