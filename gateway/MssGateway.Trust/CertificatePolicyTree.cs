@@ -75,16 +75,16 @@ internal sealed class CertificatePolicyTree
         var explicitPolicy = n + 1;
         var policyMapping = n + 1;
         var inhibitAny = n + 1;
-        var anchor = path[^1];
-        var (anchorRequire, anchorInhibitMapping) = ReadConstraints(anchor);
-        explicitPolicy = Min(explicitPolicy, anchorRequire);
-        policyMapping = Min(policyMapping, anchorInhibitMapping);
-        inhibitAny = Min(inhibitAny, ReadInhibitAny(anchor));
+        var anchor = path[^1].PolicyExtensions;
+        explicitPolicy = Min(explicitPolicy, anchor.RequireExplicitPolicy);
+        policyMapping = Min(policyMapping, anchor.InhibitPolicyMapping);
+        inhibitAny = Min(inhibitAny, anchor.InhibitAnyPolicy);
 
         for (var i = 1; i <= n; i++)
         {
             var cert = path[n - i];
-            var policies = ReadPolicies(cert);
+            var ext = cert.PolicyExtensions;
+            var policies = ext.Policies;
             var selfIssuedIntermediate = i < n && cert.IsSelfIssued;
             if (policies is null)
             {
@@ -110,7 +110,7 @@ internal sealed class CertificatePolicyTree
             }
 
             // §6.1.4: preparation for the next certificate.
-            if (ReadMappings(cert) is { } mappings)
+            if (ext.Mappings is { } mappings)
             {
                 if (mappings.Any(m => m.Issuer == AnyPolicy || m.Subject == AnyPolicy))
                 {
@@ -134,16 +134,15 @@ internal sealed class CertificatePolicyTree
                 inhibitAny = Decrement(inhibitAny);
             }
 
-            var (require, inhibitMapping) = ReadConstraints(cert);
-            explicitPolicy = Min(explicitPolicy, require);
-            policyMapping = Min(policyMapping, inhibitMapping);
-            inhibitAny = Min(inhibitAny, ReadInhibitAny(cert));
+            explicitPolicy = Min(explicitPolicy, ext.RequireExplicitPolicy);
+            policyMapping = Min(policyMapping, ext.InhibitPolicyMapping);
+            inhibitAny = Min(inhibitAny, ext.InhibitAnyPolicy);
         }
 
         // §6.1.5 wrap-up for the end certificate.
         var leaf = path[0];
         explicitPolicy = Decrement(explicitPolicy);
-        if (ReadConstraints(leaf).Require == 0)
+        if (leaf.PolicyExtensions.RequireExplicitPolicy == 0)
         {
             explicitPolicy = 0;
         }
@@ -319,6 +318,17 @@ internal sealed class CertificatePolicyTree
     private static int Decrement(int value) => value > 0 ? value - 1 : 0;
 
     private static int Min(int value, int? bound) => bound is { } b && b < value ? b : value;
+
+    /// <summary>Reads the policy extensions of a certificate (once: <see cref="TrustedCertificate.PolicyExtensions"/> keeps them).</summary>
+    /// <exception cref="AsnContentException">An extension is malformed.</exception>
+    internal static PolicyExtensionValues ReadExtensions(TrustedCertificate cert)
+    {
+        var (require, inhibitMapping) = ReadConstraints(cert);
+        return new PolicyExtensionValues(ReadPolicies(cert), ReadMappings(cert), require, inhibitMapping, ReadInhibitAny(cert));
+    }
+
+    /// <summary>certificatePolicies (null when absent), policyMappings, policyConstraints, inhibitAnyPolicy of one certificate.</summary>
+    internal sealed record PolicyExtensionValues(IReadOnlyList<string>? Policies, IReadOnlyList<(string Issuer, string Subject)>? Mappings, int? RequireExplicitPolicy, int? InhibitPolicyMapping, int? InhibitAnyPolicy);
 
     /// <summary>Policy OIDs of certificatePolicies, or null when the extension is absent.</summary>
     private static IReadOnlyList<string>? ReadPolicies(TrustedCertificate cert)

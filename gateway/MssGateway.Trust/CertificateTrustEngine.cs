@@ -173,13 +173,9 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
         }
 
         TrustedCertificate leaf;
-        CertificateIdentity provisional;
         try
         {
             leaf = new TrustedCertificate(leafCert);
-
-            // Until the path is validated the holder has no kind and no national identifier (for refusal logs only).
-            provisional = CertificateIdentityReader.Read(leafCert, leaf.Bc, leaf.SubjectName, leaf.IssuerName, leaf.Thumbprint, CertificateKind.Unknown);
         }
         catch (Exception ex) when (ex is InvalidDataException or ArgumentException or CryptographicException or System.Formats.Asn1.AsnContentException
             or Org.BouncyCastle.Security.Certificates.CertificateException or IOException)
@@ -204,10 +200,13 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
             }
         }
 
+        // Until the path is validated the holder has no kind and no national identifier (refusal logs only).
+        CertificateIdentity Provisional() => CertificateIdentityReader.Read(leafCert, leaf.Bc, leaf.SubjectName, leaf.IssuerName, leaf.Thumbprint, CertificateKind.Unknown);
+
         var built = CertificatePathValidator.Build(leaf, extra, anchorSet, _options.MaxPathLength);
         if (built.Path is null)
         {
-            return CertificateVerdict.Refused(built.Refusal!, provisional, built.Detail, built.Code);
+            return CertificateVerdict.Refused(built.Refusal!, Provisional(), built.Detail, built.Code);
         }
 
         var path = built.Path;
@@ -215,7 +214,7 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
         var checkedPath = CertificatePathValidator.Check(path, usage, at, _options, policies);
         if (checkedPath.Refusal is not null)
         {
-            return CertificateVerdict.Refused(checkedPath.Refusal, provisional, checkedPath.Detail, checkedPath.Code, chain);
+            return CertificateVerdict.Refused(checkedPath.Refusal, Provisional(), checkedPath.Detail, checkedPath.Code, chain);
         }
 
         DateTimeOffset? validUntil = null;
@@ -234,12 +233,12 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
                 var who = i == 0 ? "certificate" : $"CA '{path[i].CommonName}'";
                 if (r.State == RevocationState.Revoked)
                 {
-                    return CertificateVerdict.Refused(TrustReasons.Revoked, provisional, $"{who} revoked: {r.Detail}", r.Code, chain);
+                    return CertificateVerdict.Refused(TrustReasons.Revoked, Provisional(), $"{who} revoked: {r.Detail}", r.Code, chain);
                 }
 
                 if (r.State == RevocationState.Unknown)
                 {
-                    return CertificateVerdict.Refused(TrustReasons.RevocationUnknown, provisional, $"{who}: {r.Detail}", r.Code, chain);
+                    return CertificateVerdict.Refused(TrustReasons.RevocationUnknown, Provisional(), $"{who}: {r.Detail}", r.Code, chain);
                 }
 
                 if (r.ValidUntil is { } until && (validUntil is null || until < validUntil))

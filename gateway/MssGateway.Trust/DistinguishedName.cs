@@ -36,6 +36,9 @@ public sealed class DistinguishedName
     /// <summary>A normalised text key: equal for names that <see cref="SemanticEquals"/> says are equal in the same order.</summary>
     public string CanonicalKey { get; }
 
+    /// <summary>The <see cref="CanonicalKey"/> of this name written in the reverse RDN order.</summary>
+    internal string ReversedCanonicalKey => BuildCanonical(Rdns.Reverse());
+
     public static DistinguishedName FromX500(X500DistinguishedName name)
     {
         ArgumentNullException.ThrowIfNull(name);

@@ -8,16 +8,28 @@ namespace MssGateway.Trust;
 /// </summary>
 public sealed class HolderKindMap
 {
-    private readonly IReadOnlyList<(DistinguishedName Issuer, DistinguishedName? Anchor, CertificateKind Kind, string Text)> _rules;
+    // By the issuer's canonical key (RDNs in either order, as SemanticEquals compares): a handshake costs one lookup.
+    private readonly Dictionary<string, List<(DistinguishedName? Anchor, CertificateKind Kind, string Text)>> _rules = new(StringComparer.Ordinal);
     private readonly HashSet<string> _personalPolicies;
 
     public HolderKindMap(HolderKindOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var rules = options.Issuers.Concat(options.UseIgcSanteDefaults ? IgcSanteDefaults : [])
-            .Select(r => (DistinguishedName.Parse(r.Issuer), string.IsNullOrWhiteSpace(r.Anchor) ? null : DistinguishedName.Parse(r.Anchor), r.Kind, r.Issuer))
-            .ToArray();
-        _rules = rules;
+        foreach (var rule in options.Issuers.Concat(options.UseIgcSanteDefaults ? IgcSanteDefaults : []))
+        {
+            var issuer = DistinguishedName.Parse(rule.Issuer);
+            var anchor = string.IsNullOrWhiteSpace(rule.Anchor) ? null : DistinguishedName.Parse(rule.Anchor);
+            foreach (var key in new[] { issuer.CanonicalKey, issuer.ReversedCanonicalKey }.Distinct(StringComparer.Ordinal))
+            {
+                if (!_rules.TryGetValue(key, out var list))
+                {
+                    _rules[key] = list = [];
+                }
+
+                list.Add((anchor, rule.Kind, rule.Issuer));
+            }
+        }
+
         _personalPolicies = options.PersonalPolicyOids.ToHashSet(StringComparer.Ordinal);
     }
 
@@ -43,11 +55,14 @@ public sealed class HolderKindMap
 
         var issuer = path.Count > 1 ? path[1].SubjectName : path[0].IssuerName;
         var anchor = path[^1].SubjectName;
-        foreach (var (ruleIssuer, ruleAnchor, kind, text) in _rules)
+        if (_rules.TryGetValue(issuer.CanonicalKey, out var rules))
         {
-            if (issuer.SemanticEquals(ruleIssuer) && (ruleAnchor is null || anchor.SemanticEquals(ruleAnchor)))
+            foreach (var (ruleAnchor, kind, text) in rules)
             {
-                return (kind, "issued by " + text);
+                if (ruleAnchor is null || anchor.SemanticEquals(ruleAnchor))
+                {
+                    return (kind, "issued by " + text);
+                }
             }
         }
 

@@ -14,6 +14,7 @@ internal sealed class TrustedCertificate
     private readonly Lazy<RSA?> _rsa;
     private readonly Lazy<ECDsa?> _ecdsa;
     private readonly Lazy<IReadOnlyList<CrlDistributionPoint>> _distributionPoints;
+    private readonly Lazy<CertificatePolicyTree.PolicyExtensionValues> _policyExtensions;
     private AsymmetricKeyParameter? _publicKey;
 
     public TrustedCertificate(X509Certificate2 certificate)
@@ -28,6 +29,8 @@ internal sealed class TrustedCertificate
         _rsa = new Lazy<RSA?>(() => Quiet(certificate.GetRSAPublicKey));
         _ecdsa = new Lazy<ECDsa?>(() => Quiet(certificate.GetECDsaPublicKey));
         IsCa = CertificateExtensions.BasicConstraints(certificate) is { CertificateAuthority: true };
+        MaySignCrls = CertificateExtensions.KeyUsage(certificate) is not { } ku || (ku.KeyUsages & X509KeyUsageFlags.CrlSign) != 0;
+        _policyExtensions = new Lazy<CertificatePolicyTree.PolicyExtensionValues>(() => CertificatePolicyTree.ReadExtensions(this));
         _distributionPoints = new Lazy<IReadOnlyList<CrlDistributionPoint>>(() =>
         {
             try
@@ -113,8 +116,12 @@ internal sealed class TrustedCertificate
     /// <summary>The certificate's CRL distribution points (RFC 5280 §4.2.1.13), parsed once.</summary>
     public IReadOnlyList<CrlDistributionPoint> DistributionPoints => _distributionPoints.Value;
 
+    /// <summary>The policy extensions, parsed once (CAs of the anchor set are checked on every handshake).</summary>
+    /// <exception cref="System.Formats.Asn1.AsnContentException">An extension is malformed (the same each time).</exception>
+    internal CertificatePolicyTree.PolicyExtensionValues PolicyExtensions => _policyExtensions.Value;
+
     /// <summary>False when a key usage extension is present without cRLSign (RFC 5280 §6.3.3 (f)).</summary>
-    public bool MaySignCrls => CertificateExtensions.KeyUsage(Certificate) is not { } ku || (ku.KeyUsages & X509KeyUsageFlags.CrlSign) != 0;
+    public bool MaySignCrls { get; }
 
     /// <summary>The CN of the subject, for bounded metric labels of CAs.</summary>
     public string CommonName => SubjectName.Get("2.5.4.3") ?? SubjectName.ToString();

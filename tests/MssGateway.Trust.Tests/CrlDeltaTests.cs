@@ -14,11 +14,7 @@ public sealed class CrlDeltaTests(TestPki pki) : IDisposable
 
     public void Dispose() => _work.Dispose();
 
-    private async Task<CertificateVerdict> CheckAsync(string leaf, params string[] crls)
-    {
-        using var engine = pki.Engine(_work, o => o.Revocation.CrlFiles = crls.Select(pki.Crl).ToList());
-        return await engine.ValidateAsync(pki.Leaf(leaf), null, CertificateUsage.ClientAuth, null, default);
-    }
+    private Task<CertificateVerdict> CheckAsync(string leaf, params string[] crls) => pki.ValidateWithCrlsAsync(_work, leaf, crls);
 
     [Fact]
     public async Task Delta_crl_served_in_place_of_the_base_at_the_distribution_point_does_not_replace_it()

@@ -15,11 +15,7 @@ public sealed class CrlScopeTests(TestPki pki) : IDisposable
 
     public void Dispose() => _work.Dispose();
 
-    private async Task<CertificateVerdict> CheckAsync(string leaf, params string[] crls)
-    {
-        using var engine = pki.Engine(_work, o => o.Revocation.CrlFiles = crls.Select(pki.Crl).ToList());
-        return await engine.ValidateAsync(pki.Leaf(leaf), null, CertificateUsage.ClientAuth, null, default);
-    }
+    private Task<CertificateVerdict> CheckAsync(string leaf, params string[] crls) => pki.ValidateWithCrlsAsync(_work, leaf, crls);
 
     [Fact]
     public async Task User_certificates_only_crl_offered_for_a_ca_certificate_does_not_hide_its_revocation()

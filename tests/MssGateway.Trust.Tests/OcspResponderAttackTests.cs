@@ -105,7 +105,7 @@ public sealed class OcspResponderAttackTests(TestPki pki) : IDisposable
     {
         // A pre-signed (or recorded) answer made for a request without a nonce.
         var response = await RecordedResponseAsync(withNonce: false);
-        await using var server = new CannedHttpResponder(pki.OcspPort, response);
+        await using var server = StaticFileServer.Canned(pki.OcspPort, response);
         using (var engine = Engine())
         {
             AssertUnknown(await CheckAsync(engine), "ocsp_nonce");
@@ -121,12 +121,12 @@ public sealed class OcspResponderAttackTests(TestPki pki) : IDisposable
     {
         // Recorded while the card was good, with the nonce of that earlier request.
         var response = await RecordedResponseAsync(withNonce: true);
-        await using var server = new CannedHttpResponder(pki.OcspPort, response);
+        await using var server = StaticFileServer.Canned(pki.OcspPort, response);
         using var engine = Engine();
         var verdict = await CheckAsync(engine);
         AssertUnknown(verdict, "ocsp_nonce");
         Assert.Contains("another nonce", verdict.Detail, StringComparison.Ordinal);
-        Assert.Equal(1, server.Requests);
+        Assert.Equal(1, server.Requests.Values.Sum());
     }
 
     [Fact]

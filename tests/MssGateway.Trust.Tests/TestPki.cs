@@ -62,6 +62,13 @@ public sealed class TestPki : IAsyncLifetime, IDisposable
         return o;
     }
 
+    /// <summary>Validates certs/<paramref name="leaf"/> for client authentication with exactly the CRL files <paramref name="crls"/> of crl/.</summary>
+    public async Task<CertificateVerdict> ValidateWithCrlsAsync(TempDirectory work, string leaf, params string[] crls)
+    {
+        using var engine = Engine(work, o => o.Revocation.CrlFiles = crls.Select(Crl).ToList());
+        return await engine.ValidateAsync(Leaf(leaf), null, CertificateUsage.ClientAuth, null, default);
+    }
+
     public CertificateTrustEngine Engine(TempDirectory work, Action<TrustOptions>? configure = null, TrustMetrics? metrics = null, TimeProvider? time = null) =>
         new(Microsoft.Extensions.Options.Options.Create(Options(work, configure)), metrics ?? new TrustMetrics(), time: time);
 }

@@ -89,6 +89,22 @@ public sealed class TrustOptionsTests(TestPki pki) : IDisposable
     }
 
     [Fact]
+    public void AddMssTrust_with_an_unknown_key_stops_start_up_naming_it()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:Trust:AnchorPaths:0"] = pki.File("igc-sante.p7b"),
+            ["Gateway:Trust:HolderKind:UseIgcSanteDefaults"] = "false", // "HolderKinds" misspelt
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMssTrust(config.GetSection("Gateway:Trust"));
+        using var sp = services.BuildServiceProvider();
+        var ex = Assert.Throws<InvalidOperationException>(() => sp.GetRequiredService<IOptions<TrustOptions>>().Value);
+        Assert.Contains("'HolderKind'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Checks_are_counted_by_reason_and_crl_freshness_is_observable()
     {
         using var metrics = new TrustMetrics();
