@@ -310,7 +310,8 @@ internal sealed class CrlStore
                 IsDelta = s.Current is null && s.Delta is not null,
                 LastSuccess = s.LastSuccess,
                 LastError = s.LastError,
-                IsStale = s.Latest is not { } latest || latest.IsStale(now, _options.Grace),
+                // A source with a complete CRL is as fresh as that CRL (a fresh delta does not stand for it).
+                IsStale = s.Current is { } complete ? complete.IsStale(now, _options.Grace) : s.Delta is not { } delta || delta.IsStale(now, _options.Grace),
             })
             .ToArray();
     }

@@ -109,7 +109,7 @@ public sealed class TrustAttackGateway : IAsyncLifetime
             leaf nc-inside nc-root "/C=FR/O=OPERATEUR A/OU=1750000009/CN=mx.operateur-a.test" "subjectAltName=DNS:mx.operateur-a.test"
             leaf nc-outside nc-root "/C=FR/O=OPERATEUR A/OU=1750000009/CN=mx.operateur-b.test"
             """;
-        (await ExternalProcess.BashAsync(script, _dir.Path, TimeSpan.FromMinutes(2))).EnsureSuccess("trust attack PKI");
+        (await ExternalProcess.BashAsync(script, _dir.Path, TimeSpan.FromMinutes(5))).EnsureSuccess("trust attack PKI");
         foreach (var name in new[] { "org-rpps", "org-card", "org-ok", "org-revoked", "nc-inside", "nc-outside" })
         {
             _certificates[name] = X509CertificateLoader.LoadPkcs12FromFile(_dir.Combine(name + ".p12"), "test");
