@@ -225,9 +225,10 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
             for (var i = 0; i < path.Count - 1; i++)
             {
                 var r = _crls.Check(path[i], path[i + 1], at);
-                if (r.State == RevocationState.Unknown && _ocsp is not null)
+                if (r.State == RevocationState.Unknown && _ocsp is not null
+                    && await _ocsp.CheckAsync(path[i], path[i + 1], at, cancellationToken).ConfigureAwait(false) is { } ocsp)
                 {
-                    r = await _ocsp.CheckAsync(path[i], path[i + 1], at, cancellationToken).ConfigureAwait(false);
+                    r = ocsp;
                 }
 
                 var who = i == 0 ? "certificate" : $"CA '{path[i].CommonName}'";

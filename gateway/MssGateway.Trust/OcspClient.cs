@@ -43,12 +43,13 @@ internal sealed class OcspClient
         _crlCheck = crlCheck;
     }
 
-    public async ValueTask<RevocationResult> CheckAsync(TrustedCertificate certificate, TrustedCertificate issuer, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>The OCSP status of <paramref name="certificate"/>; null when it names no responder (the CRL answer stands).</summary>
+    public async ValueTask<RevocationResult?> CheckAsync(TrustedCertificate certificate, TrustedCertificate issuer, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var responders = CertificateExtensions.OcspResponders(certificate.Bc);
         if (responders.Count == 0)
         {
-            return RevocationResult.Unknown(CertificateCheckDetails.CrlMissing, $"no usable CRL of '{issuer.CommonName}' and no OCSP responder named");
+            return null;
         }
 
         var key = issuer.Thumbprint + "|" + certificate.Bc.SerialNumber.ToString(16);

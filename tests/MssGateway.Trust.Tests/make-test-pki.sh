@@ -58,10 +58,10 @@ intermediate() { # name "subject" issuer
   ca_config "$1"
 }
 
-leaf() { # name ca "subject" eku [startdate enddate] [extra ext lines]; LEAF_DP overrides the distribution point, LEAF_EC=1 makes a P-256 key
+leaf() { # name ca "subject" eku [startdate enddate] [extra ext lines]; LEAF_DP overrides the distribution point
   local name=$1 ca=$2 subj=$3 eku=$4 start=${5:-} end=${6:-} more=${7:-}
-  local key=(-newkey rsa:2048)
-  [ -z "${LEAF_EC:-}" ] || key=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+  # P-256 keys: an RSA key costs a hundred times more to make, and the CAs (RSA) sign either alike.
+  local key=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
   openssl req -new "${key[@]}" -nodes -keyout "certs/$name.key" -out "certs/$name.csr" -utf8 -subj "$subj" 2>/dev/null
   {
     printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=%s\n' "$eku"
@@ -143,11 +143,11 @@ cp crl/root-fort.crl crl/root-elem.crl crl/ca-pers.crl crl/ca-org.crl www/
 # --- Issue 12 rule 3: the holder kind comes from the issuing CA -------------------------------------
 # An ORGANISATIONS certificate whose CN is a real holder's RPPS identifier (plain and card-shaped),
 # and a look-alike PERSONNES CA certified by another trusted root (a trusted-list QTSP, say).
-LEAF_EC=1 leaf org-rpps-cn ca-org "/C=FR/O=CLINIQUE TEST/OU=1690000001/CN=810100000008" clientAuth
-LEAF_EC=1 leaf org-card-shaped ca-org "$CPS/SN=DUPONT+CN=810100000008+GN=MARIE" clientAuth
+leaf org-rpps-cn ca-org "/C=FR/O=CLINIQUE TEST/OU=1690000001/CN=810100000008" clientAuth
+leaf org-card-shaped ca-org "$CPS/SN=DUPONT+CN=810100000008+GN=MARIE" clientAuth
 root other-root "/C=FR/O=TEST QTSP/CN=TEST QTSP ROOT"
 intermediate lookalike-pers "$SUFFIX/CN=TEST AC IGC-SANTE FORT PERSONNES" other-root
-LEAF_EC=1 leaf lookalike-cps lookalike-pers "$CPS/SN=DUPONT+CN=810100000008+GN=MARIE" clientAuth
+leaf lookalike-cps lookalike-pers "$CPS/SN=DUPONT+CN=810100000008+GN=MARIE" clientAuth
 
 # --- Issue 12 rule 6: CRL scope, delta CRLs, extensions ---------------------------------------------
 cat > crl-ext.cnf <<CNF
@@ -191,8 +191,8 @@ crl_of ca-pers db/ca-pers/index.txt ca-pers-critical-ext critical_ext
 number() { openssl crl -in "crl/$1.crl.pem" -noout -crlnumber | sed 's/^crlNumber=//'; }
 printf '[ delta_of_ca_pers ]\n2.5.29.27 = critical, ASN1:INTEGER:%s\n' "$(number ca-pers)" >> crl-ext.cnf
 crl_of ca-pers db/empty-index.txt ca-pers-delta-empty delta_of_ca_pers
-LEAF_EC=1 leaf cps-hold ca-pers "$CPS/CN=810100000131+SN=SUSPENDU+GN=LEA" clientAuth
-LEAF_EC=1 leaf cps-late ca-pers "$CPS/CN=810100000149+SN=TARDIF+GN=LEO" clientAuth
+leaf cps-hold ca-pers "$CPS/CN=810100000131+SN=SUSPENDU+GN=LEA" clientAuth
+leaf cps-late ca-pers "$CPS/CN=810100000149+SN=TARDIF+GN=LEO" clientAuth
 openssl ca -config db/ca-pers/ca.cnf -revoke certs/cps-hold.pem -crl_hold holdInstructionReject 2>/dev/null
 crl ca-pers ca-pers-base
 openssl ca -config db/ca-pers/ca.cnf -revoke certs/cps-late.pem -crl_reason keyCompromise 2>/dev/null
@@ -204,12 +204,12 @@ crl_of ca-pers db/delta-index.txt ca-pers-delta delta_of_base
 crl_of ca-pers db/delta-index.txt ca-pers-delta-future delta_of_future
 
 # --- Issue 12 rule 6: OCSP responders --------------------------------------------------------------
-LEAF_EC=1 leaf ocsp-signer ca-pers "/C=FR/CN=TEST OCSP PERSONNES" OCSPSigning "" "" "noCheck=ignored"
-LEAF_EC=1 leaf ocsp-no-eku ca-pers "/C=FR/CN=TEST OCSP SANS EKU" clientAuth "" "" "noCheck=ignored"
-LEAF_EC=1 leaf ocsp-other-ca ca-org "/C=FR/CN=TEST OCSP AUTRE AC" OCSPSigning "" "" "noCheck=ignored"
-LEAF_EC=1 leaf ocsp-expired ca-pers "/C=FR/CN=TEST OCSP EXPIRE" OCSPSigning 200101000000Z 210101000000Z "noCheck=ignored"
-LEAF_DP="http://127.0.0.1:$port/ca-pers-responders.crl" LEAF_EC=1 leaf ocsp-checked ca-pers "/C=FR/CN=TEST OCSP VERIFIE" OCSPSigning
-LEAF_DP="http://127.0.0.1:$port/ca-pers-responders.crl" LEAF_EC=1 leaf ocsp-checked-revoked ca-pers "/C=FR/CN=TEST OCSP REVOQUE" OCSPSigning
+leaf ocsp-signer ca-pers "/C=FR/CN=TEST OCSP PERSONNES" OCSPSigning "" "" "noCheck=ignored"
+leaf ocsp-no-eku ca-pers "/C=FR/CN=TEST OCSP SANS EKU" clientAuth "" "" "noCheck=ignored"
+leaf ocsp-other-ca ca-org "/C=FR/CN=TEST OCSP AUTRE AC" OCSPSigning "" "" "noCheck=ignored"
+leaf ocsp-expired ca-pers "/C=FR/CN=TEST OCSP EXPIRE" OCSPSigning 200101000000Z 210101000000Z "noCheck=ignored"
+LEAF_DP="http://127.0.0.1:$port/ca-pers-responders.crl" leaf ocsp-checked ca-pers "/C=FR/CN=TEST OCSP VERIFIE" OCSPSigning
+LEAF_DP="http://127.0.0.1:$port/ca-pers-responders.crl" leaf ocsp-checked-revoked ca-pers "/C=FR/CN=TEST OCSP REVOQUE" OCSPSigning
 openssl ca -config db/ca-pers/ca.cnf -revoke certs/ocsp-checked-revoked.pem -crl_reason keyCompromise 2>/dev/null
 crl_of ca-pers db/ca-pers/index.txt ca-pers-responders responders
 
