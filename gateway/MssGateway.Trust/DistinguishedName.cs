@@ -36,6 +36,9 @@ public sealed class DistinguishedName
     /// <summary>A normalised text key: equal for names that <see cref="SemanticEquals"/> says are equal in the same order.</summary>
     public string CanonicalKey { get; }
 
+    /// <summary>The <see cref="CanonicalKey"/> of this name written in the reverse RDN order.</summary>
+    internal string ReversedCanonicalKey => BuildCanonical(Rdns.Reverse());
+
     public static DistinguishedName FromX500(X500DistinguishedName name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -208,6 +211,33 @@ public sealed class DistinguishedName
         var reversed = other.Rdns.Reverse().ToArray();
         return string.Equals(CanonicalKey, BuildCanonical(reversed), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// True when this name is within the directoryName subtree <paramref name="subtree"/> (RFC 5280
+    /// §4.2.1.10, §7.1): the subtree's RDNs, from the root, are the first RDNs of this name, compared
+    /// as <see cref="SemanticEquals"/> compares them.
+    /// </summary>
+    internal bool IsWithin(DistinguishedName subtree)
+    {
+        var k = subtree.Rdns.Count;
+        if (k > Rdns.Count)
+        {
+            return false;
+        }
+
+        for (var j = 1; j <= k; j++)
+        {
+            if (!string.Equals(RdnKey(subtree.Rdns[^j]), RdnKey(Rdns[^j]), StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string RdnKey(IReadOnlyList<KeyValuePair<string, string>> rdn) =>
+        string.Join('+', rdn.Select(a => a.Key + "=" + NormaliseValue(a.Value)).Order(StringComparer.Ordinal));
 
     /// <summary>The first value of an attribute (by OID), searching from the most specific RDN.</summary>
     public string? Get(string oid) =>

@@ -13,6 +13,8 @@ internal sealed class TrustedCertificate
 {
     private readonly Lazy<RSA?> _rsa;
     private readonly Lazy<ECDsa?> _ecdsa;
+    private readonly Lazy<IReadOnlyList<CrlDistributionPoint>> _distributionPoints;
+    private readonly Lazy<CertificatePolicyTree.PolicyExtensionValues> _policyExtensions;
     private AsymmetricKeyParameter? _publicKey;
 
     public TrustedCertificate(X509Certificate2 certificate)
@@ -26,6 +28,21 @@ internal sealed class TrustedCertificate
         IsSelfIssued = SubjectName.CanonicalKey == IssuerName.CanonicalKey;
         _rsa = new Lazy<RSA?>(() => Quiet(certificate.GetRSAPublicKey));
         _ecdsa = new Lazy<ECDsa?>(() => Quiet(certificate.GetECDsaPublicKey));
+        IsCa = CertificateExtensions.BasicConstraints(certificate) is { CertificateAuthority: true };
+        MaySignCrls = CertificateExtensions.KeyUsage(certificate) is not { } ku || (ku.KeyUsages & X509KeyUsageFlags.CrlSign) != 0;
+        _policyExtensions = new Lazy<CertificatePolicyTree.PolicyExtensionValues>(() => CertificatePolicyTree.ReadExtensions(this));
+        _distributionPoints = new Lazy<IReadOnlyList<CrlDistributionPoint>>(() =>
+        {
+            try
+            {
+                return CrlDistributionPoint.Read(certificate);
+            }
+            catch (System.Formats.Asn1.AsnContentException)
+            {
+                // An unreadable extension names no point: only CRLs of the whole CA can cover the certificate.
+                return [];
+            }
+        });
     }
 
     /// <summary>MD5 and SHA-1 signatures (collisions are practical) are never accepted below an anchor.</summary>
@@ -92,6 +109,19 @@ internal sealed class TrustedCertificate
     public string Thumbprint { get; }
 
     public bool IsSelfIssued { get; }
+
+    /// <summary>basicConstraints cA is asserted (what onlyContainsUserCerts / onlyContainsCACerts scopes test).</summary>
+    public bool IsCa { get; }
+
+    /// <summary>The certificate's CRL distribution points (RFC 5280 §4.2.1.13), parsed once.</summary>
+    public IReadOnlyList<CrlDistributionPoint> DistributionPoints => _distributionPoints.Value;
+
+    /// <summary>The policy extensions, parsed once (CAs of the anchor set are checked on every handshake).</summary>
+    /// <exception cref="System.Formats.Asn1.AsnContentException">An extension is malformed (the same each time).</exception>
+    internal CertificatePolicyTree.PolicyExtensionValues PolicyExtensions => _policyExtensions.Value;
+
+    /// <summary>False when a key usage extension is present without cRLSign (RFC 5280 §6.3.3 (f)).</summary>
+    public bool MaySignCrls { get; }
 
     /// <summary>The CN of the subject, for bounded metric labels of CAs.</summary>
     public string CommonName => SubjectName.Get("2.5.4.3") ?? SubjectName.ToString();
