@@ -42,13 +42,21 @@ switch (command)
     case "fuzz" when args.Length == 2:
         using (var context = new FuzzContext(pkiDirectory))
         {
-            var target = FuzzTargets.Create(args[1], context);
+            if (!FuzzTargets.Names.Contains(args[1]))
+            {
+                Console.Error.WriteLine($"unknown fuzz target '{args[1]}'");
+                return 2;
+            }
 
+            // Instrumented code may only run inside the action (SharpFuzz maps afl's coverage memory
+            // first): the target, and the PKI it may make, are created on the first input.
             // Out of process: a hang or a stack overflow kills the child, not the fork server.
+            IFuzzTarget? target = null;
             SharpFuzz.Fuzzer.OutOfProcess.Run(stream =>
             {
                 using var buffer = new MemoryStream();
                 stream.CopyTo(buffer);
+                target ??= FuzzTargets.Create(args[1], context);
                 target.Run(buffer.ToArray());
             });
         }
