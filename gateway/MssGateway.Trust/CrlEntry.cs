@@ -46,7 +46,18 @@ internal sealed class CrlEntry
             return false;
         }
 
-        if (ca.VerifyWithPlatform(Crl.SigAlgOid, Crl.GetTbsCertList(), Crl.GetSignature()) is { } fast)
+        byte[] signature;
+        try
+        {
+            signature = Crl.GetSignature();
+        }
+        catch (IOException)
+        {
+            // A signature BIT STRING with unused bits is no signature (BouncyCastle throws; fuzzing finding).
+            return false;
+        }
+
+        if (ca.VerifyWithPlatform(Crl.SigAlgOid, Crl.GetTbsCertList(), signature) is { } fast)
         {
             return fast;
         }
