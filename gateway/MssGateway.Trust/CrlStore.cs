@@ -470,8 +470,18 @@ internal sealed class CrlStore
             return "unspecified";
         }
 
-        var code = Org.BouncyCastle.Asn1.DerEnumerated.GetInstance(
-            Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.FromExtensionValue(ext)).IntValueExact;
+        int code;
+        try
+        {
+            code = Org.BouncyCastle.Asn1.DerEnumerated.GetInstance(
+                Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.FromExtensionValue(ext)).IntValueExact;
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException or ArithmeticException)
+        {
+            // Not an ENUMERATED (a BOOLEAN, truncated DER: fuzzing finding): the entry still revokes.
+            return "unreadable";
+        }
+
         return code >= 0 && code < ReasonNames.Length ? ReasonNames[code] : "unknown";
     }
 

@@ -110,6 +110,40 @@ public sealed class CertificateFuzzRegressionTests : IDisposable
         Assert.Equal("client_cert_revocation_unknown", verdict.Reason);
     }
 
+    [Theory]
+    [InlineData("0101FF")] // a BOOLEAN where the ENUMERATED reason belongs (crl-signed finding)
+    [InlineData("0A")] // truncated: a tag without its length (crl-signed finding)
+    public async Task Revoked_entry_whose_reason_code_does_not_decode_still_revokes(string reasonCodeValue)
+    {
+        using var leaf = Issue("CN=810100000008+SN=DUPONT+GN=MARIE,C=FR");
+        var crlFile = _work.Combine("bad-reason.crl");
+        await File.WriteAllBytesAsync(crlFile, CrlRevoking(leaf, Convert.FromHexString(reasonCodeValue)));
+
+        var verdict = await ValidateAsync(leaf, o =>
+        {
+            o.Revocation.Enabled = true;
+            o.Revocation.UseDistributionPoints = false;
+            o.Revocation.CrlFiles = [crlFile];
+        });
+
+        Assert.False(verdict.IsTrusted);
+        Assert.Equal("client_cert_revoked", verdict.Reason);
+    }
+
+    /// <summary>A CRL of the root (BouncyCastle: .NET's builder writes only valid reason codes) listing the leaf.</summary>
+    private byte[] CrlRevoking(X509Certificate2 leaf, byte[] reasonCodeValue)
+    {
+        var key = Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(_rootKey.ExportPkcs8PrivateKey());
+        var generator = new Org.BouncyCastle.X509.X509V2CrlGenerator();
+        generator.SetIssuerDN(Org.BouncyCastle.Asn1.X509.X509Name.GetInstance(Org.BouncyCastle.Asn1.Asn1Object.FromByteArray(_root.SubjectName.RawData)));
+        generator.SetThisUpdate(DateTime.UtcNow.AddHours(-1));
+        generator.SetNextUpdate(DateTime.UtcNow.AddDays(7));
+        var entry = new Org.BouncyCastle.Asn1.X509.X509ExtensionsGenerator();
+        entry.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.ReasonCode, false, reasonCodeValue);
+        generator.AddCrlEntry(new Org.BouncyCastle.Math.BigInteger(1, leaf.GetSerialNumber().Reverse().ToArray()), DateTime.UtcNow.AddDays(-1), entry.Generate());
+        return generator.Generate(new Org.BouncyCastle.Crypto.Operators.Asn1SignatureFactory("SHA256WITHECDSA", key)).GetEncoded();
+    }
+
     private async Task<CertificateVerdict> ValidateAsync(X509Certificate2 leaf, Action<TrustOptions>? configure = null)
     {
         var options = new TrustOptions
