@@ -33,7 +33,7 @@ public sealed class TrustedListTarget(FuzzContext context, bool signed) : IFuzzT
                 using var reader = XmlReader.Create(new MemoryStream(input, writable: false), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
                 doc.Load(reader);
             }
-            catch (XmlException)
+            catch (Exception ex) when (ex is XmlException or ArgumentException)
             {
                 return FuzzOutcome.Skipped; // the reader refuses it the same way, before the signature
             }
