@@ -11,6 +11,7 @@ namespace MssGateway.Policy.Tests.Fuzzing;
 /// </summary>
 public sealed class MessagePolicyFuzzRegressionTests
 {
+
     [Fact]
     public async Task Signer_certificate_with_a_non_ascii_rfc822_name_gets_a_verdict_not_an_exception()
     {
@@ -35,6 +36,21 @@ public sealed class MessagePolicyFuzzRegressionTests
 
         Assert.True(verdict.IsAccepted);
         Assert.Equal(SmimeVerdict.Untrusted, verdict.SmimeVerdict);
+    }
+
+    [Fact]
+    public async Task Opaque_part_that_bouncycastle_cannot_parse_gets_a_verdict_not_a_null_reference_exception()
+    {
+        // The mime crashes, minimised with afl-tmin: an application/pkcs7-mime part whose content is "0"
+        // octets (0x30: SEQUENCE headers all the way down); BouncyCastle's CMS parser throws
+        // NullReferenceException on it.
+        var message = Encoding.ASCII.GetBytes("From: 000 000000\n:\nSubject:\nDate:\nMessage-ID:\nMIME-Version:\nContent-Type:application/pkcs7-mime;00000000\n:\n00000000000000000000000000000000\n");
+
+        using var harness = new PolicyHarness(new UntrustedValidator());
+        var verdict = await harness.EvaluateAsync(message);
+
+        Assert.True(verdict.IsAccepted);
+        Assert.Equal(SmimeVerdict.None, verdict.SmimeVerdict);
     }
 
     private sealed class UntrustedValidator : ISmimeSignerValidator
