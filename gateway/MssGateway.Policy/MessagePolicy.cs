@@ -238,7 +238,13 @@ public sealed class MessagePolicy
         }
 
         SignatureCheck check;
-        if (outermost.Kind == SignedEntityKind.Detached)
+        if (outermost.Kind == SignedEntityKind.Detached && outermost.End < outermost.Begin)
+        {
+            // The signed part never ended (a truncated multipart/signed): BoundStream refused the range
+            // with ArgumentOutOfRangeException (fuzzing finding). Nothing whole was signed.
+            check = SignatureCheck.Failed("the signed part of multipart/signed has no end");
+        }
+        else if (outermost.Kind == SignedEntityKind.Detached)
         {
             using var signed = new BoundStream(message, outermost.Begin, outermost.End, leaveOpen: true);
             check = _verifier.VerifyDetached(signed, outermost.Signature ?? []);

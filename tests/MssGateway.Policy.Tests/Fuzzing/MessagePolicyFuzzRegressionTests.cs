@@ -53,6 +53,19 @@ public sealed class MessagePolicyFuzzRegressionTests
         Assert.Equal(SmimeVerdict.None, verdict.SmimeVerdict);
     }
 
+    [Fact]
+    public async Task Signed_part_cut_off_by_the_outer_boundary_is_smime_fail_not_an_argument_out_of_range()
+    {
+        // afl-tmin-minimised: the outer boundary closes a multipart/signed whose first part never ended.
+        var message = TestMessages.Ascii(
+            "Content-Type:multipart/0;boundary=m\r\n\r\n--m\r\nContent-Type:multipart/signed;boundary==0s\r\n\r\n--=0s\r\n--m\r\n");
+
+        using var harness = new PolicyHarness(new UntrustedValidator());
+        var verdict = await harness.EvaluateAsync(message);
+
+        Assert.Equal(SmimeVerdict.Fail, verdict.SmimeVerdict);
+    }
+
     private sealed class UntrustedValidator : ISmimeSignerValidator
     {
         public ValueTask<SignerValidation> ValidateAsync(X509Certificate2 signer, X509Certificate2Collection extraCertificates, DateTimeOffset signingTime, CancellationToken ct) =>
