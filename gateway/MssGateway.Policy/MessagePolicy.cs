@@ -266,7 +266,13 @@ public sealed class MessagePolicy
         }
 
         SignatureCheck check;
-        if (outermost.Kind == SignedEntityKind.Detached)
+        if (outermost.Kind == SignedEntityKind.Detached && outermost.End < outermost.Begin)
+        {
+            // The signed part never ended (a truncated multipart/signed): BoundStream refused the range
+            // with ArgumentOutOfRangeException (fuzzing finding). Nothing whole was signed.
+            check = SignatureCheck.Failed("the signed part of multipart/signed has no end");
+        }
+        else if (outermost.Kind == SignedEntityKind.Detached)
         {
             using var signed = new BoundStream(message, outermost.Begin, outermost.End, leaveOpen: true);
             check = _verifier.VerifyDetached(signed, outermost.Signature ?? []);
@@ -376,20 +382,29 @@ public sealed class MessagePolicy
     {
         // .NET exposes DNS names and IP addresses only; read rfc822Name [1] IA5String entries directly.
         var found = new List<string>();
-        var reader = new System.Formats.Asn1.AsnReader(san.RawData, System.Formats.Asn1.AsnEncodingRules.DER);
-        var names = reader.ReadSequence();
-        var rfc822 = new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 1);
-        while (names.HasData)
+        try
         {
-            var tag = names.PeekTag();
-            if (tag.HasSameClassAndValue(rfc822))
+            var reader = new System.Formats.Asn1.AsnReader(san.RawData, System.Formats.Asn1.AsnEncodingRules.DER);
+            var names = reader.ReadSequence();
+            var rfc822 = new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 1);
+            while (names.HasData)
             {
-                found.Add(names.ReadCharacterString(System.Formats.Asn1.UniversalTagNumber.IA5String, rfc822));
+                var tag = names.PeekTag();
+                if (tag.HasSameClassAndValue(rfc822))
+                {
+                    found.Add(names.ReadCharacterString(System.Formats.Asn1.UniversalTagNumber.IA5String, rfc822));
+                }
+                else
+                {
+                    names.ReadEncodedValue();
+                }
             }
-            else
-            {
-                names.ReadEncodedValue();
-            }
+        }
+        catch (System.Formats.Asn1.AsnContentException)
+        {
+            // The signer's certificate is the sender's to make (a non-ASCII rfc822Name, a broken SAN): its
+            // SAN addresses do not count, and the message gets a verdict, not an exception (fuzzing finding).
+            return [];
         }
 
         return found;

@@ -363,6 +363,12 @@ public static class SmtpCommandParser
             }
 
             path = path[(colon + 1)..];
+
+            // "<@a,@b:>" has a route and no mailbox (fuzzing finding: it indexed past the end).
+            if (path.Length == 0)
+            {
+                return SmtpReplies.BadAddressSyntax;
+            }
         }
 
         var hasNonAscii = false;

@@ -148,9 +148,11 @@ internal static class CertificateExtensions
                 }
             }
         }
-        catch (Exception ex) when (ex is Org.BouncyCastle.Security.Certificates.CertificateParsingException or ArgumentException or InvalidCastException)
+        catch (Exception ex) when (ex is Org.BouncyCastle.Security.Certificates.CertificateParsingException or ArgumentException or InvalidCastException
+            or Org.BouncyCastle.Asn1.Asn1ParsingException)
         {
-            // An unreadable SAN gives no names; the subject still identifies the holder.
+            // An unreadable SAN gives no names; the subject still identifies the holder (BouncyCastle's
+            // Asn1ParsingException for an unknown tag inside it: fuzzing finding).
         }
 
         return (dns, emails);

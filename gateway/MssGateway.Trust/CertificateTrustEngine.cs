@@ -275,16 +275,30 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
         }
     }
 
+    // Used for certificates that could not be read: their names or validity times may not decode either
+    // (a CryptographicException from the refusal path itself, e.g. for a bad notAfter, was a fuzzing finding).
     private static CertificateIdentity FallbackIdentity(X509Certificate2 cert) => new()
     {
         Kind = CertificateKind.Unknown,
-        Subject = cert.SubjectName.Name,
-        Issuer = cert.IssuerName.Name,
+        Subject = OrFallback(() => cert.SubjectName.Name, "?"),
+        Issuer = OrFallback(() => cert.IssuerName.Name, "?"),
         SerialNumber = cert.SerialNumber,
         Thumbprint = cert.GetCertHashString(HashAlgorithmName.SHA256),
-        NotBefore = new DateTimeOffset(cert.NotBefore.ToUniversalTime()),
-        NotAfter = new DateTimeOffset(cert.NotAfter.ToUniversalTime()),
+        NotBefore = OrFallback(() => new DateTimeOffset(cert.NotBefore.ToUniversalTime()), DateTimeOffset.MinValue),
+        NotAfter = OrFallback(() => new DateTimeOffset(cert.NotAfter.ToUniversalTime()), DateTimeOffset.MinValue),
     };
+
+    private static T OrFallback<T>(Func<T> read, T fallback)
+    {
+        try
+        {
+            return read();
+        }
+        catch (CryptographicException)
+        {
+            return fallback;
+        }
+    }
 
     private static string CacheKey(X509Certificate2 leaf, X509Certificate2Collection? extra, CertificateUsage usage, string? listener)
     {

@@ -29,6 +29,9 @@ internal sealed class CrlEntry
     };
 
     private const string ReasonCodeOid = "2.5.29.21";
+
+    /// <summary>Reason of an entry whose reasonCode does not decode: outside RFC 5280's codes, so it reads "unknown" and is never removeFromCRL.</summary>
+    private const int UnreadableReason = int.MaxValue;
     private const string InvalidityDateOid = "2.5.29.24";
     private const string HoldInstructionOid = "2.5.29.23";
     private const string CertificateIssuerOid = "2.5.29.29";
@@ -163,7 +166,7 @@ internal sealed class CrlEntry
                     switch (oid.Id)
                     {
                         case ReasonCodeOid:
-                            reason = DerEnumerated.GetInstance(Asn1Object.FromByteArray(ext.Value.GetOctets())).IntValueExact;
+                            reason = ReadReasonCode(ext.Value.GetOctets());
                             break;
                         case InvalidityDateOid or HoldInstructionOid:
                             break;
@@ -188,6 +191,23 @@ internal sealed class CrlEntry
         return (new CrlEntry(der, crl, location, number, baseNumber, scope, revoked), null);
     }
 
+    /// <summary>
+    /// The entry's reasonCode (non-critical): one that does not decode (a BOOLEAN where the ENUMERATED
+    /// belongs, truncated DER — fuzzing finding) is "unknown", and the entry still revokes: refusing the
+    /// whole CRL for it would leave every certificate of that CA without a revocation status.
+    /// </summary>
+    private static int ReadReasonCode(byte[] value)
+    {
+        try
+        {
+            return DerEnumerated.GetInstance(Asn1Object.FromByteArray(value)).IntValueExact;
+        }
+        catch (Exception ex) when (IsParseError(ex) || ex is ArithmeticException)
+        {
+            return UnreadableReason;
+        }
+    }
+
     private static System.Numerics.BigInteger? Integer(X509Crl crl, DerObjectIdentifier oid)
     {
         if (crl.GetExtensionValue(oid) is not { } value)
@@ -209,7 +229,18 @@ internal sealed class CrlEntry
             return false;
         }
 
-        if (ca.VerifyWithPlatform(Crl.SigAlgOid, Crl.GetTbsCertList(), Crl.GetSignature()) is { } fast)
+        byte[] signature;
+        try
+        {
+            signature = Crl.GetSignature();
+        }
+        catch (IOException)
+        {
+            // A signature BIT STRING with unused bits is no signature (BouncyCastle throws; fuzzing finding).
+            return false;
+        }
+
+        if (ca.VerifyWithPlatform(Crl.SigAlgOid, Crl.GetTbsCertList(), signature) is { } fast)
         {
             return fast;
         }

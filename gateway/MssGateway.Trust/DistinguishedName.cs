@@ -24,6 +24,8 @@ public sealed class DistinguishedName
 
     private static readonly Dictionary<string, string> OidsByName = BuildOidsByName();
 
+    private static readonly Encoding Utf32BigEndian = new UTF32Encoding(bigEndian: true, byteOrderMark: false, throwOnInvalidCharacters: true);
+
     private DistinguishedName(IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> rdns)
     {
         Rdns = rdns;
@@ -299,16 +301,34 @@ public sealed class DistinguishedName
                 case UniversalTagNumber.BMPString:
                 case UniversalTagNumber.VisibleString:
                 case UniversalTagNumber.NumericString:
-                case UniversalTagNumber.UniversalString:
                     return ava.ReadCharacterString((UniversalTagNumber)tag.TagValue);
+                case UniversalTagNumber.UniversalString:
+                    // UCS-4: AsnReader has no decoder for it (ArgumentOutOfRangeException; fuzzing finding).
+                    return ReadContents(ava, Utf32BigEndian);
                 case UniversalTagNumber.T61String:
-                    // Teletex is in practice Latin-1 in old certificates.
-                    return Encoding.Latin1.GetString(ava.ReadOctetString(new Asn1Tag(UniversalTagNumber.T61String)));
+                    // Teletex is in practice Latin-1 in old certificates. AsnReader reads octets under the
+                    // OCTET STRING tag only (ArgumentException for this tag; fuzzing finding).
+                    return ReadContents(ava, Encoding.Latin1);
             }
         }
 
         // Any other type: RFC 2253 §2.4 '#' + hex of the DER encoding.
         return "#" + Convert.ToHexString(ava.ReadEncodedValue().Span);
+    }
+
+    /// <summary>The contents octets of the next value decoded with <paramref name="encoding"/>; bad octets are an <see cref="AsnContentException"/>.</summary>
+    private static string ReadContents(AsnReader ava, Encoding encoding)
+    {
+        var encoded = ava.ReadEncodedValue();
+        AsnDecoder.ReadEncodedValue(encoded.Span, AsnEncodingRules.BER, out var offset, out var length, out _);
+        try
+        {
+            return encoding.GetString(encoded.Span.Slice(offset, length));
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw new AsnContentException("attribute value is not valid in its string type", ex);
+        }
     }
 
     private static void Escape(StringBuilder sb, string value)

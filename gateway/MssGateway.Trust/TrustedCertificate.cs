@@ -26,6 +26,13 @@ internal sealed class TrustedCertificate
         IssuerName = DistinguishedName.FromX500(certificate.IssuerName);
         Thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
         IsSelfIssued = SubjectName.CanonicalKey == IssuerName.CanonicalKey;
+
+        // .NET decodes BasicConstraints, KeyUsage and EKU on first use: a malformed one threw
+        // CryptographicException in the middle of path validation (fuzzing finding). Decoded here, a
+        // certificate carrying one is unreadable where every caller expects it to be.
+        _ = CertificateExtensions.BasicConstraints(certificate)?.CertificateAuthority;
+        _ = CertificateExtensions.KeyUsage(certificate)?.KeyUsages;
+        _ = CertificateExtensions.ExtendedKeyUsages(certificate);
         _rsa = new Lazy<RSA?>(() => Quiet(certificate.GetRSAPublicKey));
         _ecdsa = new Lazy<ECDsa?>(() => Quiet(certificate.GetECDsaPublicKey));
         IsCa = CertificateExtensions.BasicConstraints(certificate) is { CertificateAuthority: true };
@@ -158,7 +165,18 @@ internal sealed class TrustedCertificate
 
         // The platform's RSA/ECDSA (OpenSSL) is two orders of magnitude faster than BouncyCastle's
         // managed RSA; BouncyCastle remains for algorithms not mapped here (RSASSA-PSS…).
-        if (VerifyWithPlatform(child.Bc.SigAlgOid, child.Bc.GetTbsCertificate(), child.Bc.GetSignature()) is { } fast)
+        byte[] signature;
+        try
+        {
+            signature = child.Bc.GetSignature();
+        }
+        catch (IOException)
+        {
+            // A signature BIT STRING with unused bits is no signature (BouncyCastle throws; fuzzing finding).
+            return false;
+        }
+
+        if (VerifyWithPlatform(child.Bc.SigAlgOid, child.Bc.GetTbsCertificate(), signature) is { } fast)
         {
             return fast;
         }

@@ -82,10 +82,10 @@ public sealed class ExtractionCorrespondanceReader
         using (zip)
         using (var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16))
         {
-            var header = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            var header = await ReadLineAsync(reader, cancellationToken).ConfigureAwait(false);
             CheckHeader(header);
             var fields = new string[ColumnCount];
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            while (await ReadLineAsync(reader, cancellationToken).ConfigureAwait(false) is { } line)
             {
                 if (line.Length == 0)
                 {
@@ -140,6 +140,22 @@ public sealed class ExtractionCorrespondanceReader
             StructureIdentifier = MailboxAddressRule.Clean(f[IdentificationStructure]),
             OperatorDomain = AddressKey.DomainOf(address),
         };
+    }
+
+    /// <summary>
+    /// A ZIP entry is inflated while it is read: corrupt compressed data throws here, long after the
+    /// archive opened (fuzzing finding), and is a source failure like an unreadable archive.
+    /// </summary>
+    private async ValueTask<string?> ReadLineAsync(StreamReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new DirectorySyncException(SyncFailure.Source, "flatfile", $"'{_path}' looks like a ZIP but cannot be decompressed: {ex.Message}", ex);
+        }
     }
 
     private void CheckHeader(string? header)
