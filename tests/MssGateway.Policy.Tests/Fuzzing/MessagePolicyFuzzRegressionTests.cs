@@ -68,7 +68,7 @@ public sealed class MessagePolicyFuzzRegressionTests
 
     private sealed class UntrustedValidator : ISmimeSignerValidator
     {
-        public ValueTask<SignerValidation> ValidateAsync(X509Certificate2 signer, X509Certificate2Collection extraCertificates, DateTimeOffset signingTime, CancellationToken ct) =>
+        public ValueTask<SignerValidation> ValidateAsync(X509Certificate2 signer, X509Certificate2Collection extraCertificates, DateTimeOffset? signingTime, CancellationToken ct) =>
             ValueTask.FromResult(new SignerValidation { Status = SignerTrustStatus.Untrusted, Detail = "self-signed" });
     }
 }

@@ -93,7 +93,7 @@ public sealed class MimeStructureTarget : IFuzzTarget, IDisposable
 
     private sealed class TrustingValidator : ISmimeSignerValidator
     {
-        public ValueTask<SignerValidation> ValidateAsync(X509Certificate2 signer, X509Certificate2Collection extraCertificates, DateTimeOffset signingTime, CancellationToken ct) =>
+        public ValueTask<SignerValidation> ValidateAsync(X509Certificate2 signer, X509Certificate2Collection extraCertificates, DateTimeOffset? signingTime, CancellationToken ct) =>
             ValueTask.FromResult(SignerValidation.Trusted("810100000008", [FuzzPki.LeafEmail]));
     }
 }
