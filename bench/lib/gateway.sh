@@ -8,7 +8,8 @@
 # server GC, no thread-pool spinning). The caller's EXIT trap must call stop_gateway.
 start_gateway() {
   work=$(mktemp -d /tmp/mssgw-bench.XXXXXX)
-  dotnet build -c Release -nologo -v quiet gateway/MssGateway.Host/MssGateway.Host.csproj >/dev/null
+  # GATEWAY_DLL: an already built mssgw.dll (e.g. the "before" build of a comparison); else build this tree.
+  [ -n "${GATEWAY_DLL:-}" ] || dotnet build -c Release -nologo -v quiet gateway/MssGateway.Host/MssGateway.Host.csproj >/dev/null
   scripts/dev-pki.sh "$work/pki" >/dev/null
   cp gateway/MssGateway.Host/dev/directory.json "$work/directory.json"
   port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
