@@ -27,4 +27,20 @@ public static class FakeClock
         await task;
         return clock.GetUtcNow() - start;
     }
+
+    /// <summary>
+    /// Moves the clock by <paramref name="total"/> in steps shorter than any flush timeout, letting the
+    /// server run between them: a reply the client has already read may still be a flush in progress on the
+    /// server, and one jump past the flush timeout would cut a client that did nothing wrong.
+    /// </summary>
+    public static async Task AdvanceGentlyAsync(this FakeTimeProvider clock, TimeSpan total)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        var step = TimeSpan.FromSeconds(20);
+        for (var left = total; left > TimeSpan.Zero; left -= step)
+        {
+            await Task.Delay(15);
+            clock.Advance(left < step ? left : step);
+        }
+    }
 }
