@@ -2,9 +2,11 @@
 """CPU time a server has spent so far, in milliseconds (user + system, from /proc), so that a
 benchmark can report what the server spends per message, not only what the client gets.
   cputime.py pid PID   one process with all its threads (the gateway)
-  cputime.py postfix   every Postfix process together: each live one under /usr/lib/postfix/sbin/,
-                       plus what the master has reaped from its children that exited (cutime + cstime),
-                       so smtpd/cleanup processes that ended during the run are counted too."""
+  cputime.py postfix   the system Postfix instance (the one postfix-peer.sh configures) as a whole: its
+                       master (pid from /var/spool/postfix/pid/master.pid), every live child of it, and
+                       what the master has reaped from children that exited (cutime + cstime), so
+                       smtpd/cleanup processes that ended during the run are counted too. Private Postfix
+                       instances that tests start have other masters and are not counted."""
 import os, sys
 
 TICK_MS = 1000.0 / os.sysconf('SC_CLK_TCK')
@@ -22,19 +24,20 @@ def reaped(pid):
     f = fields(pid)
     return int(f[13]) + int(f[14])        # cutime, cstime (fields 16, 17)
 
+def ppid(pid):
+    return int(fields(pid)[1])            # field 4
+
 def postfix():
-    total = 0
+    with open('/var/spool/postfix/pid/master.pid') as f:
+        master = int(f.read().split()[0])
+    total = own(master) + reaped(master)
     for p in os.listdir('/proc'):
-        if not p.isdigit():
+        if not p.isdigit() or int(p) == master:
             continue
         try:
-            exe = os.readlink(f'/proc/{p}/exe')
-            if not exe.startswith('/usr/lib/postfix/sbin/'):
-                continue
-            total += own(p)
-            if exe.endswith('/master'):
-                total += reaped(p)
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            if ppid(p) == master:
+                total += own(p)
+        except (FileNotFoundError, ProcessLookupError):
             pass                          # exited meanwhile: its time is in the master's cutime
     return total
 
