@@ -36,7 +36,7 @@ load() { # port per_session messages resume(0|1)
     --sender dev.sender@hopital-dev.mssante.test --rcpt dev.recipient@hopital-dev.mssante.test \
     --size 20000 --concurrency 16 --per-session "$2" --messages "$3" 2>"$work/load.err"
 }
-cpu_ms() { if [ "$1" = postfix ]; then python3 bench/lib/cputime.py postfix; else python3 bench/lib/cputime.py pid "$gw"; fi; }
+cpu_ms() { if [ "$1" = postfix ]; then python3 bench/lib/cputime.py postfix 10025; else python3 bench/lib/cputime.py pid "$gw"; fi; }
 # One measured load: prints the load tool's line, then " cpu_ms=N resumed=R/H"
 measured() { # server port per_session messages resume
   local before after out res

@@ -2,8 +2,9 @@
 """CPU time a server has spent so far, in milliseconds (user + system, from /proc), so that a
 benchmark can report what the server spends per message, not only what the client gets.
   cputime.py pid PID   one process with all its threads (the gateway)
-  cputime.py postfix   the system Postfix instance (the one postfix-peer.sh configures) as a whole: its
-                       master (pid from /var/spool/postfix/pid/master.pid), every live child of it, and
+  cputime.py postfix [PORT]  the Postfix instance listening on 127.0.0.1:PORT (default 10025, the one
+                       postfix-peer.sh configures) as a whole: its master (found by the listening
+                       socket), every live child of it, and
                        what the master has reaped from children that exited (cutime + cstime), so
                        smtpd/cleanup processes that ended during the run are counted too. Private Postfix
                        instances that tests start have other masters and are not counted."""
@@ -27,9 +28,29 @@ def reaped(pid):
 def ppid(pid):
     return int(fields(pid)[1])            # field 4
 
-def postfix():
-    with open('/var/spool/postfix/pid/master.pid') as f:
-        master = int(f.read().split()[0])
+def listening_master(port):
+    """The master process that owns the socket listening on 127.0.0.1:PORT (the benchmark peer's instance)."""
+    want = f'0100007F:{port:04X}'
+    inodes = set()
+    with open('/proc/net/tcp') as f:
+        for line in f.readlines()[1:]:
+            cols = line.split()
+            if cols[1] == want and cols[3] == '0A':
+                inodes.add(f'socket:[{cols[9]}]')
+    for p in os.listdir('/proc'):
+        if not p.isdigit():
+            continue
+        try:
+            if not os.readlink(f'/proc/{p}/exe').endswith('/postfix/sbin/master'):
+                continue
+            if any(os.readlink(f'/proc/{p}/fd/{fd}') in inodes for fd in os.listdir(f'/proc/{p}/fd')):
+                return int(p)
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            pass
+    raise SystemExit(f'cputime.py: no Postfix master listens on 127.0.0.1:{port}')
+
+def postfix(port):
+    master = listening_master(port)
     total = own(master) + reaped(master)
     for p in os.listdir('/proc'):
         if not p.isdigit() or int(p) == master:
@@ -44,6 +65,6 @@ def postfix():
 if sys.argv[1] == 'pid':
     print(f'{own(sys.argv[2]) * TICK_MS:.0f}')
 elif sys.argv[1] == 'postfix':
-    print(f'{postfix() * TICK_MS:.0f}')
+    print(f'{postfix(int(sys.argv[2]) if len(sys.argv) > 2 else 10025) * TICK_MS:.0f}')
 else:
-    sys.exit('usage: cputime.py pid PID | postfix')
+    sys.exit('usage: cputime.py pid PID | postfix [PORT]')
