@@ -83,6 +83,12 @@ public sealed class TlsFileOptions
 
     /// <summary>IANA names of allowed cipher suites; empty keeps the default (TLS 1.3 suites + ECDHE AES-GCM).</summary>
     public List<string> CipherSuites { get; set; } = [];
+
+    /// <summary>
+    /// TLS session resumption on every listener (tickets, TLS 1.3 PSK; default true): the client certificate
+    /// is still judged on every session, and the suites are enforced after the handshake (docs/smtp.md "TLS").
+    /// </summary>
+    public bool Resumption { get; set; } = true;
 }
 
 public sealed class SmtpSection

@@ -78,6 +78,7 @@ public static class GatewayOptionsValidator
                 errors.Add($"{key}:MaxMessageSize must be at least 65536 (RFC 5321 §4.5.3.1.7).");
             }
 
+            errors.AddRange(l.Validate(key));
             needsTls |= l.TlsMode != SmtpTlsMode.None;
         }
 

@@ -317,6 +317,8 @@ public static class GatewayProgram
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new MessageSpool(options.Spool.Path, options.Spool.Sync));
+        // Orphans of spool/tmp: older than the longest session (plus a margin), removed every 5 minutes (docs/smtp.md).
+        services.AddHostedService(sp => new SpoolOrphanSweeper(sp.GetRequiredService<MessageSpool>(), options.Smtp.Limits.MaxSessionDuration + TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<ILogger<SpoolOrphanSweeper>>()));
         services.AddSingleton(sp => new SpoolSpace(options.Spool, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(CreateRedactor(options.Logging));
         services.AddSingleton<GatewayReadiness>();
