@@ -36,7 +36,8 @@ public sealed class QueueCliTests
 
     private static async Task<ExternalProcess.Result> QueueCommandAsync(Queue q, params string[] args)
     {
-        var r = await Mssgw.RunAsync(["queue", .. args, "--spool", q.Spool.Path], null, null);
+        // Addresses in clear, as a dev-mode operator sees them; the hashing tests below turn hashing on.
+        var r = await Mssgw.RunAsync(["queue", .. args, "--spool", q.Spool.Path, "--Gateway:Logging:HashAddresses=false"], null, null);
         Assert.DoesNotContain(TestSpool.SecretSubject, r.StdOut + r.StdErr, StringComparison.Ordinal);
         return r;
     }

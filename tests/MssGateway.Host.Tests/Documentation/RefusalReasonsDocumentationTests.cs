@@ -57,6 +57,10 @@ public sealed partial class RefusalReasonsDocumentationTests
         {
             return null; // a static that needs a running host; not a reply declaration
         }
+        catch (NotSupportedException)
+        {
+            return null; // a static reflection cannot read (a ref-struct or span property): not a reply
+        }
     }
 
     /// <summary>The rows of the "Replies" table: reason → the reply column's text.</summary>
