@@ -139,6 +139,41 @@ public sealed partial class QueueCommand
         : _renderAddress is null ? text
         : QuotedAddress().Replace(text, m => _renderAddress(m.Value));
 
+    /// <summary>
+    /// Text a client or a next hop chose, made safe for the operator's terminal: control characters
+    /// (an ESC starting an ANSI sequence in a hostile peer's reply, a CR overwriting the line) are
+    /// shown as <c>\xNN</c> instead of being interpreted. JSON output escapes them by itself.
+    /// </summary>
+    private static string Shown(string? text)
+    {
+        if (text is null)
+        {
+            return "-";
+        }
+
+        if (!text.Any(IsControl))
+        {
+            return text;
+        }
+
+        var b = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (IsControl(c))
+            {
+                b.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
+            }
+            else
+            {
+                b.Append(c);
+            }
+        }
+
+        return b.ToString();
+    }
+
+    private static bool IsControl(char c) => c < ' ' || (c >= '\u007f' && c <= '\u009f');
+
     [GeneratedRegex("[^\\s<>()\\[\\]\"',;:]+@[^\\s<>()\\[\\]\"',;:]+", RegexOptions.CultureInvariant)]
     private static partial Regex QuotedAddress();
 
@@ -264,19 +299,19 @@ public sealed partial class QueueCommand
         await w.WriteLineAsync($"sender:       <{(e.Sender.Length == 0 ? string.Empty : Address(e.Sender))}>");
         await w.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"size:         {entry.Size} octets"));
         await w.WriteLineAsync($"body:         {e.Body ?? "-"}{(e.SmtpUtf8 ? " SMTPUTF8" : string.Empty)}");
-        await w.WriteLineAsync($"dsn:          RET={e.DsnReturn ?? "-"} ENVID={e.DsnEnvelopeId ?? "-"}");
-        await w.WriteLineAsync($"client:       {e.ClientAddress ?? "-"} helo={e.HeloName ?? "-"} listener={e.ListenerName ?? "-"} tls={e.TlsProtocol ?? "-"}");
-        await w.WriteLineAsync($"identity:     {e.ClientIdentity ?? "-"} cert={e.ClientCertificateSubject ?? "-"}");
+        await w.WriteLineAsync($"dsn:          RET={e.DsnReturn ?? "-"} ENVID={Shown(e.DsnEnvelopeId)}");
+        await w.WriteLineAsync($"client:       {e.ClientAddress ?? "-"} helo={Shown(e.HeloName)} listener={e.ListenerName ?? "-"} tls={e.TlsProtocol ?? "-"}");
+        await w.WriteLineAsync($"identity:     {Shown(e.ClientIdentity)} cert={Shown(e.ClientCertificateSubject)}");
         await w.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"attempts:     {s?.Attempts ?? 0} last={s?.LastAttemptAt?.ToString("o", CultureInfo.InvariantCulture) ?? "-"} next={s?.NextAttemptAt?.ToString("o", CultureInfo.InvariantCulture) ?? "-"}"));
         await w.WriteLineAsync("recipients:");
         foreach (var r in e.Recipients)
         {
             var rs = entry.RecipientState(r.Address);
-            var orcpt = r.OriginalRecipient is null ? "-" : Text(r.OriginalRecipient);
+            var orcpt = Shown(r.OriginalRecipient is null ? null : Text(r.OriginalRecipient));
             await w.WriteLineAsync($"  <{Address(r.Address)}> {(rs?.Status ?? RecipientStatus.Pending).ToString().ToLowerInvariant()} notify={r.Notify ?? "-"} orcpt={orcpt}");
             if (rs?.LastReply is { } reply)
             {
-                await w.WriteLineAsync($"      last: {Text(reply)} via {rs.LastHop ?? "-"}");
+                await w.WriteLineAsync($"      last: {Shown(Text(reply))} via {Shown(rs.LastHop)}");
             }
         }
 

@@ -102,6 +102,23 @@ public sealed class QueueCliTests
     }
 
     [Fact]
+    public async Task Show_prints_a_hostile_next_hops_terminal_escapes_as_text_not_as_control_characters()
+    {
+        using var q = await QueueAsync();
+        // A next hop answers with an ANSI "clear screen", an OSC title change and a carriage return
+        // that would overwrite the line on the operator's terminal.
+        var hostile = "451 4.4.1 \u001b[2J\u001b]0;owned\u0007 try later\r250 2.0.0 delivered";
+        var id = await q.Spool.AddAsync(Doctor, ["x@b.mssante.test"], TimeSpan.FromHours(1), SpoolState.Deferred, attempts: 1, lastReply: hostile, heloName: "mta\u001b[8m.hopital.test");
+
+        var r = await QueueCommandAsync(q, "show", id);
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.DoesNotContain(r.StdOut, c => c == '\u001b' || c == '\u0007' || c == '\r');
+        Assert.Contains(@"\x1b[2J\x1b]0;owned\x07 try later\x0d250 2.0.0 delivered", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains(@"helo=mta\x1b[8m.hopital.test", r.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task State_filter_takes_a_positional_state_or_a_list_of_states()
     {
         using var q = await QueueAsync();

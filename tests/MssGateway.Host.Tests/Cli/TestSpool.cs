@@ -26,7 +26,7 @@ internal sealed class TestSpool : IDisposable
     /// <summary>A clinical-looking body that must never appear in any CLI output.</summary>
     public const string SecretSubject = "Compte rendu DUPONT Jean";
 
-    public async Task<string> AddAsync(string sender, string[] recipients, TimeSpan age, SpoolState state = SpoolState.Incoming, int attempts = 0, string? lastReply = null)
+    public async Task<string> AddAsync(string sender, string[] recipients, TimeSpan age, SpoolState state = SpoolState.Incoming, int attempts = 0, string? lastReply = null, string? heloName = null)
     {
         await using var writer = Spool.BeginMessage();
         var body = $"From: <{sender}>\r\nSubject: {SecretSubject}\r\n\r\nBonjour, resultats joints.\r\n";
@@ -40,6 +40,7 @@ internal sealed class TestSpool : IDisposable
                 Sender = sender,
                 Recipients = recipients.Select(r => new SpoolRecipient { Address = r }).ToArray(),
                 Body = "8BITMIME",
+                HeloName = heloName,
             },
             CancellationToken.None);
         if (attempts > 0)
