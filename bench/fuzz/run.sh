@@ -15,6 +15,12 @@
 # MSSGW_FUZZ_NO_BUILD=1 reuses the last build. Not part of CI: the seed corpora run in the normal
 # test suite instead (tests/MssGateway.Host.Tests/Fuzzing/FuzzSeedCorpusTests).
 set -euo pipefail
+# --replay paths are given relative to where the caller stands: make them absolute before the cd.
+if [ "${1:-}" = --replay ]; then
+  args=("$1" "${2:-}")
+  for p in "${@:3}"; do args+=("$(realpath -m -- "$p")"); done
+  set -- "${args[@]}"
+fi
 cd "$(dirname "$0")"
 FUZZ_DIR=$PWD
 WORK=${MSSGW_FUZZ_WORK:-$FUZZ_DIR/.work}

@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -312,7 +313,14 @@ internal sealed class OcspClient
         var id = ResponderID.GetInstance(responderId.ToAsn1Object());
         if (id.Name is { } name)
         {
-            return DistinguishedName.FromDer(name.GetEncoded()).CanonicalKey == certificate.SubjectKey;
+            try
+            {
+                return DistinguishedName.FromDer(name.GetEncoded()).CanonicalKey == certificate.SubjectKey;
+            }
+            catch (AsnContentException)
+            {
+                return false; // a byName responder id that is not a readable Name names nobody (fuzz finding 15)
+            }
         }
 
         var keyHash = id.GetKeyHash();

@@ -109,6 +109,12 @@ public static class DerSeeds
         delegated.AddResponse(id, CertificateStatus.Good, now.AddMinutes(-5), now.AddDays(1), null);
         var basic = delegated.Generate(new Asn1SignatureFactory("SHA256WITHECDSA", responderKey.Private), [responder], now);
         yield return new("delegated.ocsp", new OcspSeed(new OCSPRespGenerator().Generate(OCSPRespGenerator.Successful, basic).GetEncoded(), basic.GetTbsResponseData()));
+        // Fuzz finding 15: a byName ResponderID whose PrintableString holds characters it cannot hold.
+        var unreadable = X509Name.GetInstance(new DerSequence(new DerSet(new DerSequence(X509Name.CN, new DerPrintableString("OCSP@FUZZ*", validate: false)))));
+        var byBadName = new BasicOcspRespGenerator(new RespID(unreadable));
+        byBadName.AddResponse(id, CertificateStatus.Good, now.AddMinutes(-5), now.AddDays(1), null);
+        var badNameBasic = byBadName.Generate(new Asn1SignatureFactory("SHA256WITHECDSA", pki.RootKey.Private), null, now);
+        yield return new("responder-name-unreadable.ocsp", new OcspSeed(new OCSPRespGenerator().Generate(OCSPRespGenerator.Successful, badNameBasic).GetEncoded(), badNameBasic.GetTbsResponseData()));
         yield return new("try-later.ocsp", new OcspSeed(new OcspResp(new Org.BouncyCastle.Asn1.Ocsp.OcspResponse(new Org.BouncyCastle.Asn1.Ocsp.OcspResponseStatus(3), null)).GetEncoded(), []));
     }
 
