@@ -267,7 +267,16 @@ internal sealed class OcspClient
 
     private (bool Ok, string Why, DateTimeOffset? ValidUntil) CheckDelegate(BasicOcspResp basic, X509Certificate candidate, TrustedCertificate issuer, DateTimeOffset now)
     {
-        var r = new TrustedCertificate(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(candidate.GetEncoded()));
+        TrustedCertificate r;
+        try
+        {
+            r = new TrustedCertificate(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(candidate.GetEncoded()));
+        }
+        catch (Exception ex) when (TrustedCertificate.IsUnreadable(ex))
+        {
+            return (false, "a responder certificate in the response cannot be read", null); // fuzz finding 16
+        }
+
         var name = r.CommonName;
         if (r.IssuerKey != issuer.SubjectKey || !issuer.Signed(r))
         {

@@ -17,6 +17,14 @@ internal sealed class TrustedCertificate
     private readonly Lazy<CertificatePolicyTree.PolicyExtensionValues> _policyExtensions;
     private AsymmetricKeyParameter? _publicKey;
 
+    /// <summary>
+    /// The exceptions by which the constructor says "this certificate cannot be read" (a name, an
+    /// extension or the encoding that does not decode): callers turn them into a refusal.
+    /// </summary>
+    public static bool IsUnreadable(Exception exception) =>
+        exception is InvalidDataException or ArgumentException or CryptographicException or System.Formats.Asn1.AsnContentException
+            or Org.BouncyCastle.Security.Certificates.CertificateException or IOException;
+
     public TrustedCertificate(X509Certificate2 certificate)
     {
         Certificate = certificate;

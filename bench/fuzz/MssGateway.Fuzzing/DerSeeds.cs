@@ -115,6 +115,20 @@ public static class DerSeeds
         byBadName.AddResponse(id, CertificateStatus.Good, now.AddMinutes(-5), now.AddDays(1), null);
         var badNameBasic = byBadName.Generate(new Asn1SignatureFactory("SHA256WITHECDSA", pki.RootKey.Private), null, now);
         yield return new("responder-name-unreadable.ocsp", new OcspSeed(new OCSPRespGenerator().Generate(OCSPRespGenerator.Successful, badNameBasic).GetEncoded(), badNameBasic.GetTbsResponseData()));
+        // Fuzz finding 16: the response carries a responder certificate whose subject does not decode.
+        var badResponderGenerator = new X509V3CertificateGenerator();
+        badResponderGenerator.SetSerialNumber(BigInteger.ValueOf(0x2002));
+        badResponderGenerator.SetIssuerDN(pki.RootBc.SubjectDN);
+        badResponderGenerator.SetSubjectDN(unreadable);
+        badResponderGenerator.SetNotBefore(now.AddDays(-1));
+        badResponderGenerator.SetNotAfter(now.AddYears(5));
+        badResponderGenerator.SetPublicKey(responderKey.Public);
+        badResponderGenerator.AddExtension(X509Extensions.ExtendedKeyUsage, true, new ExtendedKeyUsage(KeyPurposeID.id_kp_OCSPSigning));
+        var badResponder = badResponderGenerator.Generate(new Asn1SignatureFactory("SHA256WITHECDSA", pki.RootKey.Private));
+        var byBadResponder = new BasicOcspRespGenerator(new RespID(responder.SubjectDN));
+        byBadResponder.AddResponse(id, CertificateStatus.Good, now.AddMinutes(-5), now.AddDays(1), null);
+        var badResponderBasic = byBadResponder.Generate(new Asn1SignatureFactory("SHA256WITHECDSA", responderKey.Private), [badResponder], now);
+        yield return new("responder-certificate-unreadable.ocsp", new OcspSeed(new OCSPRespGenerator().Generate(OCSPRespGenerator.Successful, badResponderBasic).GetEncoded(), badResponderBasic.GetTbsResponseData()));
         yield return new("try-later.ocsp", new OcspSeed(new OcspResp(new Org.BouncyCastle.Asn1.Ocsp.OcspResponse(new Org.BouncyCastle.Asn1.Ocsp.OcspResponseStatus(3), null)).GetEncoded(), []));
     }
 

@@ -4,10 +4,11 @@ using MssGateway.Fuzzing.Targets;
 namespace MssGateway.Host.Tests.Fuzzing;
 
 /// <summary>
-/// Fuzz finding 15 (ocsp and ocsp-signed, re-run after the trust rules landed): an OCSP response
-/// whose byName ResponderID is not a readable Name threw <c>AsnContentException</c> out of the trust
-/// engine while it looked for the signer. It must be a verdict: the responder names nobody, so the
-/// response is not believed and the certificate's status is unknown (not trusted).
+/// Fuzz findings 15 and 16 (ocsp and ocsp-signed, re-run after the trust rules landed): an OCSP
+/// response whose byName ResponderID is not a readable Name, or that carries a responder certificate
+/// whose subject does not decode, threw <c>AsnContentException</c> out of the trust engine while it
+/// looked for the signer. Each must be a verdict: the response is not believed and the
+/// certificate's status is unknown (not trusted).
 /// </summary>
 public sealed class OcspFuzzRegressionTests : IClassFixture<FuzzSeedCorpusTests.SharedContext>
 {
@@ -19,11 +20,13 @@ public sealed class OcspFuzzRegressionTests : IClassFixture<FuzzSeedCorpusTests.
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Response_whose_responder_name_does_not_decode_is_not_believed_instead_of_throwing_asn_content_exception(bool signedForm)
+    [InlineData("responder-name-unreadable.ocsp", false)]
+    [InlineData("responder-name-unreadable.ocsp", true)]
+    [InlineData("responder-certificate-unreadable.ocsp", false)]
+    // (The signed form re-signs only the ResponseData: the certificates travel in the raw form alone.)
+    public void Response_whose_responder_name_or_certificate_does_not_decode_is_not_believed_instead_of_throwing(string seedName, bool signedForm)
     {
-        var seed = DerSeeds.OcspResponses(_context.Pki).Single(s => s.Key == "responder-name-unreadable.ocsp").Value;
+        var seed = DerSeeds.OcspResponses(_context.Pki).Single(s => s.Key == seedName).Value;
         using var target = new OcspTarget(_context, signedForm);
 
         var outcome = target.Run(signedForm ? seed.ResponseData : seed.Encoded);
