@@ -126,11 +126,23 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
             DeliveryLog.NoClientCertificate(_logger);
         }
 
+        // Only the scheduler puts files in active/, so anything there is an interrupted delivery (the host's
+        // MessageSpool.Recover() has usually done this already). Before any pass starts: a pass claims into active/.
+        var started = Stopwatch.GetTimestamp();
+        var requeued = 0;
+        foreach (var id in _spool.List(SpoolState.Active))
+        {
+            if (await _spool.MoveAsync(id, SpoolState.Active, SpoolState.Incoming))
+            {
+                requeued++;
+            }
+        }
+
         var classifiers = Enumerable.Range(0, Classifiers).Select(_ => ClassifyLoopAsync(stoppingToken)).ToList();
         var dispatcher = DispatchLoopAsync(stoppingToken);
         try
         {
-            await StartScanAsync(stoppingToken);
+            StartScan(started, requeued, stoppingToken);
             await HousekeepingLoopAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -156,21 +168,8 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         await Task.WhenAll(passes);
     }
 
-    private async Task StartScanAsync(CancellationToken ct)
+    private void StartScan(long started, int requeued, CancellationToken ct)
     {
-        var started = Stopwatch.GetTimestamp();
-
-        // Only the scheduler puts files in active/, so anything there is an interrupted delivery (the host's
-        // MessageSpool.Recover() has usually done this already, before the listeners started).
-        var requeued = 0;
-        foreach (var id in _spool.List(SpoolState.Active))
-        {
-            if (await _spool.MoveAsync(id, SpoolState.Active, SpoolState.Incoming))
-            {
-                requeued++;
-            }
-        }
-
         var deferred = ScanDeferred();
         var incoming = ScanIncoming();
         ct.ThrowIfCancellationRequested();
@@ -213,7 +212,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
 
                 if (now >= nextParkedSweep)
                 {
-                    nextParkedSweep = now + TimeSpan.FromSeconds(30);
+                    nextParkedSweep = now + TimeSpan.FromSeconds(5); // a loop over the parked keys: ~10 ms for a million
                     var local = _destinations.Get(null);
                     foreach (var m in _destinations.TakeParkedDue(now))
                     {

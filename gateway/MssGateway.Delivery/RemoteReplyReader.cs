@@ -90,6 +90,11 @@ internal sealed class RemoteReplyReader : IDisposable
                     length--;
                 }
 
+                if (length > MaxLineLength)
+                {
+                    throw new RemoteProtocolException(string.Create(CultureInfo.InvariantCulture, $"reply line longer than {MaxLineLength} octets"));
+                }
+
                 var line = Encoding.UTF8.GetString(_buffer, _start, length);
                 _start = lf + 1;
                 return line;
