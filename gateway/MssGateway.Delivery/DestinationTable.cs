@@ -123,7 +123,9 @@ internal sealed class DestinationTable
     {
         var options = _options.CurrentValue;
         var now = _time.GetUtcNow();
-        var maxPasses = options.MaxConcurrentDeliveries * 4;
+        // Passes past their transaction (their delete or deferral waiting for a directory fsync) hold no slot;
+        // letting many of them overlap is what lets one fsync cover many deletes. Bounded all the same.
+        var maxPasses = options.MaxConcurrentDeliveries * 20;
         List<(TaskCompletionSource<DestinationLease> Waiter, DestinationLease Lease)>? granted = null;
         try
         {

@@ -29,6 +29,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
     private readonly MeterListener _meters = new();
     private readonly ConcurrentDictionary<string, long> _gauges = new();
     private bool _started;
+    private int _disposed;
 
     public DeliveryHarness(Dictionary<string, string?> settings, TestPki? pki = null, IEnumerable<string>? peerSubjects = null, IEnumerable<string>? authorisedDomains = null, Action<IServiceCollection>? configure = null)
     {
@@ -185,6 +186,11 @@ public sealed class DeliveryHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // a test may stop the stack early (to see its QUITs) and still leave it in a using
+        }
+
         if (_started)
         {
             await Scheduler.StopAsync(CancellationToken.None);
