@@ -185,6 +185,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         var nextDeferredScan = now + _options.CurrentValue.DeferredScanInterval;
         var nextParkedSweep = now;
         var signal = _spool.IncomingSignal;
+        var sweep = Task.CompletedTask;
         while (!ct.IsCancellationRequested)
         {
             var options = _options.CurrentValue;
@@ -226,16 +227,25 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
                 DeliveryLog.ScanFailed(_logger, ex);
             }
 
-            foreach (var d in _destinations.All())
+            if (sweep.IsCompleted)
             {
-                if (d.Sessions.IdleCount > 0)
-                {
-                    await SmtpDeliveryClient.SweepAsync(d, now, options);
-                }
+                // Closing idle connections (QUIT, up to 5 s each with a slow peer) must not hold up the timetable.
+                sweep = SweepSessionsAsync(now, options);
             }
 
             Signal(); // probes of dead destinations come due with time
             await Task.Delay(wait, _time, ct);
+        }
+    }
+
+    private async Task SweepSessionsAsync(DateTimeOffset now, DeliveryOptions options)
+    {
+        foreach (var d in _destinations.All())
+        {
+            if (d.Sessions.IdleCount > 0)
+            {
+                await SmtpDeliveryClient.SweepAsync(d, now, options);
+            }
         }
     }
 
