@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs the gateway in dev mode on an embedded default: no Redis, no LDAP. Generates (once) a dev
-# PKI under .dev/pki, a file-backed directory in .dev/directory.json, spools under .dev/spool.
-# Listeners: 127.0.0.1:2587 (STARTTLS), 2465 (implicit TLS), 2525 (relay, STARTTLS); HTTP 127.0.0.1:9090.
+# PKI under .dev/pki, a file-backed directory in .dev/directory.json, spools under .dev/spool and
+# delivers the dev domain's mail to the maildir .dev/maildir (docs/developer-guide.md).
+# Listeners: 127.0.0.1:2587 (STARTTLS), 2465 (implicit TLS), 2525 (relay, STARTTLS); HTTP 127.0.0.1:9090;
+# the dev maildir receiver on 127.0.0.1:2526. Extra arguments go to mssgw (e.g. --Gateway:Http:Port=9191).
+# MSSGW_DLL=path/to/mssgw.dll runs that build instead of building one (the dev-mode test does).
 set -euo pipefail
 cd "$(dirname "$0")"
 if ! command -v openssl >/dev/null; then
   echo "run.sh: installing openssl" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 fi
-mkdir -p .dev/spool
+mkdir -p .dev/spool .dev/maildir
 scripts/dev-pki.sh .dev/pki >/dev/null
 [ -f .dev/directory.json ] || cp gateway/MssGateway.Host/dev/directory.json .dev/directory.json
 
@@ -19,9 +22,20 @@ MSSanté gateway, dev mode. Send a message with the dev CPS certificate (in anot
         --tls-cert .dev/pki/client-cps.pem --tls-key .dev/pki/client-cps.key \
         --from dev.sender@hopital-dev.mssante.test --to dev.recipient@hopital-dev.mssante.test
 
+The gateway delivers it (mail for hopital-dev.mssante.test) to the maildir .dev/maildir/: one file
+per recipient in .dev/maildir/new/, the gateway's Authentication-Results and Received on top. Read
+the newest one with:
+
+  cat "$(ls -t .dev/maildir/new/* | head -1)"
+
 Implicit TLS: replace "--server 127.0.0.1:2587 --tls" by "--server 127.0.0.1:2465 --tlsc".
+Queue:   dotnet gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll queue list --dev
 Metrics: http://127.0.0.1:9090/metrics   Health: /healthz /readyz   Spool: .dev/spool
 TXT
-dotnet build -c Release -v quiet -nologo gateway/MssGateway.Host/MssGateway.Host.csproj >/dev/null
+dll=${MSSGW_DLL:-}
+if [ -z "$dll" ]; then
+  dotnet build -c Release -v quiet -nologo gateway/MssGateway.Host/MssGateway.Host.csproj >/dev/null
+  dll=gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll
+fi
 # Run from the repository root: the dev configuration's paths (.dev/...) are relative to it.
-exec dotnet gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll --dev "$@"
+exec dotnet "$dll" --dev "$@"

@@ -3,11 +3,19 @@
 # client certificate required and verified, queue with fsync, delivery to discard) and mssgw with its
 # production checks on (bench/lib/gateway.sh), same certificates (a fresh dev PKI), same load tool
 # (../shared/bench/smtpload.py), 20 KB messages, 16 concurrent clients:
-#   A: one new mutual-TLS session per message     B: 50 messages per session
-# Each workload runs RUNS times (default 3), Postfix then mssgw each time; prints messages/s and p99
-# of both, their ratio per run and the median ratio.
-# Usage: [RUNS=3] bench/compare-postfix.sh [--short]   (--short: one short run; exits 1 when a ratio < 1.0)
+#   A:          one new mutual-TLS session per message (full handshake each time)
+#   A, resumed: one session per message, each resuming the client's last TLS session (ticket / TLS 1.3
+#               PSK), as a hospital MTA with a TLS session cache does (bench/lib/smtpload_resumed.py)
+#   B:          50 messages per session
+# Each workload runs RUNS times (default 3), Postfix then mssgw each time. Printed per run: messages/s,
+# p50/p99 accept latency, each server's CPU milliseconds per message (the gateway's process; every
+# Postfix process together, reaped children included: bench/lib/cputime.py) and the two ratios
+# (throughput mssgw/Postfix, CPU per message Postfix/mssgw: above 1 means mssgw spends less). For the
+# resumed workload, the handshakes each server resumed. Then the median ratios.
+# Usage: [RUNS=3] [GATEWAY_DLL=...] bench/compare-postfix.sh [--short]
+#        (--short: one short run; exits 1 when a throughput ratio < 1.0)
 # Needs root (it configures the machine's Postfix), postfix, python3. SHARED_BENCH overrides ../shared/bench.
+# Run it under `flock /tmp/mssgw-bench.lock` (the machine's Postfix is shared by every benchmark).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${SHARED_BENCH:-../shared/bench}
@@ -20,34 +28,50 @@ trap 'stop_gateway; postfix stop >/dev/null 2>&1 || true' EXIT
 start_gateway
 bash "$shared/postfix-peer.sh" "$work/pki/server.pem" "$work/pki/server.key" "$work/pki/ca.pem" >/dev/null
 
-load() { # port per_session messages
-  python3 "$shared/smtpload.py" --port "$1" --mode starttls --ca "$work/pki/ca.pem" \
+load() { # port per_session messages resume(0|1)
+  local tool=("$shared/smtpload.py")
+  [ "$4" = 1 ] && tool=(bench/lib/smtpload_resumed.py "$shared/smtpload.py")
+  python3 "${tool[@]}" --port "$1" --mode starttls --ca "$work/pki/ca.pem" \
     --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
     --sender dev.sender@hopital-dev.mssante.test --rcpt dev.recipient@hopital-dev.mssante.test \
-    --size 20000 --concurrency 16 --per-session "$2" --messages "$3"
+    --size 20000 --concurrency 16 --per-session "$2" --messages "$3" 2>"$work/load.err"
+}
+cpu_ms() { if [ "$1" = postfix ]; then python3 bench/lib/cputime.py postfix 10025; else python3 bench/lib/cputime.py pid "$gw"; fi; }
+# One measured load: prints the load tool's line, then " cpu_ms=N resumed=R/H"
+measured() { # server port per_session messages resume
+  local before after out res
+  before=$(cpu_ms "$1"); out=$(load "$2" "$3" "$4" "$5"); after=$(cpu_ms "$1")
+  res=$(sed -nE 's/.*tls_handshakes=([0-9]+) resumed=([0-9]+).*/\2\/\1/p' "$work/load.err")
+  echo "$out cpu_ms=$((after - before)) resumed=${res:--}"
 }
 field() { sed -E "s/.*$1=([0-9.]+).*/\1/" <<<"$2"; }
+rfield() { sed -E "s/.*$1=([^ ]+).*/\1/" <<<"$2"; }
+per_msg() { python3 -c "ok=$(field messages_ok "$1"); c=$(field cpu_ms "$1"); print(f'{c/ok:.2f}' if ok else 'nan')"; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # Warm-up, the same for both: 5,000 one-message sessions each. A gateway runs for weeks; its
 # steady state is what operators get (measured: the JIT's tiering settles over the first ~8,000
 # sessions), and Postfix's smtpd processes are reused the same way.
-load 10025 1 "$warm" >/dev/null; load "$port" 1 "$warm" >/dev/null
+load 10025 1 "$warm" 0 >/dev/null; load "$port" 1 "$warm" 0 >/dev/null
 status=0
-printf '%-24s %4s %12s %8s %8s %12s %8s %8s %7s\n' workload run postfix_msg/s p50_ms p99_ms mssgw_msg/s p50_ms p99_ms ratio
-for w in "A 1 $msgs_a" "B 50 $msgs_b"; do
-  set -- $w
-  ratios=()
+printf '%-26s %3s | %9s %7s %7s %7s %9s | %9s %7s %7s %7s %9s | %6s %6s\n' workload run \
+  pf_msg/s p50_ms p99_ms cpu_ms resumed gw_msg/s p50_ms p99_ms cpu_ms resumed ratio cpu_x
+for w in "A:1:$msgs_a:0" "A,_resumed:1:$msgs_a:1" "B:50:$msgs_b:0"; do
+  IFS=: read -r name per msgs resume <<<"$w"; name=${name//_/ }
+  ratios=(); cpus=()
   for r in $(seq 1 "$runs"); do
-    pf=$(load 10025 "$2" "$3"); gwr=$(load "$port" "$2" "$3")
+    pf=$(measured postfix 10025 "$per" "$msgs" "$resume"); gwr=$(measured gateway "$port" "$per" "$msgs" "$resume")
+    pfc=$(per_msg "$pf"); gwc=$(per_msg "$gwr")
     ratio=$(python3 -c "print(f'{$(field msgs_per_s "$gwr")/$(field msgs_per_s "$pf"):.2f}')")
-    ratios+=("$ratio")
-    printf '%-24s %4s %12s %8s %8s %12s %8s %8s %7s\n' "$1 ($2 msg/session)" "$r" \
-      "$(field msgs_per_s "$pf")" "$(field p50_ms "$pf")" "$(field p99_ms "$pf")" \
-      "$(field msgs_per_s "$gwr")" "$(field p50_ms "$gwr")" "$(field p99_ms "$gwr")" "$ratio"
+    cpux=$(python3 -c "print(f'{$pfc/$gwc:.2f}' if $gwc > 0 else 'nan')")
+    ratios+=("$ratio"); cpus+=("$cpux")
+    printf '%-26s %3s | %9s %7s %7s %7s %9s | %9s %7s %7s %7s %9s | %6s %6s\n' "$name ($per msg/session)" "$r" \
+      "$(field msgs_per_s "$pf")" "$(field p50_ms "$pf")" "$(field p99_ms "$pf")" "$pfc" "$(rfield resumed "$pf")" \
+      "$(field msgs_per_s "$gwr")" "$(field p50_ms "$gwr")" "$(field p99_ms "$gwr")" "$gwc" "$(rfield resumed "$gwr")" "$ratio" "$cpux"
   done
-  median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  printf '%-24s %4s %77s\n' "$1 median ratio" "" "$median"
-  python3 -c "import sys; sys.exit(0 if $median >= 1.0 else 1)" || status=1
+  m=$(median "${ratios[@]}"); mc=$(median "${cpus[@]}")
+  printf '%-26s %3s   %-97s %6s %6s\n' "$name median" "" "(ratio: mssgw/Postfix msgs/s; cpu_x: Postfix/mssgw CPU ms per message)" "$m" "$mc"
+  python3 -c "import sys; sys.exit(0 if $m >= 1.0 else 1)" || status=1
 done
 [ $short = 1 ] && exit $status
 exit 0

@@ -8,8 +8,11 @@
 # Runtime: the full (non-chiseled) Ubuntu ASP.NET image, because System.DirectoryServices.Protocols
 # loads the native OpenLDAP client (libldap.so.2), which no chiseled image carries; the full image
 # already has ICU. Runs as the non-root user `app` (UID/GID 1654) and works with a read-only root
-# filesystem (writable: /tmp only, as a tmpfs or emptyDir). No HEALTHCHECK: it runs as a
-# Kubernetes CronJob. Base images are pinned to full versions; bump SDK and runtime together.
+# filesystem (writable: /tmp only, as a tmpfs or emptyDir). HEALTHCHECK runs
+# `mssgw-directory-sync healthcheck` (exit 0 when service mode's http://127.0.0.1:9091/readyz answers
+# 200, i.e. a sync succeeded and the last one did not fail); a `--once` run exits before it matters.
+# Base images are pinned to full versions; bump SDK and runtime together. OCI labels: as in
+# gateway.Dockerfile (--build-arg VERSION, REVISION, CREATED).
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0.401-noble AS build
 WORKDIR /src
@@ -26,6 +29,19 @@ RUN --mount=type=cache,id=mssgw-nuget,target=/root/.nuget/packages \
       -p:UseAppHost=true -p:DebugType=none -p:GenerateDocumentationFile=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0.12-noble AS runtime
+ARG VERSION=0.0.0-dev
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="mssgw-directory-sync" \
+      org.opencontainers.image.description="Mirrors the MSSanté directory (LDAP or the ANS flat-file extraction) and the liste blanche into Redis for the MSSanté gateway" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.source="https://github.com/mssante-gateway/mssante-gateway" \
+      org.opencontainers.image.documentation="https://github.com/mssante-gateway/mssante-gateway/blob/main/docs/directory.md" \
+      org.opencontainers.image.licenses="NOASSERTION" \
+      org.opencontainers.image.vendor="mssante-gateway" \
+      org.opencontainers.image.base.name="mcr.microsoft.com/dotnet/aspnet:10.0.12-noble"
 # libldap2: the OpenLDAP 2.6 client library (libldap.so.2) of Ubuntu 24.04; older bases name it
 # libldap-2.5-0. The build fails here if neither library ends up installed: an image without it
 # would only fail at the first sync. ca-certificates for ldaps:// to public CAs.
@@ -43,4 +59,6 @@ ENV DOTNET_EnableDiagnostics=0 \
     ASPNETCORE_HTTP_PORTS=
 COPY --from=build --chown=0:0 /out/ /app/
 USER 1654:1654
+# The start period covers a first sync of a large directory (500,000 entries: about a minute here).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=300s --retries=3 CMD ["/app/mssgw-directory-sync", "healthcheck"]
 ENTRYPOINT ["/app/mssgw-directory-sync"]

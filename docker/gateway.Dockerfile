@@ -15,8 +15,14 @@
 # The settings file replaces the sample /app/appsettings.json whole (docker/gateway/appsettings.json
 # is the compose stack's; the Helm chart renders its own).
 #
-# No HEALTHCHECK: Kubernetes probes /healthz and /readyz on port 9090 (helm/mssante-gateway).
+# HEALTHCHECK runs `mssgw healthcheck` (exit 0 when http://127.0.0.1:9090/readyz answers 200): the
+# image has no shell and no curl. Docker and compose use it; Kubernetes ignores it and probes
+# /healthz and /readyz itself (helm/mssante-gateway).
 # Base images are pinned to full versions; bump SDK and runtime together (same .NET patch).
+#
+# OCI labels: pass the version, the commit and the build date:
+#   docker build -f docker/gateway.Dockerfile --build-arg VERSION=1.4.2 \
+#     --build-arg REVISION=$(git rev-parse HEAD) --build-arg CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ) -t mssgw:1.4.2 .
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0.401-noble AS build
 WORKDIR /src
@@ -37,6 +43,19 @@ RUN --mount=type=cache,id=mssgw-nuget,target=/root/.nuget/packages \
 RUN mkdir -p /rootfs/spool /rootfs/cache
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled-extra AS runtime
+ARG VERSION=0.0.0-dev
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="mssgw" \
+      org.opencontainers.image.description="MSSanté secure-messaging SMTP gateway: mutual TLS with IGC-Santé certificates, directory checks, on-disk spool, delivery" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.source="https://github.com/mssante-gateway/mssante-gateway" \
+      org.opencontainers.image.documentation="https://github.com/mssante-gateway/mssante-gateway/blob/main/docs/deploy.md" \
+      org.opencontainers.image.licenses="NOASSERTION" \
+      org.opencontainers.image.vendor="mssante-gateway" \
+      org.opencontainers.image.base.name="mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled-extra"
 WORKDIR /app
 # DOTNET_EnableDiagnostics=0: the runtime would otherwise create its diagnostics IPC socket
 #   (dotnet-counters/-trace/-dump) in $TMPDIR; metrics go through /metrics instead.
@@ -56,4 +75,7 @@ VOLUME ["/var/spool/mssgw", "/var/cache/mssgw"]
 # smtps 2465, HTTP 9090. The Kubernetes Service and the compose file map 25/587/465 to them.
 EXPOSE 2525 2587 2465 9090
 USER 1654:1654
+# Ready = /readyz answers 200 (listeners up, spool writable, directory loaded, certificates valid);
+# the start period covers a first directory sync on a small directory.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["/app/mssgw", "healthcheck"]
 ENTRYPOINT ["/app/mssgw"]

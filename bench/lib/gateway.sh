@@ -6,9 +6,12 @@
 # (e.g. GATEWAY_ARGS=--Gateway:Spool:Sync=PerFile); GATEWAY_DLL runs another build of mssgw.dll (e.g. a
 # ReadyToRun publish). The gateway runs as it ships (its runtimeconfig:
 # server GC, no thread-pool spinning). The caller's EXIT trap must call stop_gateway.
+# The load comes from one address (127.0.0.1), so the per-client limits are raised and the per-client
+# connection rate is off (BENCH_MAX_PER_CLIENT, BENCH_MAX_SESSIONS change them).
 start_gateway() {
   work=$(mktemp -d /tmp/mssgw-bench.XXXXXX)
-  dotnet build -c Release -nologo -v quiet gateway/MssGateway.Host/MssGateway.Host.csproj >/dev/null
+  # GATEWAY_DLL: an already built mssgw.dll (e.g. the "before" build of a comparison); else build this tree.
+  [ -n "${GATEWAY_DLL:-}" ] || dotnet build -c Release -nologo -v quiet gateway/MssGateway.Host/MssGateway.Host.csproj >/dev/null
   scripts/dev-pki.sh "$work/pki" >/dev/null
   cp gateway/MssGateway.Host/dev/directory.json "$work/directory.json"
   port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
@@ -28,7 +31,7 @@ start_gateway() {
   "Http": { "Address": "127.0.0.1", "Port": $http },
   "Directory": { "Kind": "File", "File": "$work/directory.json" },
   "Delivery": $delivery,
-  "Smtp": { "Limits": { "MaxConcurrentSessionsPerClient": 5000, "MaxConcurrentSessions": 5000 } },
+  "Smtp": { "Limits": { "MaxConcurrentSessionsPerClient": ${BENCH_MAX_PER_CLIENT:-5000}, "MaxConcurrentSessions": ${BENCH_MAX_SESSIONS:-5000}, "MaxConnectionRatePerClient": 0 } },
   "Logging": { "Format": "Json" }
 } }
 JSON

@@ -13,11 +13,13 @@ public sealed class DirectorySyncMetrics : IDisposable
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _errors;
     private readonly Counter<long> _runs;
+    private readonly Counter<long> _entriesRead;
     private DirectoryPointer _live = DirectoryPointer.Empty;
     private long? _lastSuccess;
 
-    public DirectorySyncMetrics(IMeterFactory? meterFactory = null)
+    public DirectorySyncMetrics(IMeterFactory? meterFactory = null, TimeProvider? time = null)
     {
+        Progress = new SyncProgress(time);
         _meter = meterFactory?.Create("MssGateway") ?? new Meter("MssGateway");
         _meter.CreateObservableGauge(
             "mssgw_directory_entries",
@@ -35,6 +37,24 @@ public sealed class DirectorySyncMetrics : IDisposable
         _duration = _meter.CreateHistogram<double>("mssgw_directory_sync_duration_seconds", unit: "s", description: "Duration of directory sync runs, by source (ldap, flatfile) and mode (full, incremental).");
         _errors = _meter.CreateCounter<long>("mssgw_directory_sync_errors_total", description: "Failed steps of directory sync runs, by source (config, ldap, flatfile, domains, redis, lock).");
         _runs = _meter.CreateCounter<long>("mssgw_directory_sync_runs_total", description: "Directory sync runs, by result (success, failure).");
+        _entriesRead = _meter.CreateCounter<long>("mssgw_directory_sync_entries_read_total", description: "Entries read from the source by sync runs, by source (ldap, flatfile); rate() is the sync speed.");
+        _meter.CreateObservableGauge(
+            "mssgw_directory_sync_progress_ratio",
+            () => Progress.Fraction is { } f ? [new Measurement<double>(f)] : Array.Empty<Measurement<double>>(),
+            description: "Share of the source read by the sync in progress (flat-file bytes, or entries against the LDAP estimate); 1 once a run completed; absent when unknown.");
+        _meter.CreateObservableGauge(
+            "mssgw_directory_sync_running",
+            () => Progress.Running ? 1 : 0,
+            description: "1 while a sync run is in progress.");
+    }
+
+    /// <summary>The run in progress (entries read, share of the source).</summary>
+    public SyncProgress Progress { get; }
+
+    public void EntriesRead(string source, long count)
+    {
+        _entriesRead.Add(count, new KeyValuePair<string, object?>("source", source));
+        Progress.Add(count);
     }
 
     public void Live(DirectoryPointer pointer) => Volatile.Write(ref _live, pointer ?? DirectoryPointer.Empty);

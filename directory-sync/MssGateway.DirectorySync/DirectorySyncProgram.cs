@@ -23,8 +23,12 @@ public static partial class DirectorySyncProgram
     public const string Usage = """
         mssgw-directory-sync — mirrors the MSSanté directory into Redis for the gateway.
 
-          mssgw-directory-sync --once [--full|--incremental] [--config FILE] [Key=Value…]
+          mssgw-directory-sync --once [--full|--incremental] [--progress] [--config FILE] [Key=Value…]
           mssgw-directory-sync        [--config FILE] [Key=Value…]    (service: every DirectorySync:Interval)
+          mssgw-directory-sync healthcheck [--live|--ready] [--url URL]   (exit 0 when /readyz answers 200)
+
+        --progress shows a progress line (entries read, percent when the size of the source is known)
+        even when stderr is not a terminal; on a terminal it is shown anyway.
 
         Configuration: appsettings.json (next to the program, then the working directory), --config FILE,
         environment variables (DirectorySync__Ldap__Host=…), then command-line keys
@@ -36,8 +40,14 @@ public static partial class DirectorySyncProgram
     public static async Task<int> MainAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args is ["healthcheck", .. var healthArgs])
+        {
+            return await HealthcheckCommand.RunAsync(healthArgs, Console.Out, Console.Error).ConfigureAwait(false);
+        }
+
         var rest = new List<string>();
         var once = false;
+        var progressLine = !Console.IsErrorRedirected;
         SyncMode? mode = null;
         string? configFile = null;
         for (var i = 0; i < args.Length; i++)
@@ -52,6 +62,9 @@ public static partial class DirectorySyncProgram
                     break;
                 case "--incremental":
                     mode = SyncMode.Incremental;
+                    break;
+                case "--progress":
+                    progressLine = true;
                     break;
                 case "--config" when i + 1 < args.Length:
                     configFile = args[++i];
@@ -94,7 +107,7 @@ public static partial class DirectorySyncProgram
         }
 
         return once
-            ? await RunOnceAsync(options, mode, loggerFactory, logger).ConfigureAwait(false)
+            ? await RunOnceAsync(options, mode, progressLine, loggerFactory, logger).ConfigureAwait(false)
             : await RunServiceAsync(options, configuration, rest.ToArray(), logger).ConfigureAwait(false);
     }
 
@@ -128,9 +141,10 @@ public static partial class DirectorySyncProgram
         return options;
     }
 
-    private static async Task<int> RunOnceAsync(DirectorySyncOptions options, SyncMode? mode, ILoggerFactory loggerFactory, ILogger logger)
+    private static async Task<int> RunOnceAsync(DirectorySyncOptions options, SyncMode? mode, bool progressLine, ILoggerFactory loggerFactory, ILogger logger)
     {
         using var metrics = new DirectorySyncMetrics();
+        using var line = progressLine ? new ProgressLine(Console.Error, metrics.Progress) : null;
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -204,7 +218,7 @@ public static partial class DirectorySyncProgram
             var app = builder.Build();
             app.MapMetrics("/metrics");
             app.MapGet("/healthz", () => Results.Text("ok\n"));
-            app.MapGet("/readyz", (DirectorySyncWorker worker) => worker.LastRunSucceeded == false ? Results.Text("last sync failed\n", statusCode: 503) : Results.Text("ok\n"));
+            app.MapGet("/readyz", (DirectorySyncWorker worker) => worker.Readiness is (true, _) ? Results.Text("ok\n") : Results.Text(worker.Readiness.Reason + "\n", statusCode: 503));
             await app.RunAsync().ConfigureAwait(false);
             return 0;
         }

@@ -55,6 +55,7 @@ public sealed partial class DirectorySyncRunner
 
                 mode = ChooseMode(modeOverride ?? _options.Mode, live);
                 LogStart(_logger, SourceLabel, mode, live.Generation ?? "(none)");
+                _metrics.Progress.Begin(SourceLabel, "entries", static () => null);
                 result = mode == "full"
                     ? await FullAsync(syncLock, live, cancellationToken).ConfigureAwait(false)
                     : await IncrementalAsync(syncLock, live, cancellationToken).ConfigureAwait(false);
@@ -72,12 +73,14 @@ public sealed partial class DirectorySyncRunner
         }
         catch (DirectorySyncException ex)
         {
+            _metrics.Progress.End(succeeded: false);
             _metrics.Error(ex.Component);
             _metrics.Failure(SourceLabel, mode, clock.Elapsed);
             await TryWriteFailureAsync(mode, clock.Elapsed, ex).ConfigureAwait(false);
             throw;
         }
 
+        _metrics.Progress.End(succeeded: result.DomainListFailure is null);
         if (result.DomainListFailure is null)
         {
             _metrics.Success(SourceLabel, mode, result.Duration, _time.GetUtcNow());
@@ -132,6 +135,9 @@ public sealed partial class DirectorySyncRunner
             {
                 using var ldap = new LdapMailboxSource(_options.Ldap, _logger);
                 ldap.Connect();
+                // The server's size estimate when it gives one, else the live generation's count (a re-sync reads about as many).
+                var progress = _metrics.Progress;
+                progress.Begin("ldap", "entries", () => (ldap.EstimatedTotal ?? live.Mailboxes) is > 0 and var total ? (progress.EntriesRead, total) : null);
                 read = await PumpAsync(ldap.ReadAsync(null, cancellationToken), batch => builder.AddBatchAsync(batch), syncLock, throttle, overlap: true, cancellationToken).ConfigureAwait(false);
                 rejected = ldap.RejectedEntries;
                 watermark = ldap.MaxModifyTimestamp;
@@ -139,6 +145,7 @@ public sealed partial class DirectorySyncRunner
             else
             {
                 var file = new ExtractionCorrespondanceReader(_options.FlatFile.Path);
+                _metrics.Progress.Begin("flatfile", "bytes", () => file.TotalBytes > 0 ? (file.BytesRead, file.TotalBytes) : null);
                 read = await PumpAsync(file.ReadAsync(cancellationToken), batch => builder.AddBatchAsync(batch), syncLock, throttle, overlap: true, cancellationToken).ConfigureAwait(false);
                 rejected = file.RejectedLines;
             }
@@ -245,6 +252,7 @@ public sealed partial class DirectorySyncRunner
         {
             batch.Add(record.Entry with { LastSync = _time.GetUtcNow() });
             read++;
+            _metrics.EntriesRead(SourceLabel, 1);
             if (batch.Count >= _options.BatchSize)
             {
                 var sent = batch;
@@ -259,7 +267,7 @@ public sealed partial class DirectorySyncRunner
                 await syncLock.KeepAliveAsync().ConfigureAwait(false);
                 if (read % 100_000 < _options.BatchSize)
                 {
-                    LogProgress(_logger, read);
+                    LogProgress(_logger, _metrics.Progress.Describe());
                 }
 
                 if (_options.MaxEntriesPerSecond > 0)
@@ -347,8 +355,8 @@ public sealed partial class DirectorySyncRunner
     [LoggerMessage(EventId = 5404, Level = LogLevel.Error, Message = "Sync: authorised-domain list not refreshed: {Error}")]
     private static partial void LogDomainsFailed(ILogger logger, string error);
 
-    [LoggerMessage(EventId = 5406, Level = LogLevel.Information, Message = "Sync: {Read} entries read")]
-    private static partial void LogProgress(ILogger logger, long read);
+    [LoggerMessage(EventId = 5406, Level = LogLevel.Information, Message = "Sync progress: {Progress}")]
+    private static partial void LogProgress(ILogger logger, string progress);
 
     [LoggerMessage(EventId = 5405, Level = LogLevel.Warning, Message = "Sync: could not remove unfinished generation {Generation}: {Error}")]
     private static partial void LogCleanupFailed(ILogger logger, string generation, string error);

@@ -22,6 +22,18 @@ public sealed partial class DirectorySyncWorker : BackgroundService
     /// <summary>Null before the first run.</summary>
     public bool? LastRunSucceeded { get; private set; }
 
+    /// <summary>
+    /// /readyz: ready once a run has succeeded and the last one did not fail. Not ready before the
+    /// first run ends, so a Deployment is available (and `helm --wait` returns) only once Redis
+    /// holds a directory; not ready after a failed run, which alerts and `kubectl get pods` show.
+    /// </summary>
+    public (bool Ready, string Reason) Readiness => LastRunSucceeded switch
+    {
+        true => (true, "ok"),
+        false => (false, "last sync failed"),
+        null => (false, "first sync not finished"),
+    };
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.Interval);

@@ -25,6 +25,7 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(MssGateway.Directory.AddressRedactor.Clear); // the host registers the configured one first
         services.TryAddSingleton<IMxResolver, DnsMxResolver>();
         services.TryAddSingleton<ClientCertificateSource>();
         services.TryAddSingleton<DeliveryMetrics>();
@@ -38,7 +39,7 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton(sp => new MessageDelivery(
             sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<INextHopTransport>(), sp.GetRequiredService<DsnWriter>(),
             sp.GetRequiredService<DestinationTable>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<IOptionsMonitor<DeliveryOptions>>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MessageDelivery>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MessageDelivery>>(), sp.GetRequiredService<MssGateway.Directory.AddressRedactor>()));
         services.TryAddSingleton(sp => new DeliveryScheduler(
             sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<MessageDelivery>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<DestinationTable>(),
             sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<IOptionsMonitor<DeliveryOptions>>(), sp.GetRequiredService<ClientCertificateSource>(),

@@ -108,7 +108,7 @@ public sealed class DsnWriter
         head.Append(CultureInfo.InvariantCulture, $"X-MSSGW-Queue-ID: {envelope.QueueId}\r\n");
         if (!string.IsNullOrEmpty(envelope.DsnEnvelopeId))
         {
-            head.Append(CultureInfo.InvariantCulture, $"Original-Envelope-Id: {envelope.DsnEnvelopeId}\r\n");
+            head.Append(CultureInfo.InvariantCulture, $"Original-Envelope-Id: {ClientText(envelope.DsnEnvelopeId)}\r\n");
         }
 
         head.Append(CultureInfo.InvariantCulture, $"Arrival-Date: {DateUtils.FormatDate(envelope.ReceivedAt)}\r\n");
@@ -118,7 +118,7 @@ public sealed class DsnWriter
             head.Append(CultureInfo.InvariantCulture, $"Final-Recipient: {(Ascii.IsValid(r.Recipient.Address) ? "rfc822" : "utf-8")}; {r.Recipient.Address}\r\n");
             if (r.Recipient.OriginalRecipient is { } orcpt && orcpt.IndexOf(';', StringComparison.Ordinal) is > 0 and var semi)
             {
-                head.Append(CultureInfo.InvariantCulture, $"Original-Recipient: {orcpt[..semi]}; {orcpt[(semi + 1)..]}\r\n");
+                head.Append(CultureInfo.InvariantCulture, $"Original-Recipient: {ClientText(orcpt[..semi])}; {ClientText(orcpt[(semi + 1)..])}\r\n");
             }
 
             head.Append(CultureInfo.InvariantCulture, $"Action: {kind.ToString().ToLowerInvariant()}\r\n");
@@ -172,6 +172,34 @@ public sealed class DsnWriter
         _metrics.DsnSent(type);
         DeliveryLog.DsnQueued(_logger, envelope.QueueId, writer.QueueId, type, due.Count);
         return writer.QueueId;
+    }
+
+    /// <summary>
+    /// ENVID and ORCPT come from the client: the SMTP parser admits only printable US-ASCII, but a spool
+    /// written by an older version (or edited by hand) may hold anything. Whatever is not printable
+    /// US-ASCII is written as RFC 3461 xtext escapes, so no client byte can end a DSN header line.
+    /// </summary>
+    internal static string ClientText(string value)
+    {
+        if (value.All(c => c is >= ' ' and <= '~'))
+        {
+            return value;
+        }
+
+        var sb = new StringBuilder(value.Length * 3);
+        foreach (var b in Encoding.UTF8.GetBytes(value))
+        {
+            if (b is > (byte)' ' and <= (byte)'~' and not (byte)'+' and not (byte)'=')
+            {
+                sb.Append((char)b);
+            }
+            else
+            {
+                sb.Append('+').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+            }
+        }
+
+        return sb.ToString();
     }
 
     private static string Subject(DsnKind kind) => kind switch

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MssGateway.Directory;
 using MssGateway.Spool;
 
 namespace MssGateway.Delivery;
@@ -25,9 +26,11 @@ public sealed class MessageDelivery
     private readonly IOptionsMonitor<DeliveryOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<MessageDelivery> _logger;
+    private readonly AddressRedactor _redactor;
 
-    internal MessageDelivery(MessageSpool spool, RecipientRouter router, INextHopTransport transport, DsnWriter dsn, DestinationTable destinations, DeliveryMetrics metrics, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, ILogger<MessageDelivery> logger)
+    internal MessageDelivery(MessageSpool spool, RecipientRouter router, INextHopTransport transport, DsnWriter dsn, DestinationTable destinations, DeliveryMetrics metrics, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, ILogger<MessageDelivery> logger, AddressRedactor redactor)
     {
+        _redactor = redactor;
         _spool = spool;
         _router = router;
         _transport = transport;
@@ -339,7 +342,9 @@ public sealed class MessageDelivery
             : results.Any(r => r.Result == RecipientResult.Deferred) ? "deferred"
             : "failed";
         var decisive = results.FirstOrDefault(r => r.Result != RecipientResult.Delivered) ?? results[0];
+
+        // A remote reply quotes addresses ("550 5.1.1 <bob@x>: unknown"): hashed like every address in the logs.
         _metrics.Attempt(result, duration);
-        DeliveryLog.Attempt(_logger, queueId, hop, result, results.Count, decisive.Reply.Code, decisive.Reply.EnhancedCode, attempt, (long)(duration?.TotalMilliseconds ?? 0), decisive.Reply.ToString());
+        DeliveryLog.Attempt(_logger, queueId, hop, result, results.Count, decisive.Reply.Code, decisive.Reply.EnhancedCode, attempt, (long)(duration?.TotalMilliseconds ?? 0), _redactor.RedactText(decisive.Reply.ToString())!);
     }
 }

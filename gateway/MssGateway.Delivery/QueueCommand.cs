@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using MssGateway.Spool;
 
 namespace MssGateway.Delivery;
@@ -9,32 +10,64 @@ namespace MssGateway.Delivery;
 /// and follows three rules so the two never fight: the scheduler never touches <c>hold/</c>; a
 /// message in <c>active/</c> (being delivered) is never moved or deleted here (exit 75, try again);
 /// and a message is claimed by a rename into <c>hold/</c> before it is deleted, so a delete cannot
-/// race a delivery. Shows envelopes and delivery state, never bodies.
+/// race a delivery. Shows envelopes and delivery state, never bodies. Verbs, filters and bulk
+/// actions are those of Postfix's postqueue/postsuper/qshape where they have one
+/// (<see cref="QueueVerb.All"/>).
 /// </summary>
-public sealed class QueueCommand
+public sealed partial class QueueCommand
 {
     public const int ExitOk = 0;
     public const int ExitNotFound = 1;
     public const int ExitUsage = 2;
+    public const int ExitNotConfirmed = 3;
     public const int ExitBusy = 75; // EX_TEMPFAIL
 
-    private const string Usage = """
-        usage: mssgw queue <verb> [args]
-          list [incoming|active|deferred|hold|corrupt|all]   messages with sender, recipients, attempts, next attempt
-          show <queue-id>                                     envelope and per-recipient state (never the body)
-          retry <queue-id>|--all                              deferred → incoming, now
-          hold <queue-id>                                     incoming/deferred → hold (not delivered until released)
-          release <queue-id>                                  hold → incoming
-          delete <queue-id>                                   remove a message that is not being delivered
-        """;
+    private static readonly SpoolState[] Listed = [SpoolState.Incoming, SpoolState.Active, SpoolState.Deferred, SpoolState.Hold, SpoolState.Corrupt];
+    private static readonly SpoolState[] Waiting = [SpoolState.Incoming, SpoolState.Active, SpoolState.Deferred, SpoolState.Hold];
 
     private readonly MessageSpool _spool;
     private readonly TimeProvider _time;
+    private readonly Func<string, string>? _renderAddress;
+    private readonly Func<string, string>? _renderText;
 
-    public QueueCommand(MessageSpool spool, TimeProvider? time = null)
+    /// <param name="spool">The spool of the gateway.</param>
+    /// <param name="time">Clock for ages and filters (tests give a fake one).</param>
+    /// <param name="renderAddress">How addresses are shown (null: as the spool holds them); the host passes its address hash when <c>Gateway:Logging:HashAddresses</c> is on.</param>
+    /// <param name="renderText">How free text that may quote addresses (a next hop's reply) is shown; null: every address-looking word through <paramref name="renderAddress"/>.</param>
+    public QueueCommand(MessageSpool spool, TimeProvider? time = null, Func<string, string>? renderAddress = null, Func<string, string>? renderText = null)
     {
         _spool = spool;
         _time = time ?? TimeProvider.System;
+        _renderAddress = renderAddress;
+        _renderText = renderText;
+    }
+
+    /// <summary>True when <paramref name="args"/> (starting with the verb) ask for help only: no verb, <c>help</c>, <c>--help</c>/<c>-h</c>.</summary>
+    public static bool WantsHelp(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        return args.Count == 0 || args[0] is "help" or "--help" or "-h" || args.Skip(1).Any(a => a is "--help" or "-h");
+    }
+
+    /// <summary>Prints the help <paramref name="args"/> ask for (works without a spool); exit 0, or 2 when no verb was given.</summary>
+    public static async Task<int> WriteHelpAsync(IReadOnlyList<string> args, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        var name = args.Count == 0 ? null : args[0] is "help" or "--help" or "-h" ? args.Skip(1).FirstOrDefault(a => !a.StartsWith('-')) : args[0];
+        if (name is not null && QueueVerb.Find(name.ToLowerInvariant()) is { } verb)
+        {
+            await output.WriteLineAsync(verb.Help());
+            return ExitOk;
+        }
+
+        if (name is not null && args[0] is not ("help" or "--help" or "-h"))
+        {
+            await output.WriteLineAsync($"mssgw queue: unknown verb '{name}'");
+        }
+
+        await output.WriteLineAsync(QueueVerb.Overview());
+        return args.Count == 0 ? ExitUsage : ExitOk;
     }
 
     /// <summary>Runs one verb; <paramref name="args"/> starts with the verb (without "queue").</summary>
@@ -42,56 +75,101 @@ public sealed class QueueCommand
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
-        if (args.Length == 0)
+        if (WantsHelp(args))
         {
-            await output.WriteLineAsync(Usage);
+            return await WriteHelpAsync(args, output);
+        }
+
+        var a = QueueArguments.Parse(args);
+        if (QueueVerb.Find(a.Verb) is not { } verb)
+        {
+            await output.WriteLineAsync($"mssgw queue: unknown verb '{args[0]}'");
+            await output.WriteLineAsync(QueueVerb.Overview());
             return ExitUsage;
         }
 
-        var verb = args[0].ToLowerInvariant();
-        var arg = args.Length > 1 ? args[1] : null;
-        return verb switch
+        if (a.Error is not null)
         {
-            "list" => await ListAsync(arg ?? "all", output),
-            "show" when arg is not null => await ShowAsync(arg, output),
-            "retry" when arg == "--all" => await RetryAllAsync(output, ct),
-            "retry" when arg is not null => await RetryAsync(arg, output, ct),
-            "hold" when arg is not null => await HoldAsync(arg, output, ct),
-            "release" when arg is not null => await ReleaseAsync(arg, output, ct),
-            "delete" when arg is not null => await DeleteAsync(arg, output),
-            _ => await UsageAsync(output),
-        };
+            return await UsageAsync(verb, a.Error, output);
+        }
+
+        var id = a.Positionals.Count > 0 ? a.Positionals[0] : null;
+        switch (verb.Name)
+        {
+            case "list":
+                return await ListAsync(a, output);
+            case "shape":
+                return await ShapeAsync(a, output);
+            case "show" when id is not null && a.Positionals.Count == 1:
+                return await ShowAsync(id, a.Json, output);
+            case "show":
+                return await UsageAsync(verb, "give one queue id", output);
+        }
+
+        if (id is not null)
+        {
+            if (a.Positionals.Count > 1 || a.All || a.Filter.IsSelective)
+            {
+                return await UsageAsync(verb, "give either one queue id or filters, not both", output);
+            }
+
+            return await OneAsync(verb.Name, id, output, ct);
+        }
+
+        if (!a.All && !a.Filter.IsSelective)
+        {
+            return await UsageAsync(verb, "give a queue id, filters (--state, --domain, --sender, --older-than) or --all", output);
+        }
+
+        return await BulkAsync(verb, a, output, ct);
     }
 
-    private static async Task<int> UsageAsync(TextWriter output)
+    private static async Task<int> UsageAsync(QueueVerb verb, string problem, TextWriter output)
     {
-        await output.WriteLineAsync(Usage);
+        await output.WriteLineAsync($"mssgw queue {verb.Name}: {problem}");
+        await output.WriteLineAsync($"usage: mssgw queue {verb.Name} {verb.Arguments}   (mssgw queue {verb.Name} --help)");
         return ExitUsage;
     }
 
-    private async Task<int> ListAsync(string which, TextWriter output)
+    private string Address(string address) => address.Length == 0 ? "<>" : _renderAddress is null ? address : _renderAddress(address);
+
+    /// <summary>Free text that may quote addresses (a next hop's reply): quoted addresses hashed too when hashing is on.</summary>
+    private string Text(string text) =>
+        _renderText is not null ? _renderText(text)
+        : _renderAddress is null ? text
+        : QuotedAddress().Replace(text, m => _renderAddress(m.Value));
+
+    [GeneratedRegex("[^\\s<>()\\[\\]\"',;:]+@[^\\s<>()\\[\\]\"',;:]+", RegexOptions.CultureInvariant)]
+    private static partial Regex QuotedAddress();
+
+    private async Task<int> ListAsync(QueueArguments a, TextWriter output)
     {
-        SpoolState[] states;
-        if (which == "all")
+        if (a.Positionals.Count > 1)
         {
-            states = [SpoolState.Incoming, SpoolState.Active, SpoolState.Deferred, SpoolState.Hold, SpoolState.Corrupt];
-        }
-        else if (Enum.TryParse<SpoolState>(which, ignoreCase: true, out var one))
-        {
-            states = [one];
-        }
-        else
-        {
-            return await UsageAsync(output);
+            return await UsageAsync(QueueVerb.Find("list")!, "give at most one state", output);
         }
 
-        await output.WriteLineAsync("QUEUE-ID          STATE     AGE       SIZE  RCPT  ATTEMPTS  NEXT-ATTEMPT          SENDER");
+        if (!StatesOf(a, Listed, out var states, out var problem))
+        {
+            return await UsageAsync(QueueVerb.Find("list")!, problem, output);
+        }
+
         var now = _time.GetUtcNow();
         var total = 0;
+        if (!a.Json)
+        {
+            await output.WriteLineAsync("QUEUE-ID          STATE     AGE       SIZE  RCPT  ATTEMPTS  NEXT-ATTEMPT          SENDER");
+        }
+
         foreach (var state in states)
         {
             if (state == SpoolState.Corrupt)
             {
+                if (a.Filter.RecipientDomain is not null || a.Filter.Sender is not null || a.Filter.OlderThan is not null || a.Json)
+                {
+                    continue; // a corrupt file has no readable envelope to filter on or to print as JSON
+                }
+
                 foreach (var f in System.IO.Directory.EnumerateFiles(_spool.DirectoryOf(SpoolState.Corrupt)).Order(StringComparer.Ordinal))
                 {
                     await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(f),-17} corrupt   -         {new FileInfo(f).Length,6}  -     -         -                     -"));
@@ -101,63 +179,90 @@ public sealed class QueueCommand
                 continue;
             }
 
-            foreach (var id in _spool.List(state))
+            foreach (var entry in QueueEntry.Read(_spool, [state], a.Filter, now))
             {
-                SpoolMessage message;
-                try
-                {
-                    message = _spool.Open(state, id);
-                }
-                catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or IOException)
-                {
-                    continue; // moved or removed while listing
-                }
-
-                var s = _spool.ReadState(id);
-                var next = s?.NextAttemptAt is { } n ? n.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
-                var sender = message.Envelope.Sender.Length == 0 ? "<>" : message.Envelope.Sender;
-                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{id,-17} {state.ToString().ToLowerInvariant(),-9} {Age(now - message.Envelope.ReceivedAt),-8} {Size(message.ContentLength),6}  {message.Envelope.Recipients.Count,4}  {s?.Attempts ?? 0,8}  {next,-20}  {sender}"));
+                await output.WriteLineAsync(a.Json ? QueueJson.Line(entry, Address, Text) : Line(entry, now));
                 total++;
             }
         }
 
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"-- {total} message(s)"));
+        if (!a.Json)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"-- {total} message(s)"));
+        }
+
         return ExitOk;
     }
 
-    private async Task<int> ShowAsync(string id, TextWriter output)
+    private string Line(QueueEntry e, DateTimeOffset now)
     {
-        if (_spool.Locate(id) is not { } state)
+        var next = e.Delivery?.NextAttemptAt is { } n ? n.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{e.QueueId,-17} {e.State.ToString().ToLowerInvariant(),-9} {Age(e.Age(now)),-8} {Size(e.Size),6}  {e.Envelope.Recipients.Count,4}  {e.Delivery?.Attempts ?? 0,8}  {next,-20}  {Address(e.Envelope.Sender)}");
+    }
+
+    /// <summary>The states a verb scans: the positional state or <c>--state</c>, else <paramref name="defaults"/>.</summary>
+    private static bool StatesOf(QueueArguments a, IReadOnlyList<SpoolState> defaults, out IReadOnlyList<SpoolState> states, out string problem)
+    {
+        problem = string.Empty;
+        var chosen = new List<SpoolState>(a.Filter.States);
+        if (a.Positionals.Count == 1 && a.Positionals[0] != "all")
+        {
+            if (QueueArguments.ParseState(a.Positionals[0]) is not { } s)
+            {
+                states = [];
+                problem = $"'{a.Positionals[0]}' is not a queue state (incoming, active, deferred, hold, corrupt, all)";
+                return false;
+            }
+
+            chosen.Add(s);
+        }
+
+        states = chosen.Count == 0 ? defaults : Listed.Where(chosen.Contains).ToArray();
+        return true;
+    }
+
+    private async Task<int> ShapeAsync(QueueArguments a, TextWriter output)
+    {
+        if (a.Positionals.Count > 1)
+        {
+            return await UsageAsync(QueueVerb.Find("shape")!, "give at most one state", output);
+        }
+
+        if (!StatesOf(a, Waiting, out var states, out var problem))
+        {
+            return await UsageAsync(QueueVerb.Find("shape")!, problem, output);
+        }
+
+        var now = _time.GetUtcNow();
+        var shape = new QueueShape(a.Buckets, a.BucketMinutes);
+        shape.Add(QueueEntry.Read(_spool, states, a.Filter, now), now, a.BySender, a.Filter);
+        await output.WriteLineAsync(shape.Render(a.Top));
+        return ExitOk;
+    }
+
+    private async Task<int> ShowAsync(string id, bool json, TextWriter output)
+    {
+        var entry = Find(id);
+        if (entry is null)
         {
             return await NotFoundAsync(id, output);
         }
 
-        SpoolMessage message;
-        try
+        if (json)
         {
-            message = _spool.Open(state, id);
-        }
-        catch (FileNotFoundException)
-        {
-            // Moved between Locate and Open (the scheduler claimed it): look again.
-            if (_spool.Locate(id) is not { } again)
-            {
-                return await NotFoundAsync(id, output);
-            }
-
-            state = again;
-            message = _spool.Open(state, id);
+            await output.WriteLineAsync(QueueJson.Line(entry, Address, Text));
+            return ExitOk;
         }
 
-        var e = message.Envelope;
-        var s = _spool.ReadState(id);
+        var e = entry.Envelope;
+        var s = entry.Delivery;
         var w = output;
         await w.WriteLineAsync($"queue-id:     {id}");
-        await w.WriteLineAsync($"state:        {state.ToString().ToLowerInvariant()}{(s?.Held == true ? " (held)" : string.Empty)}");
+        await w.WriteLineAsync($"state:        {entry.State.ToString().ToLowerInvariant()}{(s?.Held == true ? " (held)" : string.Empty)}");
         await w.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"received-at:  {e.ReceivedAt:o}"));
-        await w.WriteLineAsync($"sender:       <{e.Sender}>");
-        await w.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"size:         {message.ContentLength} octets"));
+        await w.WriteLineAsync($"sender:       <{(e.Sender.Length == 0 ? string.Empty : Address(e.Sender))}>");
+        await w.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"size:         {entry.Size} octets"));
         await w.WriteLineAsync($"body:         {e.Body ?? "-"}{(e.SmtpUtf8 ? " SMTPUTF8" : string.Empty)}");
         await w.WriteLineAsync($"dsn:          RET={e.DsnReturn ?? "-"} ENVID={e.DsnEnvelopeId ?? "-"}");
         await w.WriteLineAsync($"client:       {e.ClientAddress ?? "-"} helo={e.HeloName ?? "-"} listener={e.ListenerName ?? "-"} tls={e.TlsProtocol ?? "-"}");
@@ -166,164 +271,219 @@ public sealed class QueueCommand
         await w.WriteLineAsync("recipients:");
         foreach (var r in e.Recipients)
         {
-            var rs = s?.Recipients.FirstOrDefault(x => x.Address == r.Address);
-            await w.WriteLineAsync($"  <{r.Address}> {(rs?.Status ?? RecipientStatus.Pending).ToString().ToLowerInvariant()} notify={r.Notify ?? "-"} orcpt={r.OriginalRecipient ?? "-"}");
+            var rs = entry.RecipientState(r.Address);
+            var orcpt = r.OriginalRecipient is null ? "-" : Text(r.OriginalRecipient);
+            await w.WriteLineAsync($"  <{Address(r.Address)}> {(rs?.Status ?? RecipientStatus.Pending).ToString().ToLowerInvariant()} notify={r.Notify ?? "-"} orcpt={orcpt}");
             if (rs?.LastReply is { } reply)
             {
-                await w.WriteLineAsync($"      last: {reply} via {rs.LastHop ?? "-"}");
+                await w.WriteLineAsync($"      last: {Text(reply)} via {rs.LastHop ?? "-"}");
             }
         }
 
         return ExitOk;
     }
 
-    private async Task<int> RetryAllAsync(TextWriter output, CancellationToken ct)
+    /// <summary>The message with this id wherever it is now (looked up again if it moved between the lookup and the read).</summary>
+    private QueueEntry? Find(string id)
     {
-        var moved = 0;
-        foreach (var id in _spool.List(SpoolState.Deferred))
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            if (await RetryOneAsync(id, ct))
+            if (_spool.Locate(id) is not { } state || state == SpoolState.Corrupt)
             {
-                moved++;
+                return null;
+            }
+
+            try
+            {
+                var message = _spool.Open(state, id);
+                return new QueueEntry(id, state, message.Envelope, message.ContentLength, _spool.ReadState(id));
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // Moved between Locate and Open (the scheduler claimed it): look again.
             }
         }
 
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{moved} message(s) queued for delivery now"));
-        return ExitOk;
+        return null;
     }
 
-    private async Task<int> RetryAsync(string id, TextWriter output, CancellationToken ct)
-    {
-        switch (_spool.Locate(id))
-        {
-            case null:
-                return await NotFoundAsync(id, output);
-            case SpoolState.Incoming:
-                await output.WriteLineAsync($"{id}: already waiting for delivery");
-                return ExitOk;
-            case SpoolState.Active:
-                return await BusyAsync(id, output);
-            case SpoolState.Hold:
-                await output.WriteLineAsync($"{id}: held; release it first (mssgw queue release {id})");
-                return ExitUsage;
-            case SpoolState.Deferred:
-                if (await RetryOneAsync(id, ct))
-                {
-                    await output.WriteLineAsync($"{id}: queued for delivery now");
-                    return ExitOk;
-                }
-
-                return await BusyAsync(id, output);
-            default:
-                await output.WriteLineAsync($"{id}: corrupt; inspect the file in corrupt/ by hand");
-                return ExitUsage;
-        }
-    }
-
-    /// <summary>Clears the next-attempt time, then renames deferred → incoming (the scheduler's incoming scan picks it up).</summary>
-    private async Task<bool> RetryOneAsync(string id, CancellationToken ct)
-    {
-        if (_spool.ReadState(id) is { } s)
-        {
-            s.NextAttemptAt = null;
-            await _spool.WriteStateAsync(s, ct);
-        }
-
-        return await _spool.MoveAsync(id, SpoolState.Deferred, SpoolState.Incoming);
-    }
-
-    private async Task<int> HoldAsync(string id, TextWriter output, CancellationToken ct)
+    private async Task<int> OneAsync(string verb, string id, TextWriter output, CancellationToken ct)
     {
         var state = _spool.Locate(id);
-        switch (state)
+        var outcome = state is null ? QueueActionOutcome.NotFound : await ApplyAsync(verb, id, state.Value, ct);
+        await output.WriteLineAsync($"{id}: {Describe(verb, outcome, state)}");
+        return outcome switch
         {
-            case null:
-                return await NotFoundAsync(id, output);
-            case SpoolState.Hold:
-                await output.WriteLineAsync($"{id}: already held");
-                return ExitOk;
-            case SpoolState.Active:
-                return await BusyAsync(id, output);
-            case SpoolState.Incoming or SpoolState.Deferred:
-                if (!await _spool.MoveAsync(id, state.Value, SpoolState.Hold))
+            QueueActionOutcome.Done or QueueActionOutcome.AlreadyDone => ExitOk,
+            QueueActionOutcome.NotFound => ExitNotFound,
+            QueueActionOutcome.Busy => ExitBusy,
+            _ => ExitUsage,
+        };
+    }
+
+    private static string Describe(string verb, QueueActionOutcome outcome, SpoolState? state) => (verb, outcome) switch
+    {
+        (_, QueueActionOutcome.NotFound) => "no such message in the queue",
+        (_, QueueActionOutcome.Busy) => "being delivered right now; try again in a moment",
+        ("retry", QueueActionOutcome.Done) => "queued for delivery now",
+        ("retry", QueueActionOutcome.AlreadyDone) => "already waiting for delivery",
+        ("retry", _) when state == SpoolState.Hold => "held; release it first (mssgw queue release <queue-id>)",
+        ("hold", QueueActionOutcome.Done) => "held",
+        ("hold", QueueActionOutcome.AlreadyDone) => "already held",
+        ("release", QueueActionOutcome.Done) => "released, queued for delivery now",
+        ("release", _) => "not held",
+        ("delete", QueueActionOutcome.Done) => "deleted (no DSN is sent)",
+        (_, _) when state == SpoolState.Corrupt => "corrupt; inspect the file in corrupt/ by hand",
+        _ => $"cannot {verb} a message in {state?.ToString().ToLowerInvariant()}",
+    };
+
+    /// <summary>One verb on one message found in <paramref name="state"/>; the same code serves single and bulk actions.</summary>
+    private async Task<QueueActionOutcome> ApplyAsync(string verb, string id, SpoolState state, CancellationToken ct)
+    {
+        if (state == SpoolState.Active)
+        {
+            return QueueActionOutcome.Busy;
+        }
+
+        switch (verb, state)
+        {
+            case ("retry", SpoolState.Incoming):
+                return QueueActionOutcome.AlreadyDone;
+            case ("retry", SpoolState.Deferred):
+                // Clear the next-attempt time, then rename deferred → incoming (the scheduler's incoming scan picks it up).
+                if (_spool.ReadState(id) is { } rs)
                 {
-                    return await BusyAsync(id, output);
+                    rs.NextAttemptAt = null;
+                    await _spool.WriteStateAsync(rs, ct);
                 }
 
-                var s = _spool.ReadState(id) ?? new SpoolDeliveryState { QueueId = id };
-                s.Held = true;
-                await _spool.WriteStateAsync(s, ct);
-                await output.WriteLineAsync($"{id}: held");
-                return ExitOk;
-            default:
-                await output.WriteLineAsync($"{id}: corrupt; nothing to hold");
-                return ExitUsage;
-        }
-    }
+                return await _spool.MoveAsync(id, SpoolState.Deferred, SpoolState.Incoming) ? QueueActionOutcome.Done : Gone(id);
+            case ("hold", SpoolState.Hold):
+                return QueueActionOutcome.AlreadyDone;
+            case ("hold", SpoolState.Incoming or SpoolState.Deferred):
+                if (!await _spool.MoveAsync(id, state, SpoolState.Hold))
+                {
+                    return Gone(id);
+                }
 
-    private async Task<int> ReleaseAsync(string id, TextWriter output, CancellationToken ct)
-    {
-        if (_spool.Locate(id) != SpoolState.Hold)
-        {
-            await output.WriteLineAsync($"{id}: not held");
-            return _spool.Locate(id) is null ? ExitNotFound : ExitUsage;
-        }
+                var hs = _spool.ReadState(id) ?? new SpoolDeliveryState { QueueId = id };
+                hs.Held = true;
+                await _spool.WriteStateAsync(hs, ct);
+                return QueueActionOutcome.Done;
+            case ("release", SpoolState.Hold):
+                if (_spool.ReadState(id) is { } released)
+                {
+                    released.Held = false;
+                    released.NextAttemptAt = null;
+                    await _spool.WriteStateAsync(released, ct);
+                }
 
-        if (_spool.ReadState(id) is { } s)
-        {
-            s.Held = false;
-            s.NextAttemptAt = null;
-            await _spool.WriteStateAsync(s, ct);
-        }
-
-        if (!await _spool.MoveAsync(id, SpoolState.Hold, SpoolState.Incoming))
-        {
-            return await NotFoundAsync(id, output);
-        }
-
-        await output.WriteLineAsync($"{id}: released, queued for delivery now");
-        return ExitOk;
-    }
-
-    private async Task<int> DeleteAsync(string id, TextWriter output)
-    {
-        var state = _spool.Locate(id);
-        switch (state)
-        {
-            case null:
-                return await NotFoundAsync(id, output);
-            case SpoolState.Active:
-                return await BusyAsync(id, output);
-            case SpoolState.Incoming or SpoolState.Deferred:
+                return await _spool.MoveAsync(id, SpoolState.Hold, SpoolState.Incoming) ? QueueActionOutcome.Done : QueueActionOutcome.NotFound;
+            case ("delete", SpoolState.Incoming or SpoolState.Deferred):
                 // Claim it first: once in hold/ the scheduler cannot start delivering it under our feet.
-                if (!await _spool.MoveAsync(id, state.Value, SpoolState.Hold))
+                if (!await _spool.MoveAsync(id, state, SpoolState.Hold))
                 {
-                    return await BusyAsync(id, output);
+                    return Gone(id);
                 }
 
-                break;
+                return await _spool.DeleteAsync(id, SpoolState.Hold) ? QueueActionOutcome.Done : QueueActionOutcome.NotFound;
+            case ("delete", SpoolState.Hold or SpoolState.Corrupt):
+                return await _spool.DeleteAsync(id, state) ? QueueActionOutcome.Done : QueueActionOutcome.NotFound;
+            default:
+                return QueueActionOutcome.NotApplicable;
         }
+    }
 
-        var from = state is SpoolState.Corrupt ? SpoolState.Corrupt : SpoolState.Hold;
-        if (!await _spool.DeleteAsync(id, from))
+    /// <summary>A rename that found nothing: the scheduler took the message (busy) or it is gone.</summary>
+    private QueueActionOutcome Gone(string id) => _spool.Locate(id) is null ? QueueActionOutcome.NotFound : QueueActionOutcome.Busy;
+
+    /// <summary>The states a bulk verb acts on.</summary>
+    private static SpoolState[] ApplicableStates(string verb) => verb switch
+    {
+        "retry" => [SpoolState.Deferred],
+        "hold" => [SpoolState.Incoming, SpoolState.Deferred],
+        "release" => [SpoolState.Hold],
+        _ => [SpoolState.Incoming, SpoolState.Deferred, SpoolState.Hold],
+    };
+
+    private static string PastTense(string verb) => verb switch
+    {
+        "retry" => "queued for delivery now",
+        "hold" => "held",
+        "release" => "released",
+        _ => "deleted (no DSN is sent)",
+    };
+
+    /// <summary>
+    /// A verb over every message the filter selects. Without <c>--yes</c> it only prints what it
+    /// would change (exit 3), like a dry run; messages being delivered are never touched, only
+    /// reported (exit 75 once the rest is done, so a script can run it again).
+    /// </summary>
+    private async Task<int> BulkAsync(QueueVerb verb, QueueArguments a, TextWriter output, CancellationToken ct)
+    {
+        var applicable = ApplicableStates(verb.Name);
+        var wrong = a.Filter.States.Where(s => s != SpoolState.Active && !applicable.Contains(s)).ToList();
+        if (wrong.Count > 0)
         {
-            return await NotFoundAsync(id, output);
+            return await UsageAsync(verb, $"{verb.Name} applies to {string.Join(", ", applicable.Select(s => s.ToString().ToLowerInvariant()))} messages, not {string.Join(", ", wrong.Select(s => s.ToString().ToLowerInvariant()))}", output);
         }
 
-        await output.WriteLineAsync($"{id}: deleted (no DSN is sent)");
-        return ExitOk;
+        // Hold and delete report the matching messages being delivered right now (never touched: their next
+        // state is the scheduler's); retry and release have nothing to do with them.
+        var states = a.Filter.States.Count > 0 ? a.Filter.States
+            : verb.Name is "hold" or "delete" ? [.. applicable, SpoolState.Active]
+            : applicable;
+        var now = _time.GetUtcNow();
+        var entries = QueueEntry.Read(_spool, Listed.Where(states.Contains), a.Filter, now).ToList();
+        var targets = entries.Where(e => e.State != SpoolState.Active).ToList();
+        var busy = entries.Count - targets.Count;
+        if (!a.Yes)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"would {verb.Name} {targets.Count} message(s):"));
+            foreach (var e in targets)
+            {
+                await output.WriteLineAsync(Line(e, now));
+            }
+
+            if (busy > 0)
+            {
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"({busy} more match but are being delivered right now: left alone)"));
+            }
+
+            if (targets.Count == 0)
+            {
+                await output.WriteLineAsync("-- nothing to do");
+                return ExitOk;
+            }
+
+            await output.WriteLineAsync($"-- nothing changed: run again with --yes to {verb.Name} them");
+            return ExitNotConfirmed;
+        }
+
+        var done = 0;
+        foreach (var e in targets)
+        {
+            var outcome = await ApplyAsync(verb.Name, e.QueueId, e.State, ct);
+            if (outcome == QueueActionOutcome.Done)
+            {
+                done++;
+                await output.WriteLineAsync($"{e.QueueId}: {Describe(verb.Name, outcome, e.State)}");
+            }
+            else if (outcome == QueueActionOutcome.Busy)
+            {
+                busy++;
+            }
+        }
+
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"-- {done} message(s) {PastTense(verb.Name)}")
+            + (busy > 0 ? string.Create(CultureInfo.InvariantCulture, $"; {busy} being delivered right now, left alone (run again in a moment)") : string.Empty));
+        return busy > 0 ? ExitBusy : ExitOk;
     }
 
     private static async Task<int> NotFoundAsync(string id, TextWriter output)
     {
         await output.WriteLineAsync($"{id}: no such message in the queue");
         return ExitNotFound;
-    }
-
-    private static async Task<int> BusyAsync(string id, TextWriter output)
-    {
-        await output.WriteLineAsync($"{id}: being delivered right now; try again in a moment");
-        return ExitBusy;
     }
 
     private static string Age(TimeSpan t) =>

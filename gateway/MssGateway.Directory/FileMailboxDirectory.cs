@@ -56,6 +56,9 @@ public sealed class FileMailboxDirectory : IMailboxDirectory
         return ValueTask.FromResult(s.Domains.GetValueOrDefault(AddressKey.NormaliseDomain(domain)));
     }
 
+    public ValueTask<IReadOnlyCollection<string>> GetOperatorCertificateSubjectsAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyCollection<string>>(Current().OperatorSubjects);
+
     public ValueTask<DirectoryStatus> GetStatusAsync(CancellationToken cancellationToken)
     {
         var s = Current();
@@ -152,6 +155,7 @@ public sealed class FileMailboxDirectory : IMailboxDirectory
             byAddress.ToFrozenDictionary(StringComparer.Ordinal),
             byId.ToFrozenDictionary(kv => kv.Key, kv => (IReadOnlyList<MailboxEntry>)kv.Value.ToArray(), StringComparer.Ordinal),
             domains.ToFrozenDictionary(StringComparer.Ordinal),
+            domains.Values.SelectMany(d => d.OperatorCertificateSubjects).ToFrozenSet(StringComparer.Ordinal),
             stamp,
             time.GetUtcNow(),
             null);
@@ -161,6 +165,7 @@ public sealed class FileMailboxDirectory : IMailboxDirectory
         FrozenDictionary<string, MailboxEntry> ByAddress,
         FrozenDictionary<string, IReadOnlyList<MailboxEntry>> ByNationalIdentifier,
         FrozenDictionary<string, AuthorisedDomain> Domains,
+        FrozenSet<string> OperatorSubjects,
         DateTime Stamp,
         DateTimeOffset LoadedAt,
         string? Error);

@@ -16,5 +16,14 @@ public interface IMailboxDirectory
     /// <summary>The liste blanche entry for this domain, or null when the domain is not authorised.</summary>
     ValueTask<AuthorisedDomain?> FindAuthorisedDomainAsync(string domain, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Every operator certificate subject DN the liste blanche lists, whatever the domain (the null sender
+    /// of an operator is bound when its DN is listed for at least one authorised domain). The same
+    /// instance is returned until the list changes, so callers may cache what they derive from it.
+    /// An implementation without the list answers empty: nothing is then bound by DN (fail closed).
+    /// </summary>
+    ValueTask<IReadOnlyCollection<string>> GetOperatorCertificateSubjectsAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyCollection<string>>([]);
+
     ValueTask<DirectoryStatus> GetStatusAsync(CancellationToken cancellationToken);
 }

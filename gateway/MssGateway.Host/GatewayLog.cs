@@ -33,6 +33,18 @@ internal static partial class GatewayLog
         Message = "spool write failed session={SessionId}")]
     public static partial void SpoolWriteFailed(ILogger logger, Exception error, string sessionId);
 
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, EventName = "SenderBindingViolation",
+        Message = "sender not bound session={SessionId} listener={Listener} stage={Stage} mode={Mode} reason={Reason} address={Address} cert={CertificateSubject}: {Detail}")]
+    public static partial void SenderBindingViolation(ILogger logger, string sessionId, string listener, string stage, string mode, string reason, string? address, string? certificateSubject, string detail);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, EventName = "RelayWithoutLocalDomains",
+        Message = "listener {Listener} is a relay listener but Gateway:Delivery:LocalDomains is empty: every RCPT on it is refused with 550 5.7.1 relay_denied")]
+    public static partial void RelayWithoutLocalDomains(ILogger logger, string listener);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, EventName = "EphemeralHashKey",
+        Message = "Gateway:Logging:HashAddresses is on without Gateway:Logging:HashKeyFile: addresses are hashed with a random key drawn at this start, so hashes do not correlate across restarts or pods; set HashKeyFile to a shared secret of at least 32 octets")]
+    public static partial void EphemeralHashKey(ILogger logger);
+
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, EventName = "Started",
         Message = "gateway {ServerName} listening: {Listeners}; HTTP on {HttpEndpoint}")]
     public static partial void Started(ILogger logger, string serverName, string listeners, string httpEndpoint);

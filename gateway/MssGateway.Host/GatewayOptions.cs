@@ -16,6 +16,9 @@ public sealed class GatewayOptions
     /// <summary>Host name in the greeting, EHLO reply and Received header (the certificate's FQDN).</summary>
     public string ServerName { get; set; } = Environment.MachineName;
 
+    /// <summary>Name of this instance in every log event (<c>Instance</c>): the pod name. Default: <c>HOSTNAME</c>, else the machine name.</summary>
+    public string InstanceName { get; set; } = Logs.InstanceName.Default;
+
     public List<GatewayListenerOptions> Listeners { get; set; } = [];
 
     public TlsFileOptions Tls { get; set; } = new();
@@ -36,6 +39,9 @@ public sealed class GatewayOptions
     public LoggingSection Logging { get; set; } = new();
 
     public ShutdownOptions Shutdown { get; set; } = new();
+
+    /// <summary>Dev mode only: local domains delivered to a maildir (see <see cref="Dev.DevMaildirOptions"/>).</summary>
+    public Dev.DevMaildirOptions DevMaildir { get; set; } = new();
 }
 
 /// <summary>One listener: the engine's options plus the gateway's per-listener policy.</summary>
@@ -43,6 +49,21 @@ public sealed class GatewayListenerOptions : SmtpListenerOptions
 {
     /// <summary>S/MIME policy at end of data: Off, Tag (record the verdict) or Require (refuse unless it passes).</summary>
     public SmimePolicy SmimePolicy { get; set; } = SmimePolicy.Tag;
+
+    /// <summary>
+    /// Sender binding (issue 12 rule 1): Enforce (default) refuses a sender not bound to the client
+    /// certificate; Tag accepts it and says so (Authentication-Results, log, metric).
+    /// </summary>
+    public SenderBindingMode SenderBinding { get; set; } = SenderBindingMode.Enforce;
+
+    /// <summary>
+    /// Submission or Relay (issue 12 rule 2). When not set, a listener named "relay" is a Relay listener
+    /// and every other one a Submission listener.
+    /// </summary>
+    public ListenerRole? Role { get; set; }
+
+    /// <summary>The role in force: <see cref="Role"/>, or the one its name implies.</summary>
+    public ListenerRole RoleInForce() => Role ?? (string.Equals(Name, "relay", StringComparison.Ordinal) ? ListenerRole.Relay : ListenerRole.Submission);
 }
 
 /// <summary>The gateway's own certificate (PEM files, as Kubernetes Secrets mount them).</summary>
@@ -62,6 +83,12 @@ public sealed class TlsFileOptions
 
     /// <summary>IANA names of allowed cipher suites; empty keeps the default (TLS 1.3 suites + ECDHE AES-GCM).</summary>
     public List<string> CipherSuites { get; set; } = [];
+
+    /// <summary>
+    /// TLS session resumption on every listener (tickets, TLS 1.3 PSK; default true): the client certificate
+    /// is still judged on every session, and the suites are enforced after the handshake (docs/smtp.md "TLS").
+    /// </summary>
+    public bool Resumption { get; set; } = true;
 }
 
 public sealed class SmtpSection
@@ -111,6 +138,12 @@ public sealed class DeliverySwitch
 {
     /// <summary>False keeps accepted mail in the spool (accept-only instance, or dev mode without a mail system).</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// The gateway's own domains (the same key the delivery component routes with): a relay listener
+    /// accepts recipients in these domains only (issue 12 rule 2).
+    /// </summary>
+    public List<string> LocalDomains { get; set; } = [];
 }
 
 /// <summary>Log output.</summary>
@@ -119,10 +152,17 @@ public sealed class LoggingSection
     /// <summary>Json (one object per line, production) or Text (dev).</summary>
     public string Format { get; set; } = "Json";
 
-    /// <summary>Replace mail addresses in logs by a keyed hash (HMAC-SHA256, truncated).</summary>
-    public bool HashAddresses { get; set; }
+    /// <summary>
+    /// Replace mail addresses in logs by a keyed hash (HMAC-SHA256, truncated), remote replies quoted in
+    /// delivery logs included. Default true; dev mode (appsettings.Development.json) turns it off.
+    /// </summary>
+    public bool HashAddresses { get; set; } = true;
 
-    /// <summary>File holding the key of the address hash (a Kubernetes Secret); required when HashAddresses is on.</summary>
+    /// <summary>
+    /// File holding the key of the address hash (a Kubernetes Secret, at least 16 octets). When not set,
+    /// a random key is drawn at each start: addresses are still hidden, but hashes only correlate within
+    /// one process (a warning says so at start-up).
+    /// </summary>
     public string? HashKeyFile { get; set; }
 }
 

@@ -78,6 +78,7 @@ public static class GatewayOptionsValidator
                 errors.Add($"{key}:MaxMessageSize must be at least 65536 (RFC 5321 §4.5.3.1.7).");
             }
 
+            errors.AddRange(l.Validate(key));
             needsTls |= l.TlsMode != SmtpTlsMode.None;
         }
 
@@ -137,9 +138,13 @@ public static class GatewayOptionsValidator
             errors.Add($"Gateway:Logging:Format '{o.Logging.Format}' is not valid: use Json or Text.");
         }
 
-        if (o.Logging.HashAddresses)
+        if (o.Logging.HashAddresses && o.Logging.HashKeyFile is not null)
         {
-            RequireFile(errors, "Gateway:Logging:HashKeyFile", o.Logging.HashKeyFile, "the secret key of the address hash");
+            RequireFile(errors, "Gateway:Logging:HashKeyFile", o.Logging.HashKeyFile, "the secret key of the address hash (or remove the key: a random key is then drawn at each start)");
+            if (File.Exists(o.Logging.HashKeyFile) && new FileInfo(o.Logging.HashKeyFile).Length < 16)
+            {
+                errors.Add($"Gateway:Logging:HashKeyFile '{o.Logging.HashKeyFile}' holds fewer than 16 octets: write a random key of at least 32 octets (head -c 32 /dev/urandom > FILE).");
+            }
         }
 
         if (o.Shutdown.DrainTimeout < TimeSpan.Zero || o.Shutdown.DrainTimeout > TimeSpan.FromHours(1))

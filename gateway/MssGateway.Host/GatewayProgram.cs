@@ -2,6 +2,9 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using MssGateway.Delivery;
+using MssGateway.Host.Cli;
+using MssGateway.Host.Dev;
+using MssGateway.Host.Logs;
 using MssGateway.Directory;
 using MssGateway.Directory.Redis;
 using MssGateway.Host.Telemetry;
@@ -13,20 +16,101 @@ using MssGateway.Trust;
 namespace MssGateway.Host;
 
 /// <summary>
-/// Composition root: reads and validates configuration, builds the services, binds the SMTP
-/// listeners and the HTTP port on Kestrel, and runs until SIGTERM (then drains).
-/// Command line: <c>mssgw [--dev] [--config FILE] [--Gateway:Key=value ...]</c>.
+/// Composition root and command line: <c>mssgw [run] [--dev] [--config FILE] [--Gateway:Key=value ...]</c>
+/// reads and validates configuration, builds the services, binds the SMTP listeners and the HTTP
+/// port on Kestrel, and runs until SIGTERM (then drains). The tool commands (<c>queue</c>,
+/// <c>healthcheck</c>, <c>version</c>, <c>help</c>, see <see cref="CliCommand"/>) run without starting
+/// the server; help and version need no configuration at all.
 /// </summary>
 public static class GatewayProgram
 {
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0 && args[0] == "queue")
+        var (command, rest) = SplitCommand(args);
+        var wantsHelp = rest.Any(a => a is "--help" or "-h");
+        if (wantsHelp && command is not ("queue" or "help") && CliCommand.Find(command) is { } described)
         {
-            return await RunQueueCommandAsync(args);
+            await Console.Out.WriteLineAsync(described.Text());
+            return 0;
         }
 
+        switch (command)
+        {
+            case "help":
+                return await HelpAsync(rest);
+            case "version":
+                await Console.Out.WriteLineAsync(GatewayVersion.Line());
+                return 0;
+            case "queue":
+                return await RunQueueCommandAsync(rest);
+            case "healthcheck":
+                using (var cts = CancelOnCtrlC())
+                {
+                    return await HealthCheckCommand.RunAsync(rest, Console.Out, cts.Token);
+                }
+
+            case "run" when rest.Contains("--version"):
+                await Console.Out.WriteLineAsync(GatewayVersion.Line());
+                return 0;
+            case "run":
+                return await RunGatewayAsync([.. rest]);
+            default:
+                await Console.Error.WriteLineAsync($"mssgw: unknown command '{command}'. Commands: {string.Join(", ", CliCommand.All.Select(c => c.Name))} (mssgw --help).");
+                return 2;
+        }
+    }
+
+    /// <summary>The command word and its arguments; the server ("run") when the first argument is an option or a key=value.</summary>
+    private static (string Command, IReadOnlyList<string> Arguments) SplitCommand(string[] args) => args switch
+    {
+        [] => ("run", []),
+        ["--help" or "-h", .. var rest] => ("help", rest),
+        ["--version" or "-V", ..] => ("version", []),
+        [var first, ..] when first.StartsWith('-') || first.Contains('=', StringComparison.Ordinal) => ("run", args),
+        [var first, .. var rest] => (first, rest),
+    };
+
+    /// <summary><c>mssgw help [command [verb]]</c>.</summary>
+    private static async Task<int> HelpAsync(IReadOnlyList<string> rest)
+    {
+        var name = rest.FirstOrDefault(a => !a.StartsWith('-'));
+        if (name is null)
+        {
+            // "mssgw --help": the overview; "mssgw help --help": the help command's own help.
+            await Console.Out.WriteLineAsync(rest.Any(a => a is "--help" or "-h") ? CliCommand.Help.Text() : CliCommand.Overview());
+            return 0;
+        }
+
+        if (name == "queue")
+        {
+            return await QueueCommand.WriteHelpAsync(["help", .. rest.Skip(1)], Console.Out);
+        }
+
+        if (CliCommand.Find(name) is { } command)
+        {
+            await Console.Out.WriteLineAsync(command.Text());
+            return 0;
+        }
+
+        await Console.Error.WriteLineAsync($"mssgw: unknown command '{name}'.");
+        await Console.Out.WriteLineAsync(CliCommand.Overview());
+        return 2;
+    }
+
+    private static CancellationTokenSource CancelOnCtrlC()
+    {
+        var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        return cts;
+    }
+
+    private static async Task<int> RunGatewayAsync(string[] args)
+    {
         var dev = args.Contains("--dev");
         var extraConfig = ArgValue(args, "--config");
         var rest = args.Where((a, i) => a != "--dev" && a != "--config" && (i == 0 || args[i - 1] != "--config")).ToArray();
@@ -58,7 +142,16 @@ public static class GatewayProgram
             return 2;
         }
 
-        var errors = GatewayOptionsValidator.Validate(options).Concat(GatewayTelemetry.Validate(builder.Configuration)).ToList();
+        if (string.IsNullOrWhiteSpace(options.InstanceName))
+        {
+            options.InstanceName = InstanceName.Default;
+        }
+
+        var localDomains = builder.Configuration.GetSection("Gateway:Delivery:LocalDomains").Get<List<string>>() ?? [];
+        var errors = GatewayOptionsValidator.Validate(options)
+            .Concat(GatewayTelemetry.Validate(builder.Configuration))
+            .Concat(options.DevMaildir.Validate(builder.Environment.IsDevelopment(), options.Delivery.Enabled, localDomains))
+            .ToList();
         if (errors.Count > 0)
         {
             await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:");
@@ -77,6 +170,15 @@ public static class GatewayProgram
         builder.Configuration["Gateway:Delivery:ClientCertificateFile"] ??= options.Tls.CertificateFile;
         builder.Configuration["Gateway:Delivery:ClientKeyFile"] ??= options.Tls.KeyFile;
         builder.Configuration["Gateway:Delivery:ClientChainFile"] ??= options.Tls.ChainFile;
+        if (options.DevMaildir.Enabled)
+        {
+            // Dev mode: the internal next hop is the loopback maildir receiver, whatever else was configured.
+            builder.Configuration["Gateway:Delivery:InternalNextHop:Host"] = options.DevMaildir.Address;
+            builder.Configuration["Gateway:Delivery:InternalNextHop:Port"] = options.DevMaildir.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            builder.Configuration["Gateway:Delivery:InternalNextHop:Protocol"] = nameof(NextHopProtocol.Smtp);
+            builder.Configuration["Gateway:Delivery:InternalNextHop:Tls"] = nameof(NextHopTls.None);
+        }
+
         ConfigureLogging(builder, options);
         try
         {
@@ -98,6 +200,15 @@ public static class GatewayProgram
                 {
                     var server = lo.ApplicationServices.GetRequiredService<SmtpServer>();
                     lo.Run(connection => server.HandleConnectionAsync(listener, connection));
+                });
+            }
+
+            if (options.DevMaildir.Enabled)
+            {
+                k.Listen(options.DevMaildir.Address is var a && IPAddress.TryParse(a, out var ip) ? ip : IPAddress.Loopback, options.DevMaildir.Port, lo =>
+                {
+                    var receiver = lo.ApplicationServices.GetRequiredService<DevMaildirReceiver>();
+                    lo.Run(receiver.HandleConnectionAsync);
                 });
             }
 
@@ -130,6 +241,15 @@ public static class GatewayProgram
         var report = spool.Recover();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MssGateway.Host");
         GatewayLog.SpoolRecovered(logger, report.Messages, report.Requeued, report.TempFilesRemoved, report.Corrupt.Count);
+        if (options.Logging.HashAddresses && options.Logging.HashKeyFile is null)
+        {
+            GatewayLog.EphemeralHashKey(logger);
+        }
+
+        foreach (var relay in options.Listeners.Where(l => l.RoleInForce() == ListenerRole.Relay && options.Delivery.LocalDomains.Count == 0))
+        {
+            GatewayLog.RelayWithoutLocalDomains(logger, relay.Name);
+        }
 
         app.MapGatewayTelemetry();
 
@@ -139,6 +259,11 @@ public static class GatewayProgram
         {
             readiness.ListenersUp = true;
             GatewayLog.Started(logger, options.ServerName, string.Join(", ", options.Listeners.Select(l => $"{l.Name}={l.Address}:{l.Port}/{l.TlsMode}")), $"{options.Http.Address}:{options.Http.Port}");
+            if (options.DevMaildir.Enabled)
+            {
+                var receiver = app.Services.GetRequiredService<DevMaildirReceiver>();
+                DevMaildirLog.Listening(logger, string.Join(", ", localDomains), receiver.Maildir.Root, $"{options.DevMaildir.Address}:{options.DevMaildir.Port}");
+            }
         });
         app.Lifetime.ApplicationStopping.Register(() =>
         {
@@ -165,11 +290,12 @@ public static class GatewayProgram
         builder.Logging.ClearProviders();
         if (options.Logging.Format == "Json")
         {
-            builder.Logging.AddJsonConsole(o =>
+            // Every event carries the instance (pod) name and the scopes (connection, session).
+            builder.Logging.AddConsole(o => o.FormatterName = GatewayJsonConsoleFormatter.FormatterName);
+            builder.Logging.AddConsoleFormatter<GatewayJsonConsoleFormatter, GatewayJsonConsoleFormatterOptions>(o =>
             {
-                o.UseUtcTimestamp = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-                o.IncludeScopes = false;
+                o.Instance = options.InstanceName;
+                o.IncludeScopes = true;
             });
         }
         else
@@ -191,8 +317,10 @@ public static class GatewayProgram
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new MessageSpool(options.Spool.Path, options.Spool.Sync));
+        // Orphans of spool/tmp: older than the longest session (plus a margin), removed every 5 minutes (docs/smtp.md).
+        services.AddHostedService(sp => new SpoolOrphanSweeper(sp.GetRequiredService<MessageSpool>(), options.Smtp.Limits.MaxSessionDuration + TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<ILogger<SpoolOrphanSweeper>>()));
         services.AddSingleton(sp => new SpoolSpace(options.Spool, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(new AddressRedactor(options.Logging));
+        services.AddSingleton(CreateRedactor(options.Logging));
         services.AddSingleton<GatewayReadiness>();
         if (options.Directory.Kind == DirectoryKind.Redis)
         {
@@ -215,6 +343,11 @@ public static class GatewayProgram
         else
         {
             services.AddSingleton<IAcceptedMessageSink, NullAcceptedMessageSink>();
+        }
+
+        if (options.DevMaildir.Enabled)
+        {
+            services.AddSingleton(sp => new DevMaildirReceiver(options.DevMaildir, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SmtpMetrics>()));
         }
 
         services.AddSingleton<GatewaySessionHooks>();
@@ -244,38 +377,65 @@ public static class GatewayProgram
     }
 
     /// <summary>
-    /// <c>mssgw queue VERB ... [--config FILE | --spool DIR]</c>: the queue CLI, working on the spool
-    /// directory of a running gateway with atomic renames (docs/delivery.md "Queue CLI").
+    /// The address redactor of every log call (issue 12 rule 9): the configured key, or — hashing on
+    /// without a key file — a random key drawn now, so addresses never reach the log in clear.
     /// </summary>
-    private static async Task<int> RunQueueCommandAsync(string[] args)
+    private static AddressRedactor CreateRedactor(LoggingSection logging)
     {
-        var spoolDir = ArgValue(args, "--spool");
-        var config = ArgValue(args, "--config");
-        if (spoolDir is null)
+        if (!logging.HashAddresses)
         {
-            var builder = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true);
-            if (config is not null)
-            {
-                builder.AddJsonFile(Path.GetFullPath(config), optional: false);
-            }
-
-            spoolDir = builder.AddEnvironmentVariables().Build()["Gateway:Spool:Path"];
+            return AddressRedactor.Clear;
         }
 
+        return new AddressRedactor(logging.HashKeyFile is { } file ? File.ReadAllBytes(file) : System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    }
+
+    /// <summary>
+    /// <c>mssgw queue VERB ... [--config FILE | --spool DIR | --dev]</c>: the queue CLI, working on the
+    /// spool directory of a running gateway with atomic renames (docs/operator-guide.md "Queue"). It
+    /// reads the gateway's configuration (<see cref="CliConfiguration"/>) for the spool and for
+    /// <c>Gateway:Logging:HashAddresses</c>: when the gateway hashes addresses in its logs, the CLI shows
+    /// the same hashes, so an operator can match a queue line to a log line without seeing the address.
+    /// </summary>
+    private static async Task<int> RunQueueCommandAsync(IReadOnlyList<string> args)
+    {
+        var cli = CliConfiguration.Load(args);
+        var verbArgs = cli.Remaining;
+        if (QueueCommand.WantsHelp(verbArgs))
+        {
+            return await QueueCommand.WriteHelpAsync(verbArgs, Console.Out);
+        }
+
+        var spoolDir = cli.Configuration["Gateway:Spool:Path"];
         if (string.IsNullOrWhiteSpace(spoolDir) || !System.IO.Directory.Exists(spoolDir))
         {
-            await Console.Error.WriteLineAsync($"mssgw queue: spool directory '{spoolDir}' not found: pass --spool DIR or --config FILE (Gateway:Spool:Path).");
-            return 2;
+            await Console.Error.WriteLineAsync($"mssgw queue: spool directory '{spoolDir}' not found: pass --spool DIR or --config FILE (Gateway:Spool:Path), or --dev for ./run.sh's spool.");
+            return QueueCommand.ExitUsage;
         }
 
-        var verbArgs = args.Skip(1).Where((a, i) => a is not ("--spool" or "--config") && (i == 0 || args[i] is not ("--spool" or "--config"))).ToArray();
-        using var cts = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        var logging = new LoggingSection();
+        AddressRedactor redactor;
+        try
         {
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        return await new QueueCommand(new MessageSpool(spoolDir)).RunAsync(verbArgs, Console.Out, cts.Token);
+            cli.Configuration.GetSection("Gateway:Logging").Bind(logging);
+            if (logging.HashAddresses && string.IsNullOrWhiteSpace(logging.HashKeyFile))
+            {
+                // As the gateway does without a key file: no address in clear, but these hashes cannot be
+                // matched with the gateway's log lines.
+                await Console.Error.WriteLineAsync("mssgw queue: Gateway:Logging:HashAddresses is on without Gateway:Logging:HashKeyFile: addresses are hashed with a one-off key and will not match the gateway's logs (set HashKeyFile, or give the gateway's configuration with --config FILE).");
+            }
+
+            redactor = CreateRedactor(logging);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync($"mssgw queue: cannot hash addresses as the gateway does ({ex.Message}): give the gateway's configuration (--config FILE) so Gateway:Logging:HashKeyFile can be read.");
+            return QueueCommand.ExitUsage;
+        }
+
+        using var cts = CancelOnCtrlC();
+        var queue = new QueueCommand(new MessageSpool(spoolDir), TimeProvider.System, redactor.IsHashing ? redactor.Render : null, redactor.IsHashing ? t => redactor.RedactText(t) ?? t : null);
+        return await queue.RunAsync([.. verbArgs], Console.Out, cts.Token);
     }
 
     private static string? ArgValue(string[] args, string name)

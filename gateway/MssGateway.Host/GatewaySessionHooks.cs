@@ -9,14 +9,22 @@ namespace MssGateway.Host;
 
 /// <summary>
 /// The MSSanté decisions on top of the SMTP engine (DESIGN.md §1): client certificate → identity,
-/// MAIL FROM → sender bound to the certificate holder, RCPT → recipient in the directory on an
-/// authorised domain, end of data → MIME policy, then the durable spool.
+/// MAIL FROM → sender bound to the certificate holder (the null sender included, issue 12 rule 1),
+/// RCPT → on a relay listener only the gateway's own domains, then the liste blanche before the
+/// directory (rule 2), end of data → MIME policy and header binding, then the durable spool.
+/// Addresses reach the logs only through the <see cref="AddressRedactor"/> (rule 9).
 /// </summary>
 public sealed class GatewaySessionHooks : ISmtpSessionHooks
 {
+    /// <summary>Key in <see cref="SmtpSessionInfo.Items"/> of the MAIL FROM binding of the current transaction.</summary>
+    private const string MailFromBindingItem = "mssgw.policy.mail_from_binding";
+
     private readonly GatewayOptions _options;
     private readonly ClientCertificateCheck _certificateCheck;
     private readonly IMailboxDirectory _directory;
+    private readonly SenderBindingPolicy _senderBinding;
+    private readonly PolicyMetrics _policyMetrics;
+    private readonly HashSet<string> _localDomains;
     private readonly MessagePolicy _policy;
     private readonly IAcceptedMessageSink _sink;
     private readonly MessageSpool _spool;
@@ -29,6 +37,8 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         GatewayOptions options,
         ClientCertificateCheck certificateCheck,
         IMailboxDirectory directory,
+        SenderBindingPolicy senderBinding,
+        PolicyMetrics policyMetrics,
         MessagePolicy policy,
         IAcceptedMessageSink sink,
         MessageSpool spool,
@@ -40,6 +50,9 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         _options = options;
         _certificateCheck = certificateCheck;
         _directory = directory;
+        _senderBinding = senderBinding;
+        _policyMetrics = policyMetrics;
+        _localDomains = options.Delivery.LocalDomains.Select(AddressKey.NormaliseDomain).ToHashSet(StringComparer.Ordinal);
         _policy = policy;
         _sink = sink;
         _spool = spool;
@@ -60,7 +73,7 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         var refusal = await _certificateCheck.OnTlsEstablishedAsync(session, cancellationToken);
         if (refusal is not null)
         {
-            GatewayLog.CertificateRefused(_logger, session.Id, session.Listener.Name, session.RemoteEndPoint?.Address.ToString(), session.ClientCertificate?.Subject, session.ClientCertificate?.SerialNumber, refusal.Reason);
+            GatewayLog.CertificateRefused(_logger, session.Id, session.Listener.Name, session.RemoteEndPoint?.Address.ToString(), _redactor.RedactText(session.ClientCertificate?.Subject), session.ClientCertificate?.SerialNumber, refusal.Reason);
         }
 
         return refusal;
@@ -68,32 +81,68 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
 
     public async ValueTask<SmtpReply?> OnMailFromAsync(SmtpSessionInfo session, SmtpMailFrom mailFrom, CancellationToken cancellationToken)
     {
+        session.Items.Remove(MailFromBindingItem); // a new MAIL starts a new transaction
         if (!_space.HasRoom())
         {
             return GatewayReplies.SpoolFull;
         }
 
-        if (mailFrom.IsNullSender)
+        if (TerminalSafeText.HasUnsafeCharacters(mailFrom.Address))
         {
-            return null; // bounces carry no sender to bind; the certificate was already judged at TLS
+            GatewayLog.EnvelopeRefused(_logger, "mail", session.Id, _redactor.Render(mailFrom.Address), GatewayReplies.UnsafeAddress.Reason, _redactor.RedactText(IdentityOf(session)?.Subject));
+            return GatewayReplies.UnsafeAddress;
         }
 
-        SmtpReply? refusal;
+        var listener = (GatewayListenerOptions)session.Listener;
+        SmtpReply? refusal = null;
+        MailFromBinding? binding = null;
         try
         {
-            refusal = await _certificateCheck.OnMailFromAsync(session, mailFrom, cancellationToken);
+            if (session.Items.TryGetValue(ClientCertificateCheck.VerdictItem, out var v) && v is CertificateVerdict verdict)
+            {
+                // The null sender is bound too (rule 1): no shortcut before the certificate's holder is asked.
+                refusal = verdict.IsTrusted ? null : verdict.Reply;
+                if (verdict.IsTrusted)
+                {
+                    binding = await _senderBinding.CheckMailFromAsync(verdict.Identity!, mailFrom.Address, cancellationToken);
+                }
+            }
+            else if (listener.ClientCertificate == ClientCertificateMode.Require)
+            {
+                refusal = TrustReasons.ClientCertificateMissing;
+            }
         }
-        catch (Exception ex) when (ex is IOException or TimeoutException or StackExchange.Redis.RedisException)
+        catch (Exception ex) when (IsDirectoryFailure(ex))
         {
             refusal = GatewayReplies.DirectoryUnavailable; // sender binding needs the directory
         }
 
-        if (refusal is not null)
+        if (refusal is null && binding is not null)
         {
-            GatewayLog.EnvelopeRefused(_logger, "mail", session.Id, _redactor.Render(mailFrom.Address), refusal.Reason, IdentityOf(session)?.Subject);
+            if (binding.Refusal is not null)
+            {
+                refusal = binding.Refusal;
+            }
+            else if (binding.Violation is { } violation)
+            {
+                _policyMetrics.SenderBindingViolation(listener.Name, listener.SenderBinding, violation.Reason);
+                LogViolation(session, listener, "mail", violation);
+                refusal = listener.SenderBinding == SenderBindingMode.Enforce ? violation.Reply : null;
+            }
         }
 
-        return refusal;
+        if (refusal is not null)
+        {
+            GatewayLog.EnvelopeRefused(_logger, "mail", session.Id, _redactor.Render(mailFrom.Address), refusal.Reason, _redactor.RedactText(IdentityOf(session)?.Subject));
+            return refusal;
+        }
+
+        if (binding is not null)
+        {
+            session.Items[MailFromBindingItem] = new PendingMailFromBinding(mailFrom, binding);
+        }
+
+        return null;
     }
 
     public async ValueTask<SmtpReply?> OnRecipientAsync(SmtpSessionInfo session, SmtpTransaction transaction, SmtpRecipient recipient, CancellationToken cancellationToken)
@@ -101,9 +150,11 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         SmtpReply? refusal;
         try
         {
-            refusal = await DecideRecipientAsync(recipient.Address, cancellationToken);
+            refusal = TerminalSafeText.HasUnsafeCharacters(recipient.Address)
+                ? GatewayReplies.UnsafeAddress
+                : await DecideRecipientAsync((GatewayListenerOptions)session.Listener, recipient.Address, cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or TimeoutException or StackExchange.Redis.RedisException)
+        catch (Exception ex) when (IsDirectoryFailure(ex))
         {
             // The directory cannot answer: a temporary failure, the client retries (never a 5xx guess).
             refusal = GatewayReplies.DirectoryUnavailable;
@@ -111,27 +162,44 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
 
         if (refusal is not null)
         {
-            GatewayLog.EnvelopeRefused(_logger, "rcpt", session.Id, _redactor.Render(recipient.Address), refusal.Reason, IdentityOf(session)?.Subject);
+            GatewayLog.EnvelopeRefused(_logger, "rcpt", session.Id, _redactor.Render(recipient.Address), refusal.Reason, _redactor.RedactText(IdentityOf(session)?.Subject));
         }
 
         return refusal;
     }
 
-    private async ValueTask<SmtpReply?> DecideRecipientAsync(string address, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rule 2, in this order: a relay listener takes only the gateway's own domains (no relaying between
+    /// third parties); the liste blanche comes before the directory (a listed mailbox on a domain that is
+    /// not authorised is still refused); then the directory.
+    /// </summary>
+    private async ValueTask<SmtpReply?> DecideRecipientAsync(GatewayListenerOptions listener, string address, CancellationToken cancellationToken)
     {
+        var domain = AddressKey.DomainOf(address);
+        if (listener.RoleInForce() == ListenerRole.Relay && !_localDomains.Contains(domain))
+        {
+            return GatewayReplies.RelayDenied;
+        }
+
+        if (domain.Length == 0 || await _directory.FindAuthorisedDomainAsync(domain, cancellationToken) is null)
+        {
+            return GatewayReplies.DomainNotAuthorised;
+        }
+
         if (await _directory.FindByAddressAsync(address, cancellationToken) is not null)
         {
             return null;
         }
 
-        var domain = AddressKey.DomainOf(address);
-        if (await _directory.FindAuthorisedDomainAsync(domain, cancellationToken) is null)
-        {
-            return GatewayReplies.DomainNotAuthorised;
-        }
-
         return _options.Routing.AcceptUnlistedRecipientsOnAuthorisedDomains ? null : GatewayReplies.RecipientUnknown;
     }
+
+    private void LogViolation(SmtpSessionInfo session, GatewayListenerOptions listener, string stage, SenderBindingViolation violation) =>
+        GatewayLog.SenderBindingViolation(
+            _logger, session.Id, listener.Name, stage, listener.SenderBinding == SenderBindingMode.Tag ? "tag" : "enforce", violation.Reason,
+            violation.Address is null ? null : _redactor.Render(violation.Address), _redactor.RedactText(IdentityOf(session)?.Subject), violation.Detail);
+
+    private static bool IsDirectoryFailure(Exception ex) => ex is IOException or TimeoutException or StackExchange.Redis.RedisException;
 
     public ValueTask<ISmtpMessageWriter> OpenMessageAsync(SmtpSessionInfo session, SmtpTransaction transaction, CancellationToken cancellationToken)
     {
@@ -151,7 +219,7 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         var identity = IdentityOf(session);
         GatewayLog.SessionEnded(
             _logger, session.Id, session.Listener.Name, session.RemoteEndPoint?.Address.ToString(), session.TlsProtocolName,
-            session.TlsCipherSuite?.ToString(), session.ClientCertificate?.Subject, session.ClientCertificate?.SerialNumber, identity?.NationalIdentifier ?? identity?.StructureIdentifier,
+            session.TlsCipherSuite?.ToString(), _redactor.RedactText(session.ClientCertificate?.Subject), session.ClientCertificate?.SerialNumber, identity?.NationalIdentifier ?? identity?.StructureIdentifier,
             summary.MessagesAccepted, summary.MessagesRefused, summary.EndReason, summary.LastRefusalReason, summary.LastReplyCode,
             (long)summary.Duration.TotalMilliseconds);
     }
@@ -164,9 +232,15 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
     internal async ValueTask<SmtpReply> CompleteAsync(SpoolMessageWriter spoolWriter, SmtpSessionInfo session, SmtpTransaction transaction, GatewayListenerOptions listener, long size, CancellationToken cancellationToken)
     {
         var identity = IdentityOf(session);
+        var mailFromBinding = session.Items.TryGetValue(MailFromBindingItem, out var b) && b is PendingMailFromBinding pending && ReferenceEquals(pending.MailFrom, transaction.MailFrom)
+            ? pending.Binding
+            : null;
+        var receivedAt = _time.GetUtcNow();
+        var sender = _redactor.Render(transaction.MailFrom.Address);
         MessagePolicyVerdict verdict;
-        await using (var content = spoolWriter.OpenContentForRead())
+        try
         {
+            await using var content = spoolWriter.OpenContentForRead();
             verdict = await _policy.EvaluateAsync(
                 content,
                 new MessagePolicyContext
@@ -179,18 +253,34 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
                     TlsVersion = session.IsTls ? session.TlsProtocolName : null,
                     TlsCipher = session.TlsCipherSuite?.ToString(),
                     EnvelopeSender = transaction.MailFrom.Address,
+                    ClientIdentity = identity,
+                    SenderBinding = listener.SenderBinding,
+
+                    // A trusted identity without a MAIL FROM decision cannot happen; bind it as unbound rather than skip.
+                    MailFromBinding = identity is null ? null : mailFromBinding ?? MailFromBinding.Violated(new SenderBindingViolation(TrustReasons.SenderNotBound, transaction.MailFrom.Address, "no MAIL FROM binding recorded")),
+                    ReceivedAt = receivedAt,
                 },
                 cancellationToken);
         }
+        catch (Exception ex) when (IsDirectoryFailure(ex))
+        {
+            // Header binding and the S/MIME signer match read the directory: try again later, never a 5xx guess.
+            GatewayLog.MessageRefused(_logger, session.Id, sender, transaction.Recipients.Count, size, GatewayReplies.DirectoryUnavailable.Reason, GatewayReplies.DirectoryUnavailable.Code, GatewayReplies.DirectoryUnavailable.EnhancedCode);
+            return GatewayReplies.DirectoryUnavailable;
+        }
 
-        var sender = _redactor.Render(transaction.MailFrom.Address);
+        if (verdict.SenderBindingViolation is { } violation && !ReferenceEquals(violation, mailFromBinding?.Violation))
+        {
+            LogViolation(session, listener, "data", violation);
+        }
+
         if (verdict.Refusal is not null)
         {
             GatewayLog.MessageRefused(_logger, session.Id, sender, transaction.Recipients.Count, size, verdict.Refusal.Reason, verdict.Refusal.Code, verdict.Refusal.EnhancedCode);
             return verdict.Refusal;
         }
 
-        var now = _time.GetUtcNow();
+        var now = receivedAt;
         var envelope = new SpoolEnvelope
         {
             QueueId = spoolWriter.QueueId,
@@ -204,10 +294,10 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             ContentLength = size,
             ListenerName = session.Listener.Name,
             ClientAddress = session.RemoteEndPoint?.Address.ToString(),
-            HeloName = session.HeloName,
+            HeloName = TerminalSafeText.Escape(session.HeloName),
             TlsProtocol = session.IsTls ? session.TlsProtocolName : null,
             TlsCipher = session.TlsCipherSuite?.ToString(),
-            ClientCertificateSubject = identity?.Subject ?? session.ClientCertificate?.Subject,
+            ClientCertificateSubject = TerminalSafeText.Escape(identity?.Subject ?? session.ClientCertificate?.Subject),
             ClientIdentity = identity?.NationalIdentifier ?? identity?.StructureIdentifier,
             SmimeVerdict = verdict.SmimeLabel,
             PrependHeaders = (verdict.AuthenticationResultsHeader ?? string.Empty) + SmtpTraceHeader.Build(session, transaction, spoolWriter.QueueId, now),
@@ -228,6 +318,9 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         _sink.Accepted(spoolWriter.QueueId);
         return GatewayReplies.Queued(spoolWriter.QueueId);
     }
+
+    /// <summary>The MAIL FROM decision, kept for the end of data of the same transaction.</summary>
+    private sealed record PendingMailFromBinding(SmtpMailFrom MailFrom, MailFromBinding Binding);
 
     private static string? NotifyText(DsnNotify notify)
     {

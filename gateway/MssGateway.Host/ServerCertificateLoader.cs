@@ -38,6 +38,7 @@ public static class ServerCertificateLoader
             ServerCertificate = SslStreamCertificateContext.Create(usable, intermediates, offline: true),
             Protocols = options.MinimumProtocol == "Tls13" ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
             CipherSuites = suites,
+            Resumption = options.Resumption,
         };
     }
 }

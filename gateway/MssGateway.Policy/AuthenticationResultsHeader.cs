@@ -18,11 +18,11 @@ public static class AuthenticationResultsHeader
     private const int MaxDnLength = 512;
 
     /// <summary>The whole header field, folded one result per line, ending in CRLF.</summary>
-    public static string Build(string authServId, MessagePolicyContext context, SmimeVerdict smime, SmimeSignerSummary? signer, string? matchedFrom)
+    public static string Build(string authServId, MessagePolicyContext context, SmimeVerdict smime, SmimeSignerSummary? signer, string? matchedFrom, SenderBindingViolation? binding = null)
     {
         ArgumentNullException.ThrowIfNull(authServId);
         ArgumentNullException.ThrowIfNull(context);
-        var results = new List<string>(2) { TlsResult(context) };
+        var results = new List<string>(3) { TlsResult(context), SenderBindingResult(context, binding) };
         if (context.SmimePolicy != SmimePolicy.Off)
         {
             results.Add(SmimeResult(smime, signer, matchedFrom));
@@ -48,6 +48,9 @@ public static class AuthenticationResultsHeader
         SmimeVerdict.Revoked => ("fail", "revoked"),
         SmimeVerdict.Expired => ("fail", "expired"),
         SmimeVerdict.SignerMismatch => ("policy", "signer_mismatch"),
+        SmimeVerdict.Partial => ("neutral", "partial"),
+        SmimeVerdict.WeakAlgorithm => ("fail", "weak_algorithm"),
+        SmimeVerdict.PermError => ("permerror", "cms_error"),
         _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, null),
     };
 
@@ -125,6 +128,23 @@ public static class AuthenticationResultsHeader
         }
 
         return "x-tls=pass (" + CommentText(comment.ToString()) + ")";
+    }
+
+    /// <summary>
+    /// <c>x-sender-binding</c> (a local method, like x-tls): <c>pass</c> when MAIL FROM and the From/Sender
+    /// fields are bound to the client certificate, <c>fail reason="…"</c> when they are not and the listener
+    /// only tags (issue 12 rule 1), <c>none</c> without a client certificate identity.
+    /// </summary>
+    private static string SenderBindingResult(MessagePolicyContext context, SenderBindingViolation? binding)
+    {
+        if (context.ClientIdentity is null)
+        {
+            return "x-sender-binding=none (no client certificate identity)";
+        }
+
+        return binding is null
+            ? "x-sender-binding=pass"
+            : $"x-sender-binding=fail reason=\"{binding.Reason}\" (not enforced on this listener: SenderBinding=Tag)";
     }
 
     private static string SmimeResult(SmimeVerdict verdict, SmimeSignerSummary? signer, string? matchedFrom)

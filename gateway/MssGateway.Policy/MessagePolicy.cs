@@ -11,20 +11,23 @@ using MssGateway.Smtp;
 namespace MssGateway.Policy;
 
 /// <summary>
-/// The end-of-data message policy (DESIGN.md §1 "end of data → MIME policy", issue 4): one streaming
-/// pass over the stored message bounds its MIME structure (depth, parts, header blocks) and sums
-/// decoded attachment sizes; opaque S/MIME content is unwrapped to a temporary file and scanned the
-/// same way; the outermost signature is verified, its signer validated by the trust engine and
-/// matched with From (the address in the certificate, or the directory's holder of the From mailbox);
-/// the listener's <see cref="SmimePolicy"/> turns the verdict into a refusal or a tag. Accepted mail
-/// gets an Authentication-Results header; top-level ones claiming our authserv-id are reported for
-/// removal (RFC 8601 §5).
+/// The end-of-data message policy (DESIGN.md §1 "end of data → MIME policy", issues 4 and 12): one
+/// streaming pass over the stored message bounds its MIME structure (depth, parts, header blocks),
+/// refuses ambiguous structures and sums the decoded size of what a client can save; opaque S/MIME
+/// content is unwrapped to a temporary file and scanned the same way; the sender is bound to the
+/// client certificate (<see cref="SenderBindingPolicy"/>: null sender, From and Sender fields); the
+/// outermost signature is verified, its signer validated by the trust engine now and matched with From,
+/// and only a signature over the whole body may pass; the listener's <see cref="SmimePolicy"/> and
+/// <see cref="SenderBindingMode"/> turn verdicts into refusals or tags. Accepted mail gets an
+/// Authentication-Results header; top-level ones claiming our authserv-id are reported for removal
+/// (RFC 8601 §5).
 /// </summary>
 public sealed class MessagePolicy
 {
     private readonly MessagePolicyOptions _options;
     private readonly ISmimeSignerValidator _validator;
     private readonly IMailboxDirectory _directory;
+    private readonly SenderBindingPolicy _binding;
     private readonly PolicyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<MessagePolicy> _logger;
@@ -34,6 +37,7 @@ public sealed class MessagePolicy
         IOptions<MessagePolicyOptions> options,
         ISmimeSignerValidator validator,
         IMailboxDirectory directory,
+        SenderBindingPolicy binding,
         PolicyMetrics metrics,
         TimeProvider? time = null,
         ILogger<MessagePolicy>? logger = null)
@@ -42,6 +46,7 @@ public sealed class MessagePolicy
         _options = options.Value;
         _validator = validator ?? throw new ArgumentNullException(nameof(validator));
         _directory = directory ?? throw new ArgumentNullException(nameof(directory));
+        _binding = binding ?? throw new ArgumentNullException(nameof(binding));
         _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger<MessagePolicy>.Instance;
@@ -64,7 +69,7 @@ public sealed class MessagePolicy
         var verdict = await EvaluateCoreAsync(message, context, budget, ct).ConfigureAwait(false);
 
         _metrics.AttachmentBytes(budget.AttachmentBytes);
-        if (context.SmimePolicy != SmimePolicy.Off && verdict.Refusal?.Reason is not ("attachments_too_big" or "mime_too_complex" or "mime_malformed"))
+        if (context.SmimePolicy != SmimePolicy.Off && verdict.Refusal?.Reason is not ("attachments_too_big" or "mime_too_complex" or "mime_malformed" or "sender_not_bound" or "header_from_not_bound"))
         {
             _metrics.SmimeVerdict(verdict.SmimeVerdict);
         }
@@ -72,6 +77,13 @@ public sealed class MessagePolicy
         if (verdict.Refusal?.Reason is { } reason)
         {
             _metrics.Refused(reason);
+        }
+
+        // A MAIL FROM violation (tagged) was counted when it was found; end-of-data ones here.
+        if (verdict.SenderBindingViolation is { } violation && !ReferenceEquals(violation, context.MailFromBinding?.Violation))
+        {
+            _metrics.SenderBindingViolation(context.ListenerName, context.SenderBinding, violation.Reason);
+            PolicyLog.SenderNotBound(_logger, context.ListenerName, context.SenderBinding == SenderBindingMode.Tag ? "tag" : "enforce", violation.Reason, violation.Detail);
         }
 
         PolicyLog.Evaluated(
@@ -110,8 +122,21 @@ public sealed class MessagePolicy
         }
         catch (FormatException e)
         {
-            PolicyLog.MimeParseError(_logger, context.ListenerName, e.GetType().Name);
+            // Log-safe: the scanner's own messages name the rule broken; MimeKit's may quote content.
+            PolicyLog.MimeParseError(_logger, context.ListenerName, e is MalformedMimeException ? e.Message : e.GetType().Name);
             return new MessagePolicyVerdict { Refusal = PolicyReplies.MimeMalformed, AttachmentBytes = budget.AttachmentBytes, MimeParts = budget.Parts };
+        }
+
+        // Sender binding before S/MIME: a message refused for its sender needs no signature check.
+        var violation = context.MailFromBinding?.Violation;
+        if (violation is null && context.ClientIdentity is { } identity && context.MailFromBinding is { } mailFrom)
+        {
+            violation = await _binding.CheckMessageAsync(identity, mailFrom, scan.HeaderFacts, ct).ConfigureAwait(false);
+        }
+
+        if (violation is not null && context.SenderBinding == SenderBindingMode.Enforce)
+        {
+            return new MessagePolicyVerdict { Refusal = violation.Reply, SenderBindingViolation = violation, AttachmentBytes = budget.AttachmentBytes, MimeParts = budget.Parts };
         }
 
         var forged = ForgedRanges(scan.TopLevelHeaders);
@@ -132,8 +157,9 @@ public sealed class MessagePolicy
             MimeParts = budget.Parts,
             ForgedHeaderRanges = forged,
             Signer = signer,
+            SenderBindingViolation = violation,
             AuthenticationResultsHeader = refusal is null
-                ? AuthenticationResultsHeader.Build(_options.AuthServId ?? "localhost", context, smime, signer, matchedFrom)
+                ? AuthenticationResultsHeader.Build(_options.AuthServId ?? "localhost", context, smime, signer, matchedFrom, violation)
                 : null,
         };
     }
@@ -142,8 +168,10 @@ public sealed class MessagePolicy
     {
         SmimeVerdict.Pass => null,
         SmimeVerdict.None => PolicyReplies.SmimeMissing,
-        SmimeVerdict.Fail => PolicyReplies.SmimeInvalid,
+        SmimeVerdict.Fail or SmimeVerdict.PermError => PolicyReplies.SmimeInvalid,
         SmimeVerdict.SignerMismatch => PolicyReplies.SmimeSignerMismatch,
+        SmimeVerdict.Partial => PolicyReplies.SmimePartial,
+        SmimeVerdict.WeakAlgorithm => PolicyReplies.SmimeWeakAlgorithm,
         _ => PolicyReplies.SmimeUntrusted,
     };
 
@@ -162,25 +190,25 @@ public sealed class MessagePolicy
             check = _verifier.VerifyOpaque(cms, content);
         }
 
-        if (check is null)
+        if (check is null || check.Outcome == SignatureOutcome.PermError)
         {
-            if (entity.DeclaredSignedData)
+            // Enveloped (or other) CMS that cannot be opened here, or signed-data that does not parse: a
+            // client offers it as a file (smime.p7m), so its decoded size counts.
+            using (var raw = OpenDecoded(source, entity))
             {
-                return SignatureCheck.Failed("smime-type=signed-data but the content is not CMS SignedData");
-            }
-
-            // Enveloped (or other) CMS that cannot be opened here: its decoded size counts.
-            if (entity.CountsIfNotSigned)
-            {
-                using var raw = OpenDecoded(source, entity);
                 budget.AddAttachmentBytes(await CountAsync(raw, ct).ConfigureAwait(false));
             }
 
-            return null;
+            if (check is null && entity.DeclaredSignedData)
+            {
+                return SignatureCheck.Error("smime-type=signed-data but the content is not CMS SignedData");
+            }
+
+            return check;
         }
 
         content.Position = 0;
-        var inner = new MimeStructureScanner(content, budget, entity.Depth, entity.From);
+        var inner = new MimeStructureScanner(content, budget, entity.Depth, entity.From, entity.InsideForwarded);
         await inner.ReadEntityAsync(ct).ConfigureAwait(false);
         foreach (var nested in inner.SignedEntities.Where(e => e.Kind == SignedEntityKind.Opaque))
         {
@@ -238,7 +266,13 @@ public sealed class MessagePolicy
         }
 
         SignatureCheck check;
-        if (outermost.Kind == SignedEntityKind.Detached)
+        if (outermost.Kind == SignedEntityKind.Detached && outermost.End < outermost.Begin)
+        {
+            // The signed part never ended (a truncated multipart/signed): BoundStream refused the range
+            // with ArgumentOutOfRangeException (fuzzing finding). Nothing whole was signed.
+            check = SignatureCheck.Failed("the signed part of multipart/signed has no end");
+        }
+        else if (outermost.Kind == SignedEntityKind.Detached)
         {
             using var signed = new BoundStream(message, outermost.Begin, outermost.End, leaveOpen: true);
             check = _verifier.VerifyDetached(signed, outermost.Signature ?? []);
@@ -249,14 +283,14 @@ public sealed class MessagePolicy
         }
 
         var from = outermost.From ?? scan.TopLevelFrom;
-        if (!check.IsValid || check.Signer is null)
+        if (check.Outcome is SignatureOutcome.Invalid or SignatureOutcome.PermError || check.Signer is null)
         {
-            PolicyLog.SignatureChecked(_logger, context.ListenerName, SmimeVerdict.Fail.ToLabel(), null, check.Failure);
-            return (SmimeVerdict.Fail, null, from);
+            var failed = check.Outcome == SignatureOutcome.PermError ? SmimeVerdict.PermError : SmimeVerdict.Fail;
+            PolicyLog.SignatureChecked(_logger, context.ListenerName, failed.ToLabel(), null, check.Failure);
+            return (failed, null, from);
         }
 
-        var signingTime = check.SigningTime ?? _time.GetUtcNow();
-        var validation = await _validator.ValidateAsync(check.Signer, check.ExtraCertificates, signingTime, ct).ConfigureAwait(false);
+        var validation = await _validator.ValidateAsync(check.Signer, check.ExtraCertificates, UsableSigningTime(check.SigningTime, context), ct).ConfigureAwait(false);
         var emails = CertificateEmails(check.Signer).Concat(validation.EmailAddresses).Select(AddressKey.Normalise).Distinct().ToList();
         var summary = new SmimeSignerSummary
         {
@@ -271,10 +305,31 @@ public sealed class MessagePolicy
             SignerTrustStatus.Revoked => SmimeVerdict.Revoked,
             SignerTrustStatus.Expired => SmimeVerdict.Expired,
             SignerTrustStatus.Untrusted => SmimeVerdict.Untrusted,
-            _ => await MatchesFromAsync(from, emails, validation.NationalIdentifier, ct).ConfigureAwait(false) ? SmimeVerdict.Pass : SmimeVerdict.SignerMismatch,
+            _ when check.Outcome == SignatureOutcome.Weak => SmimeVerdict.WeakAlgorithm,
+            _ when !await MatchesFromAsync(from, emails, validation.NationalIdentifier, ct).ConfigureAwait(false) => SmimeVerdict.SignerMismatch,
+
+            // Signed by that signer, but not the whole message: what the reader sees beside it is unsigned.
+            _ when !outermost.IsWholeBody => SmimeVerdict.Partial,
+            _ => SmimeVerdict.Pass,
         };
-        PolicyLog.SignatureChecked(_logger, context.ListenerName, verdict.ToLabel(), validation.NationalIdentifier, validation.Detail);
+        PolicyLog.SignatureChecked(_logger, context.ListenerName, verdict.ToLabel(), validation.NationalIdentifier, check.Outcome == SignatureOutcome.Weak ? check.Failure : validation.Detail);
         return (verdict, summary, from);
+    }
+
+    /// <summary>
+    /// The signed signingTime if it may be used (for expiry only): inside [received − SigningTimeWindow,
+    /// now + SigningTimeSkew]. A claim further back is the backdating of issue 12 rule 4 and is ignored.
+    /// </summary>
+    private DateTimeOffset? UsableSigningTime(DateTimeOffset? signingTime, MessagePolicyContext context)
+    {
+        if (signingTime is not { } claimed)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        var received = context.ReceivedAt ?? now;
+        return claimed >= received - _options.SigningTimeWindow && claimed <= now + _options.SigningTimeSkew ? claimed : null;
     }
 
     /// <summary>
@@ -327,20 +382,29 @@ public sealed class MessagePolicy
     {
         // .NET exposes DNS names and IP addresses only; read rfc822Name [1] IA5String entries directly.
         var found = new List<string>();
-        var reader = new System.Formats.Asn1.AsnReader(san.RawData, System.Formats.Asn1.AsnEncodingRules.DER);
-        var names = reader.ReadSequence();
-        var rfc822 = new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 1);
-        while (names.HasData)
+        try
         {
-            var tag = names.PeekTag();
-            if (tag.HasSameClassAndValue(rfc822))
+            var reader = new System.Formats.Asn1.AsnReader(san.RawData, System.Formats.Asn1.AsnEncodingRules.DER);
+            var names = reader.ReadSequence();
+            var rfc822 = new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 1);
+            while (names.HasData)
             {
-                found.Add(names.ReadCharacterString(System.Formats.Asn1.UniversalTagNumber.IA5String, rfc822));
+                var tag = names.PeekTag();
+                if (tag.HasSameClassAndValue(rfc822))
+                {
+                    found.Add(names.ReadCharacterString(System.Formats.Asn1.UniversalTagNumber.IA5String, rfc822));
+                }
+                else
+                {
+                    names.ReadEncodedValue();
+                }
             }
-            else
-            {
-                names.ReadEncodedValue();
-            }
+        }
+        catch (System.Formats.Asn1.AsnContentException)
+        {
+            // The signer's certificate is the sender's to make (a non-ASCII rfc822Name, a broken SAN): its
+            // SAN addresses do not count, and the message gets a verdict, not an exception (fuzzing finding).
+            return [];
         }
 
         return found;

@@ -26,4 +26,19 @@ public sealed record MessagePolicyContext
 
     /// <summary>MAIL FROM address (empty for the null reverse-path).</summary>
     public string EnvelopeSender { get; init; } = string.Empty;
+
+    /// <summary>
+    /// The trusted client certificate's holder, for sender binding (issue 12 rule 1); null when the session
+    /// has no trusted certificate (a listener that asks for none): nothing is then bound.
+    /// </summary>
+    public MssGateway.Trust.CertificateIdentity? ClientIdentity { get; init; }
+
+    /// <summary>The listener's <c>SenderBinding</c> mode.</summary>
+    public SenderBindingMode SenderBinding { get; init; } = SenderBindingMode.Enforce;
+
+    /// <summary>What MAIL FROM binding decided for this transaction (null without <see cref="ClientIdentity"/>).</summary>
+    public MailFromBinding? MailFromBinding { get; init; }
+
+    /// <summary>When the message was received (the S/MIME signing time window counts back from it); null = now.</summary>
+    public DateTimeOffset? ReceivedAt { get; init; }
 }

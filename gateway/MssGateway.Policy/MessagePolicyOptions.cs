@@ -32,4 +32,14 @@ public sealed class MessagePolicyOptions
 
     /// <summary>Folder for the temporary files that hold unwrapped opaque S/MIME content; null = the system temp folder.</summary>
     public string? TempPath { get; set; }
+
+    /// <summary>
+    /// How long before reception an S/MIME signingTime may lie and still be used (for the signer's expiry
+    /// only, never for revocation; issue 12 rule 4). Older claims are ignored: the signer must be valid now.
+    /// Default 1 hour.
+    /// </summary>
+    public TimeSpan SigningTimeWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How far in the future a signingTime may lie (clock skew) and still be used. Default 5 minutes.</summary>
+    public TimeSpan SigningTimeSkew { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -49,6 +49,16 @@ public sealed class MessagePolicyOptionsValidator : IValidateOptions<MessagePoli
             failures.Add($"{p}:TempPath '{options.TempPath}' does not exist; create it or remove the key to use the system temp folder.");
         }
 
+        if (options.SigningTimeWindow < TimeSpan.Zero || options.SigningTimeWindow > TimeSpan.FromDays(7))
+        {
+            failures.Add($"{p}:SigningTimeWindow is {options.SigningTimeWindow}; set a duration from 00:00:00 to 7.00:00:00 (default 01:00:00).");
+        }
+
+        if (options.SigningTimeSkew < TimeSpan.Zero || options.SigningTimeSkew > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{p}:SigningTimeSkew is {options.SigningTimeSkew}; set a duration from 00:00:00 to 01:00:00 (default 00:05:00).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -10,7 +10,7 @@ public static class MessagePolicyServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="MessagePolicyOptions"/> bound to <paramref name="section"/> (Gateway:Policy) and
-    /// validated at start-up, <see cref="PolicyMetrics"/> and the singleton <see cref="MessagePolicy"/>.
+    /// validated at start-up, <see cref="PolicyMetrics"/>, <see cref="SenderBindingPolicy"/> and the singleton <see cref="MessagePolicy"/>.
     /// The host registers <see cref="ISmimeSignerValidator"/> and <c>IMailboxDirectory</c>.
     /// </summary>
     public static IServiceCollection AddMessagePolicy(this IServiceCollection services, IConfiguration section)
@@ -22,6 +22,8 @@ public static class MessagePolicyServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PolicyMetrics>();
+        services.TryAddSingleton<MssGateway.Trust.SenderBinding>();
+        services.TryAddSingleton<SenderBindingPolicy>();
         services.TryAddSingleton<MessagePolicy>();
         return services;
     }

@@ -35,4 +35,10 @@ public sealed record MessagePolicyVerdict
 
     /// <summary>The signer, when a signature was verified (for logs; never a metric label).</summary>
     public SmimeSignerSummary? Signer { get; init; }
+
+    /// <summary>
+    /// The sender binding violation found (at MAIL FROM under Tag, or at end of data), or null when bound;
+    /// under Enforce it is also the <see cref="Refusal"/>.
+    /// </summary>
+    public SenderBindingViolation? SenderBindingViolation { get; init; }
 }

@@ -13,6 +13,13 @@ internal sealed class MimeScanBudget(MessagePolicyOptions options)
 
     public long AttachmentBytes { get; private set; }
 
+    /// <summary>
+    /// The message's one primary body (issue 12 rule 5): taken by its first text/plain or text/html leaf,
+    /// or its first multipart/alternative, that is not marked as an attachment. Shared by every scan of
+    /// the message, so unwrapped S/MIME content cannot bring a second one.
+    /// </summary>
+    public BodySlot PrimaryBody { get; } = new();
+
     public void CountPart(int depth)
     {
         if (depth > Options.MaxMimeDepth)
@@ -24,6 +31,12 @@ internal sealed class MimeScanBudget(MessagePolicyOptions options)
         {
             throw new MimeLimitExceededException(MimeLimit.Parts);
         }
+    }
+
+    /// <summary>One place a body text may be (the message's, or one alternative of the primary multipart/alternative).</summary>
+    public sealed class BodySlot
+    {
+        public bool Taken { get; set; }
     }
 
     public void AddAttachmentBytes(long octets)

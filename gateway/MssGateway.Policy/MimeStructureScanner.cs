@@ -8,44 +8,52 @@ namespace MssGateway.Policy;
 /// One streaming pass over a stored message (or over unwrapped opaque S/MIME content) with MimeKit's
 /// event reader: nothing but the current header block and small per-level state is held in memory,
 /// whatever the size of the message (DESIGN.md §3 "Size": the counting streams).
-/// It counts MIME parts and nesting, bounds header blocks, sums the decoded size of attachments
-/// (a part with a file name or an attachment disposition at any depth, TNEF and ZIP parts, S/MIME
-/// enveloped data whose encrypted size counts), records the signed entities (RFC 8551 §3.5) for
-/// later verification, and the top-level Authentication-Results fields (RFC 8601 §5).
+/// It counts MIME parts and nesting, bounds header blocks, refuses structures a client and this
+/// scanner could read differently (issue 12 rule 5: a duplicate Content-Type, -Transfer-Encoding or
+/// -Disposition; a message/* or multipart/* part with an encoding, RFC 2045 §6.4), and sums the decoded
+/// size of <b>what a mail client can save</b>: every leaf but the primary body text (the first
+/// text/plain or text/html leaf, or the first multipart/alternative, not marked as an attachment),
+/// named or not, inline or not, every leaf of a forwarded message/rfc822, and the uuencoded blocks
+/// inside the primary body text. It also records the signed entities (RFC 8551 §3.5) for later
+/// verification, the top-level Authentication-Results fields (RFC 8601 §5) and, for the stored
+/// message, the top-level From/Sender fields and body type that sender binding needs.
 /// </summary>
 internal sealed class MimeStructureScanner : MimeReader
 {
-    private static readonly string[] ArchiveOrTnefTypes =
-    [
-        "application/ms-tnef", "application/vnd.ms-tnef", "application/zip", "application/x-zip-compressed", "application/x-zip",
-    ];
-
     private readonly HeaderGuardStream _guard;
     private readonly MimeScanBudget _budget;
     private readonly int _depthBase;
     private readonly string? _inheritedFrom;
+    private readonly bool _insideForwarded;
+    private readonly bool _outermost;
     private readonly Stack<Frame> _frames = new();
     private readonly List<SignedEntity> _signed = [];
     private readonly List<TopLevelHeader> _topLevelHeaders = [];
+    private readonly MessageHeaderFacts _facts = new();
 
     private int _headerBlocks;
     private long _headerBlockBytes;
-    private string? _pendingDisposition;
-    private string? _pendingTransferEncoding;
-    private string? _pendingFrom;
+    private BlockHeaders _block;
 
-    public MimeStructureScanner(Stream stream, MimeScanBudget budget, int depthBase, string? inheritedFrom)
-        : this(new HeaderGuardStream(stream, budget.Options.MaxHeaderBytes), budget, depthBase, inheritedFrom)
+    /// <param name="stream">The stored message or the unwrapped content of an opaque signed entity.</param>
+    /// <param name="budget">The bounds shared by every scan of one message.</param>
+    /// <param name="depthBase">Nesting depth of what <paramref name="stream"/> holds (0 for the stored message).</param>
+    /// <param name="inheritedFrom">From of the message enclosing an unwrapped entity.</param>
+    /// <param name="insideForwarded">The unwrapped entity sat inside a forwarded message/rfc822: all its leaves count.</param>
+    public MimeStructureScanner(Stream stream, MimeScanBudget budget, int depthBase, string? inheritedFrom, bool insideForwarded = false)
+        : this(new HeaderGuardStream(stream, budget.Options.MaxHeaderBytes), budget, depthBase, inheritedFrom, insideForwarded)
     {
     }
 
-    private MimeStructureScanner(HeaderGuardStream guard, MimeScanBudget budget, int depthBase, string? inheritedFrom)
+    private MimeStructureScanner(HeaderGuardStream guard, MimeScanBudget budget, int depthBase, string? inheritedFrom, bool insideForwarded)
         : base(CreateParserOptions(budget.Options), guard, MimeFormat.Entity)
     {
         _guard = guard;
         _budget = budget;
         _depthBase = depthBase;
         _inheritedFrom = inheritedFrom;
+        _insideForwarded = insideForwarded;
+        _outermost = depthBase == 0 && inheritedFrom is null && !insideForwarded;
     }
 
     /// <summary>
@@ -57,8 +65,11 @@ internal sealed class MimeStructureScanner : MimeReader
     /// <summary>Headers of the first header block (the message's own header), with their byte ranges.</summary>
     public IReadOnlyList<TopLevelHeader> TopLevelHeaders => _topLevelHeaders;
 
-    /// <summary>From of the outermost message of this stream, when it has one.</summary>
+    /// <summary>From (first mailbox) of the outermost message of this stream, when it has one.</summary>
     public string? TopLevelFrom { get; private set; }
+
+    /// <summary>The message's own From/Sender fields and body type (stored message only; empty for unwrapped content).</summary>
+    public MessageHeaderFacts HeaderFacts => _facts;
 
     private static ParserOptions CreateParserOptions(MessagePolicyOptions options)
     {
@@ -74,9 +85,7 @@ internal sealed class MimeStructureScanner : MimeReader
     {
         _headerBlocks++;
         _headerBlockBytes = 0;
-        _pendingDisposition = null;
-        _pendingTransferEncoding = null;
-        _pendingFrom = null;
+        _block = default;
         return Task.CompletedTask;
     }
 
@@ -92,14 +101,21 @@ internal sealed class MimeStructureScanner : MimeReader
 
         switch (header.Id)
         {
+            case HeaderId.ContentType:
+                // Two Content-Type fields: MimeKit keeps one, a client may keep the other (rule 5).
+                Once(ref _block.ContentTypes, "Content-Type");
+                _block.ContentTypeInvalid = !ContentType.TryParse(header.RawValue, out _);
+                break;
             case HeaderId.ContentDisposition:
-                _pendingDisposition = header.Value;
+                Once(ref _block.Dispositions, "Content-Disposition");
+                _block.Disposition = header.Value;
                 break;
             case HeaderId.ContentTransferEncoding:
-                _pendingTransferEncoding = header.Value;
+                Once(ref _block.Encodings, "Content-Transfer-Encoding");
+                _block.TransferEncoding = header.Value;
                 break;
             case HeaderId.From:
-                _pendingFrom = header.Value;
+                _block.From ??= header.Value;
                 break;
         }
 
@@ -108,6 +124,10 @@ internal sealed class MimeStructureScanner : MimeReader
             // Only Authentication-Results values are needed (forged-header check); other values stay unread.
             var value = header.Id == HeaderId.AuthenticationResults ? header.Value : string.Empty;
             _topLevelHeaders.Add(new TopLevelHeader(header.Id, header.Field, value, header.Offset ?? -1, length));
+            if (_outermost)
+            {
+                _facts.Add(header);
+            }
         }
 
         return Task.CompletedTask;
@@ -133,13 +153,20 @@ internal sealed class MimeStructureScanner : MimeReader
 
     protected override Task OnMimeMessageBeginAsync(long beginOffset, int beginLineNumber, CancellationToken cancellationToken)
     {
-        var from = FirstMailbox(_pendingFrom);
+        var from = FirstMailbox(_block.From);
         if (_frames.Count == 0 && TopLevelFrom is null)
         {
             TopLevelFrom = from;
         }
 
-        _frames.Push(new Frame(FrameKind.Message, null) { From = from ?? NearestFrom(), SuppressCounting = CountingSuppressed() });
+        var parent = _frames.Count > 0 ? _frames.Peek() : null;
+        var forwarded = parent?.InsideForwarded ?? _insideForwarded;
+        _frames.Push(new Frame(FrameKind.Message, null)
+        {
+            From = from ?? NearestFrom(),
+            InsideForwarded = forwarded,
+            Slot = forwarded ? null : parent is null ? _budget.PrimaryBody : parent.Slot,
+        });
         return Task.CompletedTask;
     }
 
@@ -151,11 +178,29 @@ internal sealed class MimeStructureScanner : MimeReader
 
     protected override Task OnMultipartBeginAsync(ContentType contentType, long beginOffset, int beginLineNumber, CancellationToken cancellationToken)
     {
-        EnterChild(beginOffset);
+        RefuseEncodedComposite(contentType);
+        var parent = _frames.Count > 0 ? _frames.Peek() : null;
+        NoteBodyType(contentType);
+        var slot = EnterChild(beginOffset);
+        var splits = false;
+        if (MarkedAsAttachment(contentType))
+        {
+            slot = null; // a multipart sent as an attachment: everything in it counts
+        }
+        else if (slot is { Taken: false } && contentType.IsMimeType("multipart", "alternative"))
+        {
+            // The first multipart/alternative is the body: each alternative holds one body text in one form.
+            slot.Taken = true;
+            splits = true;
+        }
+
         var frame = new Frame(FrameKind.Multipart, contentType)
         {
             IsSigned = contentType.IsMimeType("multipart", "signed"),
-            SuppressCounting = CountingSuppressed(),
+            InsideForwarded = parent?.InsideForwarded ?? _insideForwarded,
+            Slot = slot,
+            SplitsSlots = splits,
+            IsMessageBody = IsMessageBody(parent),
         };
         _frames.Push(frame);
         return Task.CompletedTask;
@@ -175,6 +220,10 @@ internal sealed class MimeStructureScanner : MimeReader
                 End = frame.SignedEnd,
                 Signature = frame.Signature?.ToArray() ?? [],
                 From = NearestFrom(),
+
+                // RFC 1847 §2.1: exactly two parts; a third one is content the signature does not cover.
+                IsWholeBody = frame.IsMessageBody && frame.ChildIndex == 2,
+                InsideForwarded = frame.InsideForwarded,
             });
         }
 
@@ -184,39 +233,48 @@ internal sealed class MimeStructureScanner : MimeReader
 
     protected override Task OnMessagePartBeginAsync(ContentType contentType, long beginOffset, int beginLineNumber, CancellationToken cancellationToken)
     {
+        RefuseEncodedComposite(contentType);
+        var parent = _frames.Count > 0 ? _frames.Peek() : null;
+        NoteBodyType(contentType);
         EnterChild(beginOffset);
-        var suppressed = CountingSuppressed();
-        var whole = !suppressed && IsAttachment(contentType);
-        _frames.Push(new Frame(FrameKind.MessagePart, contentType) { SuppressCounting = suppressed || whole, CountsWhole = whole });
+
+        // A forwarded message can be saved whole: every leaf inside it counts, its text bodies included.
+        _frames.Push(new Frame(FrameKind.MessagePart, contentType) { InsideForwarded = true, Slot = null });
         return Task.CompletedTask;
     }
 
     protected override Task OnMessagePartEndAsync(ContentType contentType, long beginOffset, int beginLineNumber, long headersEndOffset, long endOffset, int lines, CancellationToken cancellationToken)
     {
         _guard.Progress();
-        var frame = _frames.Pop();
-        if (frame.CountsWhole)
-        {
-            // A forwarded message sent as an attachment counts whole (message/rfc822 is 7bit/8bit/binary:
-            // its stored size is its decoded size); its inner attachments are not counted twice.
-            _budget.AddAttachmentBytes(Math.Max(0, endOffset - headersEndOffset));
-        }
-
+        _frames.Pop();
         ExitChild(endOffset);
         return Task.CompletedTask;
     }
 
     protected override Task OnMimePartBeginAsync(ContentType contentType, long beginOffset, int beginLineNumber, CancellationToken cancellationToken)
     {
+        if (contentType.MediaType.Equals("message", StringComparison.OrdinalIgnoreCase))
+        {
+            // message/delivery-status, message/disposition-notification… are leaves to MimeKit, but RFC 2045 §6.4 still applies.
+            RefuseEncodedComposite(contentType);
+        }
+
         var parent = _frames.Count > 0 ? _frames.Peek() : null;
-        EnterChild(beginOffset);
-        var frame = new Frame(FrameKind.Part, contentType) { Encoding = ParseEncoding(_pendingTransferEncoding) };
-        var suppressed = CountingSuppressed();
+        NoteBodyType(contentType);
+        var slot = EnterChild(beginOffset);
+        var frame = new Frame(FrameKind.Part, contentType)
+        {
+            Encoding = ParseEncoding(_block.TransferEncoding),
+            InsideForwarded = parent?.InsideForwarded ?? _insideForwarded,
+            Slot = slot,
+        };
 
         if (parent is { IsSigned: true, ChildIndex: 2 } && IsPkcs7Signature(contentType))
         {
+            // The detached signature is kept for verification, and counted: a client can save smime.p7s.
             parent.Signature = new MemoryStream();
             frame.SignatureSink = parent.Signature;
+            frame.Counts = true;
         }
         else if (IsPkcs7Mime(contentType))
         {
@@ -231,17 +289,24 @@ internal sealed class MimeStructureScanner : MimeReader
                     break;
                 default:
                     // enveloped-data, authEnveloped-data, compressed-data, certs-only: cannot be opened
-                    // here; the stored (encrypted) size counts (issue 4).
-                    frame.Counts = !suppressed;
+                    // here; the stored (encrypted) size counts.
+                    frame.Counts = true;
                     break;
             }
+
+            frame.IsMessageBody = IsMessageBody(parent);
         }
-        else if (!suppressed && IsAttachment(contentType))
+        else if (IsPrimaryBodyText(contentType, frame))
+        {
+            // Displayed, not saved: it does not count, but a uuencoded file inside it does.
+            frame.Uuencode = new UuencodedBlockCounter(_budget);
+        }
+        else
         {
             frame.Counts = true;
         }
 
-        if (frame.Counts || frame.SignatureSink is not null)
+        if (frame.Counts || frame.SignatureSink is not null || frame.Uuencode is not null)
         {
             frame.Decoder = CreateDecoder(frame.Encoding);
         }
@@ -260,40 +325,26 @@ internal sealed class MimeStructureScanner : MimeReader
     {
         _guard.Progress();
         var frame = _frames.Peek();
-        if (!frame.Counts && frame.SignatureSink is null)
+        if (!frame.Counts && frame.SignatureSink is null && frame.Uuencode is null)
         {
             return Task.CompletedTask;
         }
 
-        long decoded;
         if (frame.Decoder is null)
         {
-            decoded = count;
-            frame.SignatureSink?.Write(content, startIndex, count);
-        }
-        else
-        {
-            var output = ArrayPool<byte>.Shared.Rent(frame.Decoder.EstimateOutputLength(count));
-            try
-            {
-                var n = frame.Decoder.Decode(content, startIndex, count, output);
-                decoded = n;
-                frame.SignatureSink?.Write(output, 0, n);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(output);
-            }
+            Consume(frame, content.AsSpan(startIndex, count));
+            return Task.CompletedTask;
         }
 
-        if (frame.SignatureSink is not null && frame.SignatureSink.Length > _budget.Options.MaxSignatureBytes)
+        var output = ArrayPool<byte>.Shared.Rent(frame.Decoder.EstimateOutputLength(count));
+        try
         {
-            throw new MimeLimitExceededException(MimeLimit.SignatureBytes);
+            var n = frame.Decoder.Decode(content, startIndex, count, output);
+            Consume(frame, output.AsSpan(0, n));
         }
-
-        if (frame.Counts)
+        finally
         {
-            _budget.AddAttachmentBytes(decoded);
+            ArrayPool<byte>.Shared.Return(output);
         }
 
         return Task.CompletedTask;
@@ -302,7 +353,9 @@ internal sealed class MimeStructureScanner : MimeReader
     protected override Task OnMimePartContentEndAsync(long beginOffset, int beginLineNumber, long endOffset, int lines, NewLineFormat? newLineFormat, CancellationToken cancellationToken)
     {
         _guard.Progress();
-        _frames.Peek().ContentEnd = endOffset;
+        var frame = _frames.Peek();
+        frame.ContentEnd = endOffset;
+        frame.Uuencode?.Complete();
         return Task.CompletedTask;
     }
 
@@ -320,8 +373,9 @@ internal sealed class MimeStructureScanner : MimeReader
                 End = Math.Max(frame.ContentBegin, frame.ContentEnd),
                 Encoding = frame.Encoding,
                 From = NearestFrom(),
-                CountsIfNotSigned = !CountingSuppressed(),
                 DeclaredSignedData = frame.Opaque == OpaqueKind.SignedData,
+                IsWholeBody = frame.IsMessageBody,
+                InsideForwarded = frame.InsideForwarded,
             };
             _signed.Add(entity);
         }
@@ -333,17 +387,119 @@ internal sealed class MimeStructureScanner : MimeReader
     /// <summary>Nesting depth of the entity being read: levels above it in this stream plus the base.</summary>
     private int Depth => _depthBase + _frames.Count(f => f.Kind != FrameKind.Message);
 
-    private void EnterChild(long beginOffset)
+    private void Consume(Frame frame, ReadOnlySpan<byte> decoded)
+    {
+        if (frame.SignatureSink is not null)
+        {
+            frame.SignatureSink.Write(decoded);
+            if (frame.SignatureSink.Length > _budget.Options.MaxSignatureBytes)
+            {
+                throw new MimeLimitExceededException(MimeLimit.SignatureBytes);
+            }
+        }
+
+        if (frame.Counts)
+        {
+            _budget.AddAttachmentBytes(decoded.Length);
+        }
+
+        frame.Uuencode?.Write(decoded);
+    }
+
+    /// <summary>True for the entity that is the body of the stored message itself (not inside a multipart or a forwarded message).</summary>
+    private bool IsMessageBody(Frame? parent) => _outermost && parent is { Kind: FrameKind.Message } && _frames.Count == 1;
+
+    /// <summary>
+    /// The primary body text (rule 5): a text/plain or text/html leaf not marked as an attachment, not
+    /// inside a forwarded message, that takes a free body slot — the message's one slot (its first such
+    /// leaf), or, inside the primary multipart/alternative, the slot of one alternative (its first such leaf).
+    /// </summary>
+    private bool IsPrimaryBodyText(ContentType contentType, Frame frame)
+    {
+        if (frame.Slot is not { Taken: false } slot || !(contentType.IsMimeType("text", "plain") || contentType.IsMimeType("text", "html")) || MarkedAsAttachment(contentType))
+        {
+            return false;
+        }
+
+        slot.Taken = true;
+        return true;
+    }
+
+    /// <summary>
+    /// Marked as an attachment: a disposition other than inline, a file name (disposition or type), a
+    /// Content-Disposition MimeKit cannot parse, or a Content-Type it cannot parse (it then reports the
+    /// default text/plain, which must not pass for the body).
+    /// </summary>
+    private bool MarkedAsAttachment(ContentType contentType)
+    {
+        if (_block.ContentTypeInvalid)
+        {
+            return true;
+        }
+
+        if (_block.Disposition is not null)
+        {
+            if (!ContentDisposition.TryParse(_block.Disposition, out var disposition))
+            {
+                return true;
+            }
+
+            // RFC 2183 §2.8: an unrecognised disposition type is treated as attachment.
+            if (!disposition.Disposition.Equals(ContentDisposition.Inline, StringComparison.OrdinalIgnoreCase) || !string.IsNullOrEmpty(disposition.FileName))
+            {
+                return true;
+            }
+        }
+
+        return !string.IsNullOrEmpty(contentType.Name);
+    }
+
+    /// <summary>RFC 2045 §6.4: message/* and multipart/* entities are 7bit, 8bit or binary; anything else is malformed.</summary>
+    private void RefuseEncodedComposite(ContentType contentType)
+    {
+        var encoding = _block.TransferEncoding?.Trim();
+        if (string.IsNullOrEmpty(encoding) || encoding.Equals("7bit", StringComparison.OrdinalIgnoreCase)
+            || encoding.Equals("8bit", StringComparison.OrdinalIgnoreCase) || encoding.Equals("binary", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        throw new MalformedMimeException($"{contentType.MediaType}/* entity with Content-Transfer-Encoding other than 7bit, 8bit or binary (RFC 2045 §6.4)");
+    }
+
+    private void NoteBodyType(ContentType contentType)
+    {
+        if (_outermost && _frames.Count == 1 && _frames.Peek().Kind == FrameKind.Message && _facts.BodyType is null)
+        {
+            _facts.BodyType = contentType;
+        }
+    }
+
+    /// <summary>Counts the entity starting here and returns the body slot it may take (null: it cannot be body text).</summary>
+    private MimeScanBudget.BodySlot? EnterChild(long beginOffset)
     {
         _budget.CountPart(Depth + 1);
-        if (_frames.Count > 0 && _frames.Peek() is { Kind: FrameKind.Multipart } parent)
+        if (_frames.Count == 0)
+        {
+            return _insideForwarded ? null : _budget.PrimaryBody;
+        }
+
+        var parent = _frames.Peek();
+        if (parent is { Kind: FrameKind.Multipart })
         {
             parent.ChildIndex++;
             if (parent.IsSigned && parent.ChildIndex == 1)
             {
                 parent.SignedBegin = beginOffset;
             }
+
+            if (parent.SplitsSlots)
+            {
+                return new MimeScanBudget.BodySlot();
+            }
         }
+
+        return parent.Slot;
     }
 
     private void ExitChild(long endOffset)
@@ -353,8 +509,6 @@ internal sealed class MimeStructureScanner : MimeReader
             parent.SignedEnd = endOffset;
         }
     }
-
-    private bool CountingSuppressed() => _frames.Count > 0 && _frames.Peek().SuppressCounting;
 
     private string? NearestFrom()
     {
@@ -369,30 +523,12 @@ internal sealed class MimeStructureScanner : MimeReader
         return _inheritedFrom;
     }
 
-    private bool IsAttachment(ContentType contentType)
+    private static void Once(ref int count, string field)
     {
-        if (_pendingDisposition is not null && ContentDisposition.TryParse(_pendingDisposition, out var disposition))
+        if (++count > 1)
         {
-            if (disposition.IsAttachment || !string.IsNullOrEmpty(disposition.FileName))
-            {
-                return true;
-            }
+            throw new MalformedMimeException($"two {field} fields in one header block");
         }
-
-        if (!string.IsNullOrEmpty(contentType.Name))
-        {
-            return true;
-        }
-
-        foreach (var t in ArchiveOrTnefTypes)
-        {
-            if (string.Equals(contentType.MimeType, t, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static bool IsPkcs7Signature(ContentType t) =>
@@ -445,6 +581,18 @@ internal sealed class MimeStructureScanner : MimeReader
         Unknown,
     }
 
+    /// <summary>What one header block said, for the entity it starts.</summary>
+    private struct BlockHeaders
+    {
+        public int ContentTypes;
+        public int Encodings;
+        public int Dispositions;
+        public bool ContentTypeInvalid;
+        public string? Disposition;
+        public string? TransferEncoding;
+        public string? From;
+    }
+
     private sealed class Frame(FrameKind kind, ContentType? contentType)
     {
         public FrameKind Kind { get; } = kind;
@@ -453,9 +601,17 @@ internal sealed class MimeStructureScanner : MimeReader
 
         public string? From { get; init; }
 
-        public bool SuppressCounting { get; init; }
+        /// <summary>Inside a forwarded message/rfc822: every leaf counts.</summary>
+        public bool InsideForwarded { get; init; }
 
-        public bool CountsWhole { get; init; }
+        /// <summary>The body slot this entity's text leaves may take; null inside forwarded messages and attached multiparts.</summary>
+        public MimeScanBudget.BodySlot? Slot { get; init; }
+
+        /// <summary>The primary multipart/alternative: each child gets its own body slot.</summary>
+        public bool SplitsSlots { get; init; }
+
+        /// <summary>This entity is the stored message's body itself.</summary>
+        public bool IsMessageBody { get; set; }
 
         public bool IsSigned { get; init; }
 
@@ -476,6 +632,8 @@ internal sealed class MimeStructureScanner : MimeReader
         public OpaqueKind Opaque { get; set; }
 
         public IMimeDecoder? Decoder { get; set; }
+
+        public UuencodedBlockCounter? Uuencode { get; set; }
 
         public long ContentBegin { get; set; }
 

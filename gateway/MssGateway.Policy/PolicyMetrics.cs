@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace MssGateway.Policy;
@@ -13,6 +14,7 @@ public sealed class PolicyMetrics
     private readonly Counter<long> _smimeVerdicts;
     private readonly Counter<long> _refusals;
     private readonly Histogram<long> _attachmentBytes;
+    private readonly Counter<long> _bindingViolations;
 
     public PolicyMetrics(IMeterFactory meterFactory)
     {
@@ -20,6 +22,7 @@ public sealed class PolicyMetrics
         var meter = meterFactory.Create(MeterName);
         _smimeVerdicts = meter.CreateCounter<long>("mssgw_smime_verdicts_total", description: "S/MIME verdicts of messages on listeners whose SmimePolicy is not Off, by verdict.");
         _refusals = meter.CreateCounter<long>("mssgw_policy_refusals_total", description: "Messages refused at end of data by the message policy, by reason.");
+        _bindingViolations = meter.CreateCounter<long>("mssgw_sender_binding_violations_total", description: "Senders not bound to the client certificate, by listener, mode (enforce: refused, tag: accepted and tagged) and reason.");
         _attachmentBytes = meter.CreateHistogram<long>(
             "mssgw_attachment_bytes",
             unit: "By",
@@ -32,4 +35,8 @@ public sealed class PolicyMetrics
     public void Refused(string reason) => _refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void AttachmentBytes(long bytes) => _attachmentBytes.Record(bytes);
+
+    /// <summary>One sender binding violation (issue 12 rule 1); <paramref name="reason"/> is sender_not_bound or header_from_not_bound.</summary>
+    public void SenderBindingViolation(string listener, SenderBindingMode mode, string reason) =>
+        _bindingViolations.Add(1, new TagList { { "listener", listener }, { "mode", mode == SenderBindingMode.Tag ? "tag" : "enforce" }, { "reason", reason } });
 }

@@ -15,8 +15,12 @@ public static class PolicyReplies
     /// <summary>MIME nesting, part count or header block over their limits (a MIME bomb).</summary>
     public static SmtpReply MimeTooComplex { get; } = new(554, "5.6.0", "mime_too_complex", "Message structure exceeds the MIME nesting, part or header limits");
 
-    /// <summary>The MIME structure could not be parsed at all.</summary>
-    public static SmtpReply MimeMalformed { get; } = new(554, "5.6.0", "mime_malformed", "Message structure could not be parsed");
+    /// <summary>
+    /// The MIME structure could not be parsed, or is one a client could read differently from this gateway
+    /// (issue 12 rule 5: duplicate Content-Type/-Transfer-Encoding/-Disposition, an encoded message/* or
+    /// multipart/*). 550 5.6.0 as DESIGN.md §3 has it.
+    /// </summary>
+    public static SmtpReply MimeMalformed { get; } = new(550, "5.6.0", "mime_malformed", "Message structure is malformed or ambiguous");
 
     /// <summary>Require: the signature does not verify.</summary>
     public static SmtpReply SmimeInvalid { get; } = new(550, "5.7.7", "smime_invalid", "S/MIME signature is not valid");
@@ -24,15 +28,28 @@ public static class PolicyReplies
     /// <summary>Require: signer untrusted, revoked or expired at signing time.</summary>
     public static SmtpReply SmimeUntrusted { get; } = new(550, "5.7.5", "smime_untrusted", "S/MIME signer certificate is not trusted");
 
-    /// <summary>Require: trusted signer that is not the From address nor the holder of the From mailbox.</summary>
+    /// <summary>Require: the signature covers only part of the message (nested, or multipart/signed with extra parts).</summary>
+    public static SmtpReply SmimePartial { get; } = new(550, "5.7.1", "smime_partial", "S/MIME signature does not cover the whole message");
+
+    /// <summary>Require: the signature uses MD5/SHA-1 or a key too short (RFC 3463 X.7.5 cryptographic failure).</summary>
+    public static SmtpReply SmimeWeakAlgorithm { get; } = new(550, "5.7.5", "smime_weak_algorithm", "S/MIME signature uses a weak algorithm or key");
+
+    /// <summary>Trusted signer that is not the From address nor the holder of the From mailbox (Require).</summary>
     public static SmtpReply SmimeSignerMismatch { get; } = new(550, "5.7.1", "smime_signer_mismatch", "S/MIME signer does not match the From address");
 
     /// <summary>Require: the message carries no S/MIME signature.</summary>
     public static SmtpReply SmimeMissing { get; } = new(550, "5.7.1", "smime_missing", "An S/MIME signature is required on this service");
 
+    /// <summary>
+    /// Sender binding (issue 12 rule 1): a From or Sender mailbox that is not the certificate holder's (CPS)
+    /// or not in a domain bound to the peer's certificate; or not exactly one From field.
+    /// </summary>
+    public static SmtpReply HeaderFromNotBound { get; } = new(550, "5.7.1", "header_from_not_bound", "From header not bound to the client certificate");
+
     /// <summary>Every policy refusal, for documentation and tests.</summary>
     public static IReadOnlyList<SmtpReply> All { get; } =
     [
         AttachmentsTooBig, MimeTooComplex, MimeMalformed, SmimeInvalid, SmimeUntrusted, SmimeSignerMismatch, SmimeMissing,
+        SmimePartial, SmimeWeakAlgorithm, HeaderFromNotBound, MssGateway.Trust.TrustReasons.SenderNotBound,
     ];
 }

@@ -29,6 +29,13 @@ internal sealed record SignedEntity
     /// <summary>Opaque only: smime-type said signed-data (otherwise the CMS type is found by parsing).</summary>
     public bool DeclaredSignedData { get; init; }
 
-    /// <summary>Opaque only: when the content proves not to be signed-data, its decoded size counts as an attachment.</summary>
-    public bool CountsIfNotSigned { get; init; }
+    /// <summary>
+    /// The signed entity is the whole body of the stored message (issue 12 rule 4): a top-level
+    /// multipart/signed with exactly two parts, or a top-level application/pkcs7-mime. Only then may the
+    /// verdict be pass; a nested signature covers part of what the reader sees.
+    /// </summary>
+    public bool IsWholeBody { get; init; }
+
+    /// <summary>Inside a forwarded message/rfc822: every leaf of its unwrapped content counts.</summary>
+    public bool InsideForwarded { get; init; }
 }

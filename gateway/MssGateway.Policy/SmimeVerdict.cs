@@ -18,12 +18,24 @@ public enum SmimeVerdict
     /// <summary>The signer certificate does not chain to a trust anchor.</summary>
     Untrusted,
 
-    /// <summary>The signer certificate (or one of its CAs) is revoked.</summary>
+    /// <summary>The signer certificate (or one of its CAs) is revoked now, whatever the signing time says.</summary>
     Revoked,
 
-    /// <summary>The signer certificate was outside its validity period at signing time.</summary>
+    /// <summary>The signer certificate is outside its validity period now, and no usable signing time says it was valid when it signed.</summary>
     Expired,
 
     /// <summary>A valid, trusted signer that is neither the From address nor the holder of the From mailbox.</summary>
     SignerMismatch,
+
+    /// <summary>
+    /// A valid, trusted, matching signature that covers only part of the message (nested inside a
+    /// multipart or a forwarded message, or a multipart/signed with extra parts): never pass (issue 12 rule 4).
+    /// </summary>
+    Partial,
+
+    /// <summary>The signature verifies only with MD5/SHA-1 or a key too short (RSA under 2048 bits).</summary>
+    WeakAlgorithm,
+
+    /// <summary>The CMS could not be parsed or verified at all (malformed, truncated, unsupported structure).</summary>
+    PermError,
 }

@@ -15,6 +15,9 @@ public static class SmimeVerdictLabels
         SmimeVerdict.Revoked => "revoked",
         SmimeVerdict.Expired => "expired",
         SmimeVerdict.SignerMismatch => "signer_mismatch",
+        SmimeVerdict.Partial => "partial",
+        SmimeVerdict.WeakAlgorithm => "weak_algorithm",
+        SmimeVerdict.PermError => "permerror",
         _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, null),
     };
 }

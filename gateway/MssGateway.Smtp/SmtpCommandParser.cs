@@ -79,6 +79,12 @@ public static class SmtpCommandParser
                         return SmtpReplies.SyntaxError.WithText("ENVID must be xtext of at most 100 characters");
                     }
 
+                    if (!IsPrintableAscii(envId))
+                    {
+                        // RFC 3461 §4.4: the decoded ENVID is printable US-ASCII; it is copied into DSNs and the queue CLI.
+                        return SmtpReplies.BadDsnParameter.WithText("ENVID must decode to printable US-ASCII");
+                    }
+
                     break;
                 default:
                     return SmtpReplies.UnsupportedParameter.WithText($"Unsupported MAIL parameter {Printable(key)}");
@@ -130,6 +136,13 @@ public static class SmtpCommandParser
                     if (decoded is null || value!.Length > 500)
                     {
                         return SmtpReplies.SyntaxError.WithText("ORCPT must be addr-type;xtext");
+                    }
+
+                    if (!IsAddressType(value.AsSpan(0, semi)) || decoded.Length == 0 || !IsPrintableAscii(decoded))
+                    {
+                        // RFC 3461 §4.2: addr-type is an atom and the decoded address printable US-ASCII (utf-8 addresses
+                        // use RFC 6533's \x{HHHH} escapes); both are copied into DSNs and the queue CLI.
+                        return SmtpReplies.BadDsnParameter.WithText("ORCPT must be an addr-type atom and xtext decoding to printable US-ASCII");
                     }
 
                     orcpt = value[..semi] + ";" + decoded;
@@ -193,6 +206,39 @@ public static class SmtpCommandParser
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>True when every character is printable US-ASCII (SP to '~'): no control, no DEL, nothing above 127.</summary>
+    public static bool IsPrintableAscii(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (c is < ' ' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>RFC 3461 §4.2 addr-type: an atom; registered types (rfc822, utf-8, x400…) are letters, digits and '-'.</summary>
+    private static bool IsAddressType(ReadOnlySpan<char> type)
+    {
+        if (type.Length is 0 or > 32)
+        {
+            return false;
+        }
+
+        foreach (var c in type)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Encodes text as RFC 3461 xtext.</summary>
@@ -317,6 +363,12 @@ public static class SmtpCommandParser
             }
 
             path = path[(colon + 1)..];
+
+            // "<@a,@b:>" has a route and no mailbox (fuzzing finding: it indexed past the end).
+            if (path.Length == 0)
+            {
+                return SmtpReplies.BadAddressSyntax;
+            }
         }
 
         var hasNonAscii = false;

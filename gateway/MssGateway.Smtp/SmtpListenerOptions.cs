@@ -52,6 +52,36 @@ public class SmtpListenerOptions
     /// <summary>Per-listener override of <see cref="SmtpServerLimits.MaxConcurrentSessions"/>; null keeps the server's.</summary>
     public int? MaxConcurrentSessions { get; set; }
 
+    /// <summary>
+    /// HAProxy PROXY protocol (v1 text or v2 binary, detected) in front of SMTP: the load balancer
+    /// passes the client's address, which then drives logs, per-IP limits and the Received header.
+    /// Only connections from <see cref="ProxyProtocolTrustedNetworks"/> are accepted on such a listener.
+    /// </summary>
+    public bool ProxyProtocol { get; set; }
+
+    /// <summary>CIDR blocks (e.g. "10.0.0.0/8") of the load balancers allowed to send a PROXY header; required with <see cref="ProxyProtocol"/>.</summary>
+    public List<string> ProxyProtocolTrustedNetworks { get; set; } = [];
+
+    /// <summary>Configuration problems of this listener, each naming its key under <paramref name="prefix"/>.</summary>
+    public IReadOnlyList<string> Validate(string prefix)
+    {
+        var errors = new List<string>();
+        if (ProxyProtocol && ProxyProtocolTrustedNetworks.Count == 0)
+        {
+            errors.Add($"{prefix}:ProxyProtocolTrustedNetworks is empty: with ProxyProtocol=true, list the load balancers' CIDR blocks (e.g. 10.0.0.0/8).");
+        }
+
+        for (var i = 0; i < ProxyProtocolTrustedNetworks.Count; i++)
+        {
+            if (!IPNetwork.TryParse(ProxyProtocolTrustedNetworks[i], out _))
+            {
+                errors.Add($"{prefix}:ProxyProtocolTrustedNetworks:{i} '{ProxyProtocolTrustedNetworks[i]}' is not a CIDR block (e.g. 10.0.0.0/8 or fd00::/8).");
+            }
+        }
+
+        return errors;
+    }
+
     public IPEndPoint ToEndPoint()
     {
         if (!IPAddress.TryParse(Address, out var ip))

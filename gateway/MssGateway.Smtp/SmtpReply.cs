@@ -20,6 +20,13 @@ public sealed class SmtpReply
         EnhancedCode = enhancedCode;
         Reason = reason;
         Text = text;
+        Origin = this;
+    }
+
+    private SmtpReply(SmtpReply origin, string text)
+        : this(origin.Code, origin.EnhancedCode, origin.Reason, text)
+    {
+        Origin = origin.Origin;
     }
 
     /// <summary>Three-digit reply code.</summary>
@@ -40,13 +47,19 @@ public sealed class SmtpReply
 
     public bool IsPermanent => Code >= 500;
 
+    /// <summary>
+    /// The declared reply this one was made from (itself, or the reply whose <see cref="WithText"/>
+    /// made it): how the engine checks that every reply it sends is in <see cref="SmtpReplies"/>.
+    /// </summary>
+    internal SmtpReply Origin { get; }
+
     private byte[]? _wire;
 
     /// <summary>The wire form with enhanced codes, computed once (replies are mostly shared instances).</summary>
     internal byte[] WireBytes => _wire ??= Encoding.UTF8.GetBytes(ToWire());
 
     /// <summary>Returns the same reply with other text (the code, enhanced code and reason stay).</summary>
-    public SmtpReply WithText(string text) => new(Code, EnhancedCode, Reason, text);
+    public SmtpReply WithText(string text) => new(this, text);
 
     /// <summary>Renders the reply as it goes on the wire, multi-line form included (RFC 5321 §4.2.1).</summary>
     public string ToWire(bool enhancedStatusCodes = true)

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
@@ -8,12 +7,16 @@ namespace MssGateway.Smtp;
 
 /// <summary>
 /// Entry point of the engine: takes connections from a transport (Kestrel's connection layer —
-/// listeners, sockets, pipes and shutdown come from there; see docs/smtp.md "Why Kestrel"), applies
-/// the per-listener and per-client connection limits and runs one <see cref="SmtpSession"/> each.
+/// listeners, sockets, pipes and shutdown come from there; see docs/smtp.md "Why Kestrel") and runs
+/// each through its listener's connection pipeline, built once, outermost first (Kestrel's layering:
+/// transport → connection middleware → protocol):
+/// <see cref="ProxyProtocolMiddleware"/> (when the listener has it) → <see cref="SmtpConnectionLimitMiddleware"/>
+/// → <see cref="SmtpSessionLifetime"/> → <see cref="ImplicitTlsMiddleware"/> (port 465) → <see cref="SmtpSession"/>.
+/// Every log event of a connection carries its session id (<see cref="SmtpSessionScope"/>).
 /// </summary>
 public sealed class SmtpServer
 {
-    private readonly ConcurrentDictionary<string, ListenerCounters> _counters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Pipeline> _pipelines = new(StringComparer.Ordinal);
     private SmtpTlsSettings? _tls;
 
     public SmtpServer(SmtpServerOptions options, ISmtpSessionHooks hooks, SmtpMetrics metrics, ILogger<SmtpServer> logger, TimeProvider? time = null)
@@ -45,67 +48,43 @@ public sealed class SmtpServer
     }
 
     /// <summary>Sessions in progress on a listener.</summary>
-    public int ActiveSessions(string listener) => _counters.TryGetValue(listener, out var c) ? Volatile.Read(ref c.Total) : 0;
+    public int ActiveSessions(string listener) => _pipelines.TryGetValue(listener, out var p) ? p.Limits.ActiveSessions : 0;
 
-    /// <summary>Runs one SMTP session on an accepted connection; returns when the session ends.</summary>
+    /// <summary>Runs one SMTP connection through the listener's pipeline; returns when it ends.</summary>
     public async Task HandleConnectionAsync(SmtpListenerOptions listener, ConnectionContext connection)
     {
         ArgumentNullException.ThrowIfNull(listener);
         ArgumentNullException.ThrowIfNull(connection);
-        var counters = _counters.GetOrAdd(listener.Name, _ => new ListenerCounters());
-        var remote = connection.RemoteEndPoint as IPEndPoint;
-        var clientKey = remote?.Address ?? IPAddress.None;
-        var maxTotal = listener.MaxConcurrentSessions ?? Options.Limits.MaxConcurrentSessions;
-
-        var total = Interlocked.Increment(ref counters.Total);
-        var perClient = counters.PerClient.AddOrUpdate(clientKey, 1, (_, n) => n + 1);
-        try
+        var pipeline = _pipelines.GetOrAdd(listener.Name, static (_, s) => s.Server.Build(s.Listener), (Server: this, Listener: listener));
+        using (Logger.BeginScope(new SmtpSessionScope(connection.ConnectionId)))
         {
-            SmtpReply? limit = null;
-            if (total > maxTotal)
-            {
-                limit = SmtpReplies.TooManyConnections;
-            }
-            else if (perClient > Options.Limits.MaxConcurrentSessionsPerClient)
-            {
-                limit = SmtpReplies.TooManyConnectionsFromIp;
-            }
-
-            if (limit is not null)
-            {
-                Metrics.Connection(listener.Name, limit.Reason!);
-                Metrics.Refusal(listener.Name, "connect", limit.Reason!);
-                SmtpLog.ConnectionRefused(Logger, listener.Name, remote?.Address.ToString(), limit.Reason!);
-                if (listener.TlsMode != SmtpTlsMode.Implicit)
-                {
-                    // A plain-text 421 is only meaningful before TLS; on 465 the client expects a handshake.
-                    await connection.Transport.Output.WriteAsync(limit.WireBytes);
-                }
-
-                await connection.Transport.Output.CompleteAsync();
-                return;
-            }
-
-            Metrics.Connection(listener.Name, "accepted");
-            var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
-            var session = new SmtpSession(this, listener, connection, closing);
-            await session.RunAsync();
-        }
-        finally
-        {
-            Interlocked.Decrement(ref counters.Total);
-            if (counters.PerClient.AddOrUpdate(clientKey, 0, (_, n) => n - 1) <= 0)
-            {
-                counters.PerClient.TryRemove(new KeyValuePair<IPAddress, int>(clientKey, 0));
-            }
+            await pipeline.Run(connection);
         }
     }
 
-    private sealed class ListenerCounters
+    private Pipeline Build(SmtpListenerOptions listener)
     {
-#pragma warning disable SA1401, CA1051 // fields for Interlocked
-        public int Total;
-#pragma warning restore SA1401, CA1051
-        public ConcurrentDictionary<IPAddress, int> PerClient { get; } = new();
+        ConnectionDelegate app = connection =>
+        {
+            var lifetime = connection.Features.Get<SmtpSessionLifetime>()!;
+            var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+            return new SmtpSession(this, listener, connection, lifetime, closing).RunAsync();
+        };
+        if (listener.TlsMode == SmtpTlsMode.Implicit)
+        {
+            app = ImplicitTlsMiddleware.Create(this, listener)(app);
+        }
+
+        app = SmtpSessionLifetime.Middleware(this, listener)(app);
+        var limits = new SmtpConnectionLimitMiddleware(this, listener, app);
+        app = limits.OnConnectionAsync;
+        if (listener.ProxyProtocol)
+        {
+            app = new ProxyProtocolMiddleware(this, listener, app).OnConnectionAsync;
+        }
+
+        return new Pipeline(app, limits);
     }
+
+    private sealed record Pipeline(ConnectionDelegate Run, SmtpConnectionLimitMiddleware Limits);
 }

@@ -46,6 +46,50 @@ public sealed class SmtpServerLimits
     /// <summary>Largest BDAT chunk the server reads (it is streamed, this only bounds the declared size).</summary>
     public long MaxChunkSize { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// New connections from one client IP address per <see cref="ConnectionRateWindow"/>, per listener
+    /// (like Postfix's <c>smtpd_client_connection_rate_limit</c>); over it: 421 4.7.0
+    /// connection_rate_exceeded. 0 turns the limit off.
+    /// </summary>
+    public int MaxConnectionRatePerClient { get; set; } = 600;
+
+    /// <summary>The time unit of <see cref="MaxConnectionRatePerClient"/> (Postfix's <c>anvil_rate_time_unit</c>).</summary>
+    public TimeSpan ConnectionRateWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// On a listener that requires TLS: commands accepted before TLS (EHLO, NOOP, RSET, refused ones…);
+    /// the next one gets 421 4.7.0 too_many_commands_before_tls and the connection is closed. A client
+    /// that means to use TLS needs two (EHLO, STARTTLS).
+    /// </summary>
+    public int MaxCommandsBeforeTls { get; set; } = 10;
+
+    /// <summary>On a listener that requires TLS: time from connect to a finished STARTTLS handshake, then 421 4.7.0 tls_not_started.</summary>
+    public TimeSpan TlsStartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Minimum average rate of message data in DATA and BDAT, in octets per second, counted from the
+    /// start of the transfer once <see cref="MinDataRateGracePeriod"/> has passed (like Kestrel's
+    /// <c>MinRequestBodyDataRate</c>, Postfix's <c>smtpd_min_data_rate</c>); slower: 421 4.4.2
+    /// data_rate_too_low. 0 turns the check off.
+    /// </summary>
+    public int MinDataRate { get; set; } = 500;
+
+    /// <summary>Time a transfer may take before <see cref="MinDataRate"/> applies (slow start, a large first TCP window).</summary>
+    public TimeSpan MinDataRateGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Replies not yet handed to the transport past which the server flushes and waits for the client to
+    /// read (RFC 2920: replies are otherwise sent at the end of each pipelined group). Bounds the memory
+    /// a client that sends commands without reading replies can make the server hold.
+    /// </summary>
+    public int MaxUnflushedReplyBytes { get; set; } = 4096;
+
+    /// <summary>Time a flush of replies may wait for the client to read; a client that reads nothing for this long is cut.</summary>
+    public TimeSpan ReplyFlushTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>On a listener with PROXY protocol: time for the load balancer's PROXY header to arrive.</summary>
+    public TimeSpan ProxyHeaderTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Throws with the name of the first invalid limit.</summary>
     public void Validate(string prefix)
     {
@@ -62,6 +106,15 @@ public sealed class SmtpServerLimits
         Require(TlsHandshakeTimeout > TimeSpan.Zero, nameof(TlsHandshakeTimeout), "must be positive (e.g. 00:00:30)");
         Require(MaxSessionDuration > TimeSpan.Zero, nameof(MaxSessionDuration), "must be positive (e.g. 00:30:00)");
         Require(MaxChunkSize > 0, nameof(MaxChunkSize), "must be positive");
+        Require(MaxConnectionRatePerClient >= 0, nameof(MaxConnectionRatePerClient), "must be zero (off) or positive");
+        Require(ConnectionRateWindow >= TimeSpan.FromSeconds(1), nameof(ConnectionRateWindow), "must be at least 00:00:01");
+        Require(MaxCommandsBeforeTls >= 2, nameof(MaxCommandsBeforeTls), "must be at least 2 (EHLO, STARTTLS)");
+        Require(TlsStartTimeout > TimeSpan.Zero, nameof(TlsStartTimeout), "must be positive (e.g. 00:00:30)");
+        Require(MinDataRate >= 0, nameof(MinDataRate), "must be zero (off) or positive (octets per second, e.g. 500)");
+        Require(MinDataRateGracePeriod >= TimeSpan.Zero, nameof(MinDataRateGracePeriod), "must be zero or positive (e.g. 00:00:10)");
+        Require(MaxUnflushedReplyBytes >= 512, nameof(MaxUnflushedReplyBytes), "must be at least 512");
+        Require(ReplyFlushTimeout > TimeSpan.Zero, nameof(ReplyFlushTimeout), "must be positive (e.g. 00:01:00)");
+        Require(ProxyHeaderTimeout > TimeSpan.Zero, nameof(ProxyHeaderTimeout), "must be positive (e.g. 00:00:10)");
 
         void Require(bool ok, string key, string fix)
         {

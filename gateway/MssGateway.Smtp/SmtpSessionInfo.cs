@@ -8,14 +8,14 @@ namespace MssGateway.Smtp;
 /// <summary>What the hooks may know of a session: peer, listener, TLS state, client certificate.</summary>
 public sealed class SmtpSessionInfo
 {
-    internal SmtpSessionInfo(string id, SmtpListenerOptions listener, IPEndPoint? remote, IPEndPoint? local, string serverName)
+    internal SmtpSessionInfo(string id, SmtpListenerOptions listener, IPEndPoint? remote, IPEndPoint? local, string serverName, DateTimeOffset startedAt)
     {
         Id = id;
         Listener = listener;
         RemoteEndPoint = remote;
         LocalEndPoint = local;
         ServerName = serverName;
-        StartedAt = DateTimeOffset.UtcNow;
+        StartedAt = startedAt;
     }
 
     /// <summary>Unique id of the session, for logs.</summary>
@@ -23,6 +23,7 @@ public sealed class SmtpSessionInfo
 
     public SmtpListenerOptions Listener { get; }
 
+    /// <summary>The client: the peer of the connection, or the client a trusted PROXY header named.</summary>
     public IPEndPoint? RemoteEndPoint { get; }
 
     public IPEndPoint? LocalEndPoint { get; }

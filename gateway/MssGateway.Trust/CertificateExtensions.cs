@@ -18,9 +18,10 @@ internal static class CertificateExtensions
         "2.5.29.37", // extKeyUsage
         "2.5.29.17", // subjectAltName
         "2.5.29.32", // certificatePolicies
-        "2.5.29.30", // nameConstraints (CAs; not enforced, IGC-Santé does not use them)
-        "2.5.29.36", // policyConstraints
-        "2.5.29.54", // inhibitAnyPolicy
+        "2.5.29.30", // nameConstraints (NameConstraintSet)
+        "2.5.29.33", // policyMappings (CertificatePolicyTree)
+        "2.5.29.36", // policyConstraints (CertificatePolicyTree)
+        "2.5.29.54", // inhibitAnyPolicy (CertificatePolicyTree)
         "2.5.29.31", // cRLDistributionPoints
         "2.5.29.35", // authorityKeyIdentifier
         "2.5.29.14", // subjectKeyIdentifier
@@ -147,9 +148,11 @@ internal static class CertificateExtensions
                 }
             }
         }
-        catch (Exception ex) when (ex is Org.BouncyCastle.Security.Certificates.CertificateParsingException or ArgumentException or InvalidCastException)
+        catch (Exception ex) when (ex is Org.BouncyCastle.Security.Certificates.CertificateParsingException or ArgumentException or InvalidCastException
+            or Org.BouncyCastle.Asn1.Asn1ParsingException)
         {
-            // An unreadable SAN gives no names; the subject still identifies the holder.
+            // An unreadable SAN gives no names; the subject still identifies the holder (BouncyCastle's
+            // Asn1ParsingException for an unknown tag inside it: fuzzing finding).
         }
 
         return (dns, emails);

@@ -5,11 +5,14 @@ using System.Text.RegularExpressions;
 namespace MssGateway.Trust;
 
 /// <summary>
-/// Maps a certificate to its holder (domain.md "IGC-Santé"):
-/// CPS cards have a multi-valued RDN CN=&lt;idNatPS&gt;+SN=&lt;name&gt;+GN=&lt;given name&gt; (any order), and
-/// title = profession; employee cards (CPE) have CN = 3&lt;FINESS&gt;/&lt;n&gt; and the structure in OU;
-/// server certificates (SERV SSL) CN = FQDN, OU = structure id; organisation certificates a structure
-/// id in OU and no host name.
+/// Maps a certificate to its holder (domain.md "IGC-Santé"). The kind comes from the issuing CA
+/// (<see cref="HolderKindMap"/>), never from the shape of the CN (issue 12 rule 3): only a certificate
+/// of a CPS issuer is read as a card — multi-valued RDN CN=&lt;idNatPS&gt;+SN=&lt;name&gt;+GN=&lt;given name&gt;
+/// (any order), title = profession, or an employee card (CPE) CN = 3&lt;FINESS&gt;/&lt;n&gt; with the
+/// structure in OU. Any other certificate is an organisation's: a server certificate (SERV SSL) when it
+/// is for TLS servers (serverAuth) or has DNS names (then a host-name CN is one of them), else an
+/// organisation certificate (ORG AUTH_CLI, ORG SIGN); either has a structure id in OU and no national
+/// identifier, even when its CN is shaped like one.
 /// </summary>
 public static partial class CertificateIdentityReader
 {
@@ -20,14 +23,21 @@ public static partial class CertificateIdentityReader
     private const string Ou = "2.5.4.11";
     private const string Email = "1.2.840.113549.1.9.1";
 
-    public static CertificateIdentity Read(X509Certificate2 certificate)
+    private const string ServerAuth = "1.3.6.1.5.5.7.3.1";
+
+    /// <summary>The identity as a certificate of an issuer not configured as a CPS issuer gives it (never a personal card).</summary>
+    public static CertificateIdentity Read(X509Certificate2 certificate) => Read(certificate, CertificateKind.Organisation);
+
+    /// <summary>The identity of a certificate whose issuing CA gives <paramref name="issuerKind"/> (<see cref="HolderKindMap"/>).</summary>
+    public static CertificateIdentity Read(X509Certificate2 certificate, CertificateKind issuerKind)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         var bc = new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(certificate.RawData);
-        return Read(certificate, bc, DistinguishedName.FromX500(certificate.SubjectName), DistinguishedName.FromX500(certificate.IssuerName));
+        return Read(certificate, bc, DistinguishedName.FromX500(certificate.SubjectName), DistinguishedName.FromX500(certificate.IssuerName), null, issuerKind);
     }
 
-    internal static CertificateIdentity Read(X509Certificate2 certificate, Org.BouncyCastle.X509.X509Certificate bc, DistinguishedName subject, DistinguishedName issuer, string? thumbprint = null)
+    /// <param name="issuerKind">What the issuing CA issues; <see cref="CertificateKind.Unknown"/> before the path is validated (then: no kind, no identifier).</param>
+    internal static CertificateIdentity Read(X509Certificate2 certificate, Org.BouncyCastle.X509.X509Certificate bc, DistinguishedName subject, DistinguishedName issuer, string? thumbprint, CertificateKind issuerKind)
     {
         var (sanDns, sanEmails) = CertificateExtensions.SubjectAltNames(bc);
 
@@ -46,28 +56,29 @@ public static partial class CertificateIdentityReader
         var kind = CertificateKind.Unknown;
         string? nationalId = null;
         var dnsNames = new List<string>();
-        if (cn is not null && PersonIdentifier().IsMatch(cn))
+        switch (issuerKind)
         {
-            kind = CertificateKind.PersonalCps;
-            nationalId = cn;
+            case CertificateKind.PersonalCps:
+                // A CPS issuer's certificate is a card only if its CN is a national identifier.
+                if (cn is not null && (PersonIdentifier().IsMatch(cn) || EmployeeIdentifier().IsMatch(cn)))
+                {
+                    kind = CertificateKind.PersonalCps;
+                    nationalId = cn;
+                }
+
+                break;
+            case CertificateKind.Server:
+                kind = CertificateKind.Server;
+                break;
+            case CertificateKind.Organisation:
+                var ekus = CertificateExtensions.ExtendedKeyUsages(certificate);
+                kind = sanDns.Count > 0 || (ekus is not null && ekus.Contains(ServerAuth)) ? CertificateKind.Server : CertificateKind.Organisation;
+                break;
         }
-        else if (cn is not null && EmployeeIdentifier().IsMatch(cn))
+
+        if (kind == CertificateKind.Server && cn is not null && HostName().IsMatch(cn))
         {
-            kind = CertificateKind.PersonalCps;
-            nationalId = cn;
-        }
-        else if (cn is not null && HostName().IsMatch(cn))
-        {
-            kind = CertificateKind.Server;
             dnsNames.Add(cn.ToLowerInvariant());
-        }
-        else if (sanDns.Count > 0)
-        {
-            kind = CertificateKind.Server;
-        }
-        else if (structure is not null)
-        {
-            kind = CertificateKind.Organisation;
         }
 
         foreach (var d in sanDns)

@@ -4,17 +4,21 @@ using MssGateway.Smtp;
 namespace MssGateway.Trust;
 
 /// <summary>
-/// Builds and checks a certification path (RFC 5280 §6, reduced to what IGC-Santé needs): from the end
-/// certificate up to an anchor through configured intermediates or those the peer sent (never fetched:
-/// no AIA), each signature verified with the issuer's key; validity at the time checked for every
-/// certificate; basicConstraints and keyCertSign for CAs, path length; key usage, extended key usage
-/// and policies of the end certificate. Revocation is the engine's next step.
+/// Builds and checks a certification path (RFC 5280 §6): from the end certificate up to an anchor
+/// through configured intermediates or those the peer sent (never fetched: no AIA), each signature
+/// verified with the issuer's key; validity at the time checked for every certificate; unknown critical
+/// extensions; basicConstraints and keyCertSign for CAs, path length; nameConstraints
+/// (<see cref="NameConstraintSet"/>) and certificate policies with policyMappings, policyConstraints
+/// and inhibitAnyPolicy (<see cref="CertificatePolicyTree"/>); key usage, extended key usage and the
+/// listener's policy set for the end certificate. Revocation is the engine's next step.
+/// This is our own validator, not the platform's X509Chain: on Linux that is OpenSSL's, which .NET
+/// runs without policy checking and which would fetch AIA; every rule is here, each with its refusal.
 /// </summary>
 internal static class CertificatePathValidator
 {
 
     /// <summary>The path (leaf first, anchor last), or the refusal.</summary>
-    internal readonly record struct PathResult(IReadOnlyList<TrustedCertificate>? Path, SmtpReply? Refusal, string Detail);
+    internal readonly record struct PathResult(IReadOnlyList<TrustedCertificate>? Path, SmtpReply? Refusal, string Detail, string Code = CertificateCheckDetails.Ok, CertificatePolicyTree.Outcome? Policies = null);
 
     public static PathResult Build(TrustedCertificate leaf, IReadOnlyList<TrustedCertificate> extra, TrustAnchorSet anchors, int maxLength)
     {
@@ -57,7 +61,7 @@ internal static class CertificatePathValidator
                     lastFailure = $"'{current.SubjectName}' does not chain to a trust anchor";
                 }
 
-                return new(null, TrustReasons.Untrusted, lastFailure);
+                return new(null, TrustReasons.Untrusted, lastFailure, CertificateCheckDetails.NoPath);
             }
 
             path.Add(issuer);
@@ -69,7 +73,7 @@ internal static class CertificatePathValidator
             current = issuer;
         }
 
-        return new(null, TrustReasons.Untrusted, $"no anchor within {maxLength} certificates");
+        return new(null, TrustReasons.Untrusted, $"no anchor within {maxLength} certificates", CertificateCheckDetails.NoPath);
     }
 
     /// <summary>Validity, CA constraints and end-certificate usage along a built path.</summary>
@@ -84,13 +88,13 @@ internal static class CertificatePathValidator
             {
                 var what = i == 0 ? "certificate" : $"CA '{path[i].CommonName}'";
                 var when = atUtc < c.NotBefore.ToUniversalTime() ? $"not valid before {c.NotBefore.ToUniversalTime():O}" : $"expired on {c.NotAfter.ToUniversalTime():O}";
-                return new(null, TrustReasons.Expired, $"{what} {when} (checked at {at:O})");
+                return new(null, TrustReasons.Expired, $"{what} {when} (checked at {at:O})", CertificateCheckDetails.Validity);
             }
 
             var unknown = CertificateExtensions.UnknownCriticalExtensions(c, options.AcceptedCriticalExtensions).ToArray();
             if (unknown.Length > 0)
             {
-                return new(null, TrustReasons.Untrusted, $"'{path[i].SubjectName}' has unknown critical extensions {string.Join(',', unknown)}");
+                return new(null, TrustReasons.Untrusted, $"'{path[i].SubjectName}' has unknown critical extensions {string.Join(',', unknown)}", CertificateCheckDetails.CriticalExtension);
             }
         }
 
@@ -102,25 +106,36 @@ internal static class CertificatePathValidator
             var isAnchor = i == path.Count - 1;
             if (bc is null ? !isAnchor : !bc.CertificateAuthority)
             {
-                return new(null, TrustReasons.Untrusted, $"'{path[i].CommonName}' issues certificates but is not a CA (basicConstraints)");
+                return new(null, TrustReasons.Untrusted, $"'{path[i].CommonName}' issues certificates but is not a CA (basicConstraints)", CertificateCheckDetails.CaConstraints);
             }
 
             // pathLenConstraint: number of non-self-issued intermediates below this CA.
             if (bc is { HasPathLengthConstraint: true } && i - 1 > bc.PathLengthConstraint)
             {
-                return new(null, TrustReasons.Untrusted, $"'{path[i].CommonName}' allows a path length of {bc.PathLengthConstraint}");
+                return new(null, TrustReasons.Untrusted, $"'{path[i].CommonName}' allows a path length of {bc.PathLengthConstraint}", CertificateCheckDetails.CaConstraints);
             }
 
             if (CertificateExtensions.KeyUsage(ca) is { } ku && (ku.KeyUsages & X509KeyUsageFlags.KeyCertSign) == 0)
             {
-                return new(null, TrustReasons.Untrusted, $"'{path[i].CommonName}' has no keyCertSign key usage");
+                return new(null, TrustReasons.Untrusted, $"'{path[i].CommonName}' has no keyCertSign key usage", CertificateCheckDetails.CaConstraints);
             }
+        }
+
+        if (CheckNames(path) is { } nameRefusal)
+        {
+            return nameRefusal;
+        }
+
+        var policies = CertificatePolicyTree.Process(path);
+        if (!policies.Valid)
+        {
+            return new(null, TrustReasons.Untrusted, policies.Refusal!, CertificateCheckDetails.Policy);
         }
 
         var leafCert = leaf.Certificate;
         if (path.Count > 1 && CertificateExtensions.BasicConstraints(leafCert) is { CertificateAuthority: true })
         {
-            return new(null, TrustReasons.Usage, "a CA certificate cannot authenticate an end entity");
+            return new(null, TrustReasons.Usage, "a CA certificate cannot authenticate an end entity", CertificateCheckDetails.Usage);
         }
 
         var leafKu = CertificateExtensions.KeyUsage(leafCert)?.KeyUsages;
@@ -142,12 +157,12 @@ internal static class CertificatePathValidator
             {
                 if (options.RequireExtendedKeyUsage)
                 {
-                    return new(null, TrustReasons.Usage, $"no extended key usage extension ({flag} required)");
+                    return new(null, TrustReasons.Usage, $"no extended key usage extension ({flag} required)", CertificateCheckDetails.Usage);
                 }
             }
             else if (!ekus.Any(accepted.Contains))
             {
-                return new(null, TrustReasons.Usage, $"extended key usage {string.Join(',', ekus)} does not allow {flag}");
+                return new(null, TrustReasons.Usage, $"extended key usage {string.Join(',', ekus)} does not allow {flag}", CertificateCheckDetails.Usage);
             }
 
             var neededKu = flag switch
@@ -158,20 +173,60 @@ internal static class CertificatePathValidator
             };
             if (leafKu is { } k && (k & neededKu) == 0)
             {
-                return new(null, TrustReasons.Usage, $"key usage {k} does not allow {flag}");
+                return new(null, TrustReasons.Usage, $"key usage {k} does not allow {flag}", CertificateCheckDetails.Usage);
             }
         }
 
-        if (acceptedPolicies is { Count: > 0 })
+        // The listener's policies are the user-initial-policy-set of RFC 5280 §6.1.1 (c): one of them must
+        // be valid for the whole path, not merely asserted by the end certificate.
+        var leafPolicies = policies.LeafPolicies;
+        if (acceptedPolicies is { Count: > 0 } && !policies.Accepts(acceptedPolicies))
         {
-            var policies = CertificateExtensions.Policies(leaf.Bc);
-            if (!policies.Any(acceptedPolicies.Contains))
+            var asserted = CertificateExtensions.Policies(leaf.Bc);
+            return new(null, TrustReasons.Usage, $"no certificate policy of [{string.Join(',', acceptedPolicies)}] is valid for this path (end certificate asserts [{string.Join(',', asserted)}], path validates [{string.Join(',', leafPolicies)}])", CertificateCheckDetails.PolicyNotAccepted);
+        }
+
+        return new(path, null, "path valid", CertificateCheckDetails.Ok, policies);
+    }
+
+    /// <summary>Name constraints along the path (RFC 5280 §6.1.3 (b), (c), §6.1.4 (g)), the anchor's first (RFC 5937).</summary>
+    private static PathResult? CheckNames(IReadOnlyList<TrustedCertificate> path)
+    {
+        var constraints = new NameConstraintSet();
+        if (constraints.Add(path[^1]) is { } anchorError)
+        {
+            return new(null, TrustReasons.Untrusted, anchorError, CertificateCheckDetails.NameFormUnsupported);
+        }
+
+        for (var i = path.Count - 2; i >= 0; i--)
+        {
+            var cert = path[i];
+            var isLeaf = i == 0;
+            if (!constraints.IsEmpty && (isLeaf || !cert.IsSelfIssued))
             {
-                return new(null, TrustReasons.Usage, $"certificate policies [{string.Join(',', policies)}] are not accepted here");
+                CertificateNames names;
+                try
+                {
+                    names = CertificateNames.Of(cert, withCommonNameHost: isLeaf);
+                }
+                catch (System.Formats.Asn1.AsnContentException ex)
+                {
+                    return new(null, TrustReasons.Untrusted, $"the subjectAltName of '{cert.SubjectName}' cannot be read: {ex.Message}", CertificateCheckDetails.Unreadable);
+                }
+
+                if (constraints.Check(names, isLeaf ? "the certificate" : $"CA '{cert.CommonName}'") is { } refusal)
+                {
+                    return new(null, TrustReasons.Untrusted, refusal.Text, refusal.Code);
+                }
+            }
+
+            if (!isLeaf && constraints.Add(cert) is { } error)
+            {
+                return new(null, TrustReasons.Untrusted, error, CertificateCheckDetails.NameFormUnsupported);
             }
         }
 
-        return new(path, null, "path valid");
+        return null;
     }
 
     private static IEnumerable<TrustedCertificate> Candidates(string issuerKey, TrustAnchorSet anchors, IReadOnlyList<TrustedCertificate> extra)

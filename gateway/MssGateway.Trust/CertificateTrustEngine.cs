@@ -9,9 +9,9 @@ using Microsoft.Extensions.Options;
 namespace MssGateway.Trust;
 
 /// <summary>
-/// The trust engine (DESIGN.md §2 "Trust", issue 3): path validation to the configured anchors,
-/// key usages and policies, revocation of the end certificate and of its CAs from cached CRLs (and
-/// OCSP when enabled), identity of the holder. Verdicts are cached per certificate and chain until
+/// The trust engine (DESIGN.md §2 "Trust", issues 3 and 12): path validation to the configured anchors,
+/// name and policy constraints, key usages and policies, revocation of the end certificate and of its
+/// CAs from cached CRLs (and OCSP when enabled), identity of the holder with its kind from the issuing CA. Verdicts are cached per certificate and chain until
 /// a CRL or the anchors change, so a TLS handshake costs no network round trip.
 /// </summary>
 public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposable
@@ -23,6 +23,7 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
     private readonly TrustAnchorStore _anchors;
     private readonly CrlStore _crls;
     private readonly OcspClient? _ocsp;
+    private readonly HolderKindMap _holderKinds;
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
     private readonly ConcurrentDictionary<string, CachedVerdict> _cache = new(StringComparer.Ordinal);
@@ -45,9 +46,10 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
         _anchors = new TrustAnchorStore(_options, _time, _logger);
         _crls = new CrlStore(_options.Revocation, () => _anchors.Current, _http, _time, _logger, metrics);
         _crls.RegisterDistributionPoints(_anchors.Current.Intermediates);
+        _holderKinds = new HolderKindMap(_options.HolderKinds);
         if (_options.Revocation.UseOcsp)
         {
-            _ocsp = new OcspClient(_options.Revocation, _http, _time, _logger);
+            _ocsp = new OcspClient(_options.Revocation, _http, _time, _logger, metrics, _crls.Check);
         }
 
         TrustLog.AnchorsLoaded(_logger, _anchors.Current.Anchors.Count, _anchors.Current.Intermediates.Count, _anchors.Current.TrustedList.CertificateCount);
@@ -62,7 +64,8 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
         if (leaf is null)
         {
             _metrics.CertificateChecked(TrustReasons.ClientCertificateMissing.Reason!);
-            return CertificateVerdict.Refused(TrustReasons.ClientCertificateMissing, null, "no certificate presented");
+            _metrics.CertificateRefused(TrustReasons.ClientCertificateMissing.Reason!, CertificateCheckDetails.CertificateMissing);
+            return CertificateVerdict.Refused(TrustReasons.ClientCertificateMissing, null, "no certificate presented", CertificateCheckDetails.CertificateMissing);
         }
 
         IReadOnlyCollection<string>? policies = listenerName is not null && _options.PolicyOids.TryGetValue(listenerName, out var p) ? p : null;
@@ -85,10 +88,16 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
                 _cache.Clear();
             }
 
+            // Never past the certificate's end, nor past the CRL or OCSP answers the verdict rests on.
             var expires = _time.GetUtcNow() + _options.VerdictCacheDuration;
             if (result.Identity is { } id && id.NotAfter < expires)
             {
                 expires = id.NotAfter;
+            }
+
+            if (result.ValidUntil is { } until && until < expires)
+            {
+                expires = until;
             }
 
             // A verdict computed while a CRL arrived must not outlive that change: keep the older generation.
@@ -160,20 +169,18 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
     {
         if (leafCert.PublicKey.Oid.Value == CertificateExtensions.LegacyCpsKeyAlgorithm)
         {
-            return CertificateVerdict.Refused(TrustReasons.Untrusted, FallbackIdentity(leafCert), $"legacy proprietary key algorithm {CertificateExtensions.LegacyCpsKeyAlgorithm} (GIP-CPS CPS2ter) is not supported");
+            return CertificateVerdict.Refused(TrustReasons.Untrusted, FallbackIdentity(leafCert), $"legacy proprietary key algorithm {CertificateExtensions.LegacyCpsKeyAlgorithm} (GIP-CPS CPS2ter) is not supported", CertificateCheckDetails.LegacyKeyAlgorithm);
         }
 
         TrustedCertificate leaf;
-        CertificateIdentity identity;
         try
         {
             leaf = new TrustedCertificate(leafCert);
-            identity = CertificateIdentityReader.Read(leafCert, leaf.Bc, leaf.SubjectName, leaf.IssuerName, leaf.Thumbprint);
         }
         catch (Exception ex) when (ex is InvalidDataException or ArgumentException or CryptographicException or System.Formats.Asn1.AsnContentException
             or Org.BouncyCastle.Security.Certificates.CertificateException or IOException)
         {
-            return CertificateVerdict.Refused(TrustReasons.Untrusted, FallbackIdentity(leafCert), "certificate cannot be read: " + ex.Message);
+            return CertificateVerdict.Refused(TrustReasons.Untrusted, FallbackIdentity(leafCert), "certificate cannot be read: " + ex.Message, CertificateCheckDetails.Unreadable);
         }
 
         var extra = new List<TrustedCertificate>();
@@ -193,10 +200,13 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
             }
         }
 
+        // Until the path is validated the holder has no kind and no national identifier (refusal logs only).
+        CertificateIdentity Provisional() => CertificateIdentityReader.Read(leafCert, leaf.Bc, leaf.SubjectName, leaf.IssuerName, leaf.Thumbprint, CertificateKind.Unknown);
+
         var built = CertificatePathValidator.Build(leaf, extra, anchorSet, _options.MaxPathLength);
         if (built.Path is null)
         {
-            return CertificateVerdict.Refused(built.Refusal!, identity, built.Detail);
+            return CertificateVerdict.Refused(built.Refusal!, Provisional(), built.Detail, built.Code);
         }
 
         var path = built.Path;
@@ -204,9 +214,10 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
         var checkedPath = CertificatePathValidator.Check(path, usage, at, _options, policies);
         if (checkedPath.Refusal is not null)
         {
-            return CertificateVerdict.Refused(checkedPath.Refusal, identity, checkedPath.Detail, chain);
+            return CertificateVerdict.Refused(checkedPath.Refusal, Provisional(), checkedPath.Detail, checkedPath.Code, chain);
         }
 
+        DateTimeOffset? validUntil = null;
         if (_options.Revocation.Enabled)
         {
             // Only now, with a path to an anchor, are the distribution points worth a download.
@@ -214,30 +225,44 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
             for (var i = 0; i < path.Count - 1; i++)
             {
                 var r = _crls.Check(path[i], path[i + 1], at);
-                if (r.State == RevocationState.Unknown && _ocsp is not null)
+                if (r.State == RevocationState.Unknown && _ocsp is not null
+                    && await _ocsp.CheckAsync(path[i], path[i + 1], at, cancellationToken).ConfigureAwait(false) is { } ocsp)
                 {
-                    r = await _ocsp.CheckAsync(path[i], path[i + 1], at, cancellationToken).ConfigureAwait(false);
+                    r = ocsp;
                 }
 
                 var who = i == 0 ? "certificate" : $"CA '{path[i].CommonName}'";
                 if (r.State == RevocationState.Revoked)
                 {
-                    return CertificateVerdict.Refused(TrustReasons.Revoked, identity, $"{who} revoked: {r.Detail}", chain);
+                    return CertificateVerdict.Refused(TrustReasons.Revoked, Provisional(), $"{who} revoked: {r.Detail}", r.Code, chain);
                 }
 
                 if (r.State == RevocationState.Unknown)
                 {
-                    return CertificateVerdict.Refused(TrustReasons.RevocationUnknown, identity, $"{who}: {r.Detail}", chain);
+                    return CertificateVerdict.Refused(TrustReasons.RevocationUnknown, Provisional(), $"{who}: {r.Detail}", r.Code, chain);
+                }
+
+                if (r.ValidUntil is { } until && (validUntil is null || until < validUntil))
+                {
+                    validUntil = until;
                 }
             }
         }
 
-        return CertificateVerdict.Trusted(identity, chain, $"chains to '{path[^1].CommonName}' ({path.Count} certificates)");
+        // Who holds it comes from the issuing CA (or a CPS policy the path validates), never from the CN's shape.
+        var (issuerKind, kindReason) = _holderKinds.Resolve(path, checkedPath.Policies!.LeafPolicies);
+        var identity = CertificateIdentityReader.Read(leafCert, leaf.Bc, leaf.SubjectName, leaf.IssuerName, leaf.Thumbprint, issuerKind ?? CertificateKind.Organisation);
+        return CertificateVerdict.Trusted(identity, chain, $"chains to '{path[^1].CommonName}' ({path.Count} certificates); kind {identity.Kind}: {kindReason}", validUntil);
     }
 
     private void Record(CertificateVerdict verdict, CertificateUsage usage)
     {
         _metrics.CertificateChecked(verdict.Reason);
+        if (!verdict.IsTrusted)
+        {
+            _metrics.CertificateRefused(verdict.Reason, verdict.DetailCode);
+        }
+
         var subject = verdict.Identity?.Subject ?? "?";
         var serial = verdict.Identity?.SerialNumber ?? "?";
         if (verdict.IsTrusted)
@@ -246,20 +271,34 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
         }
         else
         {
-            TrustLog.CertificateRefused(_logger, verdict.Reason, subject, serial, verdict.Identity?.Issuer ?? "?", usage, verdict.Detail);
+            TrustLog.CertificateRefused(_logger, verdict.Reason, verdict.DetailCode, subject, serial, verdict.Identity?.Issuer ?? "?", usage, verdict.Detail);
         }
     }
 
+    // Used for certificates that could not be read: their names or validity times may not decode either
+    // (a CryptographicException from the refusal path itself, e.g. for a bad notAfter, was a fuzzing finding).
     private static CertificateIdentity FallbackIdentity(X509Certificate2 cert) => new()
     {
         Kind = CertificateKind.Unknown,
-        Subject = cert.SubjectName.Name,
-        Issuer = cert.IssuerName.Name,
+        Subject = OrFallback(() => cert.SubjectName.Name, "?"),
+        Issuer = OrFallback(() => cert.IssuerName.Name, "?"),
         SerialNumber = cert.SerialNumber,
         Thumbprint = cert.GetCertHashString(HashAlgorithmName.SHA256),
-        NotBefore = new DateTimeOffset(cert.NotBefore.ToUniversalTime()),
-        NotAfter = new DateTimeOffset(cert.NotAfter.ToUniversalTime()),
+        NotBefore = OrFallback(() => new DateTimeOffset(cert.NotBefore.ToUniversalTime()), DateTimeOffset.MinValue),
+        NotAfter = OrFallback(() => new DateTimeOffset(cert.NotAfter.ToUniversalTime()), DateTimeOffset.MinValue),
     };
+
+    private static T OrFallback<T>(Func<T> read, T fallback)
+    {
+        try
+        {
+            return read();
+        }
+        catch (CryptographicException)
+        {
+            return fallback;
+        }
+    }
 
     private static string CacheKey(X509Certificate2 leaf, X509Certificate2Collection? extra, CertificateUsage usage, string? listener)
     {

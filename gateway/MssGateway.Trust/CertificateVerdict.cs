@@ -9,8 +9,10 @@ namespace MssGateway.Trust;
 /// </summary>
 public sealed class CertificateVerdict
 {
-    private CertificateVerdict(bool trusted, string reason, SmtpReply? reply, CertificateIdentity? identity, string detail, IReadOnlyList<string> chain)
+    private CertificateVerdict(bool trusted, string reason, SmtpReply? reply, CertificateIdentity? identity, string detail, IReadOnlyList<string> chain, string detailCode, DateTimeOffset? validUntil)
     {
+        DetailCode = detailCode;
+        ValidUntil = validUntil;
         IsTrusted = trusted;
         Reason = reason;
         Reply = reply;
@@ -33,17 +35,23 @@ public sealed class CertificateVerdict
     /// <summary>What was found, for logs.</summary>
     public string Detail { get; }
 
+    /// <summary>Which check decided: a value of <see cref="CertificateCheckDetails.All"/> ("ok" when trusted).</summary>
+    public string DetailCode { get; }
+
+    /// <summary>Until when the revocation answers behind a trusted verdict hold (CRL nextUpdate + grace, OCSP nextUpdate); null when none applies.</summary>
+    public DateTimeOffset? ValidUntil { get; }
+
     /// <summary>Subjects (RFC 2253) of the validated path, leaf first; empty when no path was built.</summary>
     public IReadOnlyList<string> Chain { get; }
 
     /// <summary>True when the verdict came from the verdict cache.</summary>
     public bool FromCache { get; private init; }
 
-    internal static CertificateVerdict Trusted(CertificateIdentity identity, IReadOnlyList<string> chain, string detail) =>
-        new(true, TrustReasons.Ok, null, identity, detail, chain);
+    internal static CertificateVerdict Trusted(CertificateIdentity identity, IReadOnlyList<string> chain, string detail, DateTimeOffset? validUntil = null) =>
+        new(true, TrustReasons.Ok, null, identity, detail, chain, CertificateCheckDetails.Ok, validUntil);
 
-    internal static CertificateVerdict Refused(SmtpReply reply, CertificateIdentity? identity, string detail, IReadOnlyList<string>? chain = null) =>
-        new(false, reply.Reason!, reply, identity, detail, chain ?? []);
+    internal static CertificateVerdict Refused(SmtpReply reply, CertificateIdentity? identity, string detail, string detailCode, IReadOnlyList<string>? chain = null) =>
+        new(false, reply.Reason!, reply, identity, detail, chain ?? [], detailCode, null);
 
-    internal CertificateVerdict AsCached() => new(IsTrusted, Reason, Reply, Identity, Detail, Chain) { FromCache = true };
+    internal CertificateVerdict AsCached() => new(IsTrusted, Reason, Reply, Identity, Detail, Chain, DetailCode, ValidUntil) { FromCache = true };
 }

@@ -13,6 +13,9 @@ public sealed record CrlStatus
 
     public DateTimeOffset? NextUpdate { get; init; }
 
+    /// <summary>True when the only CRL of this source is a delta CRL (used only with a complete CRL from another source).</summary>
+    public bool IsDelta { get; init; }
+
     /// <summary>When the CRL was last downloaded or read successfully.</summary>
     public DateTimeOffset? LastSuccess { get; init; }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Org.BouncyCastle.X509;
 
 namespace MssGateway.Trust;
 
@@ -12,7 +11,10 @@ namespace MssGateway.Trust;
 /// random delay, ANS asks for randomised daily downloads) and at most once inline, the first time a
 /// distribution point is met; downloaded CRLs are kept on disk so a restart without network works.
 /// A CRL is used only when its issuer name is the CA's subject and its signature verifies with the
-/// CA's key; past nextUpdate + grace it no longer counts (fail closed).
+/// CA's key; past nextUpdate + grace it no longer counts (fail closed). CRLs are parsed and checked
+/// when they arrive (<see cref="CrlEntry.Parse"/>: unknown critical extensions, indirect CRLs refused);
+/// a delta CRL is kept beside the complete CRL of its source and only ever applied to a base
+/// (RFC 5280 §5.2.4); <see cref="Check"/> uses only CRLs whose scope covers the certificate.
 /// </summary>
 internal sealed class CrlStore
 {
@@ -115,49 +117,149 @@ internal sealed class CrlStore
         }
     }
 
-    /// <summary>Revocation status of <paramref name="certificate"/>, whose issuer in the path is <paramref name="issuer"/>, at <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Revocation status of <paramref name="certificate"/>, whose issuer in the path is <paramref name="issuer"/>, at
+    /// <paramref name="at"/> (RFC 5280 §6.3.3): only complete CRLs signed by the issuer whose scope covers the
+    /// certificate count (distribution point, user/CA certificates, reasons); the newest of each scope is
+    /// used with its newest applicable delta CRL; together they must cover every reason.
+    /// </summary>
     public RevocationResult Check(TrustedCertificate certificate, TrustedCertificate issuer, DateTimeOffset at)
     {
         var index = Volatile.Read(ref _byIssuer);
         if (!index.TryGetValue(certificate.IssuerKey, out var entries))
         {
-            return RevocationResult.Unknown($"no CRL of '{issuer.CommonName}'");
+            return RevocationResult.Unknown(CertificateCheckDetails.CrlMissing, $"no CRL of '{issuer.CommonName}'");
         }
 
-        CrlEntry? best = null;
-        foreach (var e in entries)
+        if (!issuer.MaySignCrls)
         {
-            if (e.IsSignedBy(issuer) && (best is null || e.ThisUpdate > best.ThisUpdate))
-            {
-                best = e;
-            }
-        }
-
-        if (best is null)
-        {
-            return RevocationResult.Unknown($"no CRL of '{issuer.CommonName}' verifies with its key");
+            return RevocationResult.Unknown(CertificateCheckDetails.CrlIssuerUsage, $"'{issuer.CommonName}' has a key usage without cRLSign: its CRLs cannot be used");
         }
 
         var now = _time.GetUtcNow();
-        if (best.NextUpdate is { } next && now > next + _options.Grace)
+        var chosen = new Dictionary<string, (CrlEntry Crl, CrlReasons Reasons)>(StringComparer.Ordinal);
+        string? outOfScope = null;
+        CrlEntry? stale = null;
+        var anyComplete = false;
+        var anySigned = false;
+        foreach (var e in entries)
         {
-            return RevocationResult.Unknown($"CRL of '{issuer.CommonName}' is past nextUpdate {next:O} + grace {_options.Grace}");
+            if (e.IsDelta)
+            {
+                continue;
+            }
+
+            anyComplete = true;
+            if (!e.IsSignedBy(issuer))
+            {
+                continue;
+            }
+
+            anySigned = true;
+            var (reasons, why) = e.Scope.Covers(certificate);
+            if (reasons == CrlReasons.None)
+            {
+                outOfScope ??= why;
+                continue;
+            }
+
+            if (e.IsStale(now, _options.Grace))
+            {
+                stale = stale is null || Newer(e, stale) ? e : stale;
+                continue;
+            }
+
+            if (!chosen.TryGetValue(e.Scope.Key, out var current) || Newer(e, current.Crl))
+            {
+                chosen[e.Scope.Key] = (e, reasons);
+            }
         }
 
-        var entry = best.Crl.GetRevokedCertificate(certificate.Bc.SerialNumber);
-        if (entry is null)
+        if (chosen.Count == 0)
         {
-            return RevocationResult.Good($"not on CRL of '{issuer.CommonName}' of {best.ThisUpdate:O}");
+            if (!anyComplete)
+            {
+                return RevocationResult.Unknown(CertificateCheckDetails.CrlMissing, $"only a delta CRL of '{issuer.CommonName}' is known (a delta CRL never stands for the complete CRL)");
+            }
+
+            if (!anySigned)
+            {
+                return RevocationResult.Unknown(CertificateCheckDetails.CrlMissing, $"no CRL of '{issuer.CommonName}' verifies with its key");
+            }
+
+            return stale is not null
+                ? RevocationResult.Unknown(CertificateCheckDetails.CrlStale, $"CRL of '{issuer.CommonName}' is past nextUpdate {stale.NextUpdate:O} + grace {_options.Grace}")
+                : RevocationResult.Unknown(CertificateCheckDetails.CrlScope, $"no CRL of '{issuer.CommonName}' covers this certificate: {outOfScope}");
         }
 
-        var revokedAt = new DateTimeOffset(DateTime.SpecifyKind(entry.RevocationDate, DateTimeKind.Utc));
-        if (revokedAt > at)
+        var covered = CrlReasons.None;
+        DateTimeOffset? validUntil = null;
+        string? laterRevocation = null;
+        foreach (var (crl, reasons) in chosen.Values)
         {
-            return RevocationResult.Good($"revoked on {revokedAt:O}, after the time checked");
+            covered |= reasons;
+            validUntil = Earliest(validUntil, crl.NextUpdate + _options.Grace);
+            var listed = crl.Find(certificate.Bc.SerialNumber);
+            var listedOn = crl;
+            if (BestDelta(entries, crl, issuer, now) is { } delta)
+            {
+                validUntil = Earliest(validUntil, delta.NextUpdate + _options.Grace);
+                if (delta.Find(certificate.Bc.SerialNumber) is { } change)
+                {
+                    listed = change;
+                    listedOn = delta;
+                }
+            }
+
+            if (listed is not { } revoked || revoked.Reason == CrlEntry.RemoveFromCrl)
+            {
+                continue;
+            }
+
+            if (revoked.Date > at)
+            {
+                laterRevocation = $"revoked on {revoked.Date:O}, after the time checked";
+                continue;
+            }
+
+            var reason = revoked.Reason >= 0 && revoked.Reason < ReasonNames.Length ? ReasonNames[revoked.Reason] : revoked.Reason < 0 ? "unspecified" : "unknown";
+            return RevocationResult.Revoked(CertificateCheckDetails.RevokedByCrl, $"on {listedOn.KindText} of '{issuer.CommonName}' since {revoked.Date:O} (reason {reason})");
         }
 
-        var reason = entry.HasExtensions ? ReasonOf(entry) : "unspecified";
-        return RevocationResult.Revoked($"on CRL of '{issuer.CommonName}' since {revokedAt:O} (reason {reason})");
+        if (covered != CrlReasons.All)
+        {
+            return RevocationResult.Unknown(CertificateCheckDetails.CrlReasons, $"the CRLs of '{issuer.CommonName}' that cover this certificate answer only for the reasons {covered} (onlySomeReasons), not for {CrlReasons.All & ~covered}");
+        }
+
+        var newest = chosen.Values.Select(c => c.Crl).MaxBy(c => c.ThisUpdate)!;
+        return RevocationResult.Good(laterRevocation ?? $"not on CRL of '{issuer.CommonName}' of {newest.ThisUpdate:O}", validUntil);
+    }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a < b ? a : b);
+
+    /// <summary>True when <paramref name="a"/> is the more recent CRL of the two (by cRLNumber when both have one).</summary>
+    private static bool Newer(CrlEntry a, CrlEntry b) =>
+        a.CrlNumber is { } na && b.CrlNumber is { } nb ? na > nb : a.ThisUpdate > b.ThisUpdate;
+
+    /// <summary>The newest delta CRL that applies to <paramref name="complete"/> (RFC 5280 §5.2.4, §6.3.3 (a)(2), (c)).</summary>
+    private CrlEntry? BestDelta(CrlEntry[] entries, CrlEntry complete, TrustedCertificate issuer, DateTimeOffset now)
+    {
+        if (complete.CrlNumber is not { } baseNumber)
+        {
+            return null;
+        }
+
+        CrlEntry? best = null;
+        foreach (var d in entries)
+        {
+            if (d.IsDelta && d.Scope.Key == complete.Scope.Key && d.BaseCrlNumber <= baseNumber && d.CrlNumber > baseNumber
+                && !d.IsStale(now, _options.Grace) && d.IsSignedBy(issuer) && (best is null || d.CrlNumber > best.CrlNumber))
+            {
+                best = d;
+            }
+        }
+
+        return best;
     }
 
     /// <summary>Downloads or re-reads every source whose time has come.</summary>
@@ -202,12 +304,14 @@ internal sealed class CrlStore
             .Select(s => new CrlStatus
             {
                 Source = s.Location,
-                IssuerCa = s.Current?.IssuerCa,
-                ThisUpdate = s.Current?.ThisUpdate,
-                NextUpdate = s.Current?.NextUpdate,
+                IssuerCa = s.Latest?.IssuerCa,
+                ThisUpdate = s.Latest?.ThisUpdate,
+                NextUpdate = s.Latest?.NextUpdate,
+                IsDelta = s.Current is null && s.Delta is not null,
                 LastSuccess = s.LastSuccess,
                 LastError = s.LastError,
-                IsStale = s.Current is null || (s.Current.NextUpdate is { } n && now > n + _options.Grace),
+                // A source with a complete CRL is as fresh as that CRL (a fresh delta does not stand for it).
+                IsStale = s.Current is { } complete ? complete.IsStale(now, _options.Grace) : s.Delta is not { } delta || delta.IsStale(now, _options.Grace),
             })
             .ToArray();
     }
@@ -243,8 +347,18 @@ internal sealed class CrlStore
             }
 
             _metrics?.CrlFetched(ok: true);
-            var changed = source.Current?.Digest != entry.Digest;
-            source.Current = entry;
+            var previous = entry.IsDelta ? source.Delta : source.Current;
+            var changed = previous?.Digest != entry.Digest;
+            if (entry.IsDelta)
+            {
+                // A delta served where a complete CRL was: the complete one stays in use until its own time runs out.
+                source.Delta = entry;
+            }
+            else
+            {
+                source.Current = entry;
+            }
+
             source.LastSuccess = now;
             source.LastError = null;
             source.Failures = 0;
@@ -252,9 +366,9 @@ internal sealed class CrlStore
             source.NextAttempt = NextRefresh(entry, now, source.Unchanged);
             if (changed)
             {
-                SaveToDisk(source.Location, der);
+                SaveToDisk(source.Location, entry.IsDelta, der);
                 RebuildIndex();
-                TrustLog.CrlUpdated(_logger, entry.IssuerCa, source.Location, entry.ThisUpdate, entry.NextUpdate);
+                LogUpdated(entry, source.Location);
             }
         }
         finally
@@ -322,41 +436,63 @@ internal sealed class CrlStore
         return buffer.ToArray();
     }
 
-    /// <summary>Parses and checks a CRL; returns it, or the reason it is refused.</summary>
+    /// <summary>Parses and checks a CRL; returns it, or the reason it is refused (logged and counted).</summary>
     private (CrlEntry? Entry, string? Error) Accept(byte[] data, CrlSource source)
     {
-        CrlEntry entry;
-        try
+        var (entry, refusal) = CrlEntry.Parse(data, source.Location);
+        if (entry is not null)
         {
-            var crl = new X509CrlParser().ReadCrl(data);
-            if (crl is null)
+            refusal = CheckAgainstKnown(entry, source);
+        }
+
+        if (refusal is not null)
+        {
+            _metrics?.CrlRefused(refusal.Label);
+            if (refusal.Cause == CrlRefusalCause.Signature)
             {
-                return (null, "not a CRL");
+                TrustLog.CrlRefused(_logger, source.Location, entry?.IssuerCa ?? "?");
+            }
+            else
+            {
+                TrustLog.CrlRejected(_logger, source.Location, refusal.Label, refusal.Detail);
             }
 
-            entry = new CrlEntry(crl.GetEncoded(), crl, source.Location);
-        }
-        catch (Exception ex) when (ex is Org.BouncyCastle.Security.Certificates.CrlException or IOException or ArgumentException
-            or InvalidCastException or Org.BouncyCastle.Asn1.Asn1Exception or System.Formats.Asn1.AsnContentException)
-        {
-            return (null, "not a CRL: " + ex.Message);
+            return (null, refusal.Detail);
         }
 
+        return (entry, null);
+    }
+
+    private CrlRefusal? CheckAgainstKnown(CrlEntry entry, CrlSource source)
+    {
         // When we know the issuing CA, the CRL must verify with its key now; a CRL of an unknown CA
         // is kept and verified against the path's CA when used.
         var cas = _anchors().AllCas.Where(c => c.SubjectKey == entry.Issuer.CanonicalKey).ToArray();
         if (cas.Length > 0 && !cas.Any(entry.IsSignedBy))
         {
-            TrustLog.CrlRefused(_logger, source.Location, entry.IssuerCa);
-            return (null, $"CRL signature does not verify with the key of '{entry.IssuerCa}'");
+            return new CrlRefusal(CrlRefusalCause.Signature, $"CRL signature does not verify with the key of '{entry.IssuerCa}'");
         }
 
-        if (source.Current is { } current && entry.ThisUpdate < current.ThisUpdate)
+        // No rollback: neither an older complete CRL nor an older delta replaces the one in use.
+        var current = entry.IsDelta ? source.Delta : source.Current;
+        if (current is not null && (entry.ThisUpdate < current.ThisUpdate || (entry.CrlNumber is { } n && current.CrlNumber is { } c && n < c)))
         {
-            return (null, $"CRL is older ({entry.ThisUpdate:O}) than the one in use ({current.ThisUpdate:O})");
+            return new CrlRefusal(CrlRefusalCause.Older, $"{entry.KindText} is older (thisUpdate {entry.ThisUpdate:O}, number {entry.CrlNumber}) than the one in use ({current.ThisUpdate:O}, number {current.CrlNumber})");
         }
 
-        return (entry, null);
+        return null;
+    }
+
+    private void LogUpdated(CrlEntry entry, string location)
+    {
+        if (entry.IsDelta)
+        {
+            TrustLog.DeltaCrlUpdated(_logger, entry.IssuerCa, location, entry.CrlNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?", entry.BaseCrlNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?", entry.NextUpdate);
+        }
+        else
+        {
+            TrustLog.CrlUpdated(_logger, entry.IssuerCa, location, entry.ThisUpdate, entry.NextUpdate);
+        }
     }
 
     /// <summary>Reads a configured CRL file when it changed; true when the usable set changed.</summary>
@@ -377,26 +513,29 @@ internal sealed class CrlStore
 
         source.FileStamp = stamp;
         source.Attempts++;
+        var hadOne = source.Current is not null || source.Delta is not null;
         var (entry, error) = Accept(File.ReadAllBytes(source.Location), source);
         if (entry is null)
         {
             source.LastError = error;
-            var hadOne = source.Current is not null;
             source.Current = null; // a replaced file that is refused no longer counts
+            source.Delta = null;
             return hadOne;
         }
 
-        source.Current = entry;
+        // The file is the truth: a file that now holds a delta CRL holds no complete CRL any more.
+        source.Current = entry.IsDelta ? null : entry;
+        source.Delta = entry.IsDelta ? entry : null;
         source.LastSuccess = _time.GetUtcNow();
         source.LastError = null;
-        TrustLog.CrlUpdated(_logger, entry.IssuerCa, source.Location, entry.ThisUpdate, entry.NextUpdate);
+        LogUpdated(entry, source.Location);
         return true;
     }
 
     private void RebuildIndex()
     {
         var index = _sources.Values
-            .Select(s => s.Current)
+            .SelectMany(s => new[] { s.Current, s.Delta })
             .OfType<CrlEntry>()
             .GroupBy(e => e.Issuer.CanonicalKey)
             .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
@@ -407,15 +546,17 @@ internal sealed class CrlStore
     private string CachePath(string location, string extension) =>
         Path.Combine(_options.CacheDirectory, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(location)))[..32].ToLowerInvariant() + extension);
 
-    private void SaveToDisk(string location, byte[] der)
+    private void SaveToDisk(string location, bool isDelta, byte[] der)
     {
         try
         {
-            var crlPath = CachePath(location, ".crl");
+            // A delta from the same URL is kept in its own file: it never overwrites the complete CRL.
+            var slot = isDelta ? location + "#delta" : location;
+            var crlPath = CachePath(slot, ".crl");
             var tmp = crlPath + ".tmp";
             File.WriteAllBytes(tmp, der);
             File.Move(tmp, crlPath, overwrite: true);
-            File.WriteAllText(CachePath(location, ".src"), location);
+            File.WriteAllText(CachePath(slot, ".src"), location);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -436,7 +577,7 @@ internal sealed class CrlStore
                     continue;
                 }
 
-                var source = new CrlSource(location, isFile: false);
+                var source = _sources.GetOrAdd(location, l => new CrlSource(l, isFile: false));
                 var (entry, error) = Accept(File.ReadAllBytes(crlPath), source);
                 if (entry is null)
                 {
@@ -444,10 +585,17 @@ internal sealed class CrlStore
                     continue;
                 }
 
-                source.Current = entry;
+                if (entry.IsDelta)
+                {
+                    source.Delta = entry;
+                }
+                else
+                {
+                    source.Current = entry;
+                }
+
                 source.NextAttempt = _time.GetUtcNow(); // refresh soon, in the background
-                _sources[location] = source;
-                TrustLog.CrlUpdated(_logger, entry.IssuerCa, location + " (disk cache)", entry.ThisUpdate, entry.NextUpdate);
+                LogUpdated(entry, location + " (disk cache)");
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -462,19 +610,6 @@ internal sealed class CrlStore
         "certificateHold", "unknown", "removeFromCRL", "privilegeWithdrawn", "aACompromise",
     ];
 
-    private static string ReasonOf(X509CrlEntry entry)
-    {
-        var ext = entry.GetExtensionValue(Org.BouncyCastle.Asn1.X509.X509Extensions.ReasonCode);
-        if (ext is null)
-        {
-            return "unspecified";
-        }
-
-        var code = Org.BouncyCastle.Asn1.DerEnumerated.GetInstance(
-            Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.FromExtensionValue(ext)).IntValueExact;
-        return code >= 0 && code < ReasonNames.Length ? ReasonNames[code] : "unknown";
-    }
-
     /// <summary>One place a CRL comes from, and what the last attempt gave.</summary>
     private sealed class CrlSource(string location, bool isFile)
     {
@@ -484,7 +619,14 @@ internal sealed class CrlStore
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
+        /// <summary>The complete CRL from this source in use.</summary>
         public CrlEntry? Current { get; set; }
+
+        /// <summary>The delta CRL from this source, kept beside the complete one: a delta never replaces a base.</summary>
+        public CrlEntry? Delta { get; set; }
+
+        /// <summary>The newest CRL of either kind, for the status.</summary>
+        public CrlEntry? Latest => Current is null ? Delta : Delta is null || Current.ThisUpdate >= Delta.ThisUpdate ? Current : Delta;
 
         public int Attempts { get; set; }
 

@@ -24,6 +24,8 @@ public sealed class DistinguishedName
 
     private static readonly Dictionary<string, string> OidsByName = BuildOidsByName();
 
+    private static readonly Encoding Utf32BigEndian = new UTF32Encoding(bigEndian: true, byteOrderMark: false, throwOnInvalidCharacters: true);
+
     private DistinguishedName(IReadOnlyList<IReadOnlyList<KeyValuePair<string, string>>> rdns)
     {
         Rdns = rdns;
@@ -35,6 +37,9 @@ public sealed class DistinguishedName
 
     /// <summary>A normalised text key: equal for names that <see cref="SemanticEquals"/> says are equal in the same order.</summary>
     public string CanonicalKey { get; }
+
+    /// <summary>The <see cref="CanonicalKey"/> of this name written in the reverse RDN order.</summary>
+    internal string ReversedCanonicalKey => BuildCanonical(Rdns.Reverse());
 
     public static DistinguishedName FromX500(X500DistinguishedName name)
     {
@@ -209,6 +214,33 @@ public sealed class DistinguishedName
         return string.Equals(CanonicalKey, BuildCanonical(reversed), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// True when this name is within the directoryName subtree <paramref name="subtree"/> (RFC 5280
+    /// §4.2.1.10, §7.1): the subtree's RDNs, from the root, are the first RDNs of this name, compared
+    /// as <see cref="SemanticEquals"/> compares them.
+    /// </summary>
+    internal bool IsWithin(DistinguishedName subtree)
+    {
+        var k = subtree.Rdns.Count;
+        if (k > Rdns.Count)
+        {
+            return false;
+        }
+
+        for (var j = 1; j <= k; j++)
+        {
+            if (!string.Equals(RdnKey(subtree.Rdns[^j]), RdnKey(Rdns[^j]), StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string RdnKey(IReadOnlyList<KeyValuePair<string, string>> rdn) =>
+        string.Join('+', rdn.Select(a => a.Key + "=" + NormaliseValue(a.Value)).Order(StringComparer.Ordinal));
+
     /// <summary>The first value of an attribute (by OID), searching from the most specific RDN.</summary>
     public string? Get(string oid) =>
         Rdns.SelectMany(r => r).Where(a => a.Key == oid).Select(a => a.Value).FirstOrDefault();
@@ -269,16 +301,34 @@ public sealed class DistinguishedName
                 case UniversalTagNumber.BMPString:
                 case UniversalTagNumber.VisibleString:
                 case UniversalTagNumber.NumericString:
-                case UniversalTagNumber.UniversalString:
                     return ava.ReadCharacterString((UniversalTagNumber)tag.TagValue);
+                case UniversalTagNumber.UniversalString:
+                    // UCS-4: AsnReader has no decoder for it (ArgumentOutOfRangeException; fuzzing finding).
+                    return ReadContents(ava, Utf32BigEndian);
                 case UniversalTagNumber.T61String:
-                    // Teletex is in practice Latin-1 in old certificates.
-                    return Encoding.Latin1.GetString(ava.ReadOctetString(new Asn1Tag(UniversalTagNumber.T61String)));
+                    // Teletex is in practice Latin-1 in old certificates. AsnReader reads octets under the
+                    // OCTET STRING tag only (ArgumentException for this tag; fuzzing finding).
+                    return ReadContents(ava, Encoding.Latin1);
             }
         }
 
         // Any other type: RFC 2253 §2.4 '#' + hex of the DER encoding.
         return "#" + Convert.ToHexString(ava.ReadEncodedValue().Span);
+    }
+
+    /// <summary>The contents octets of the next value decoded with <paramref name="encoding"/>; bad octets are an <see cref="AsnContentException"/>.</summary>
+    private static string ReadContents(AsnReader ava, Encoding encoding)
+    {
+        var encoded = ava.ReadEncodedValue();
+        AsnDecoder.ReadEncodedValue(encoded.Span, AsnEncodingRules.BER, out var offset, out var length, out _);
+        try
+        {
+            return encoding.GetString(encoded.Span.Slice(offset, length));
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw new AsnContentException("attribute value is not valid in its string type", ex);
+        }
     }
 
     private static void Escape(StringBuilder sb, string value)

@@ -51,4 +51,20 @@ public sealed class RevocationOptions
     /// response's nextUpdate).
     /// </summary>
     public bool UseOcsp { get; set; }
+
+    /// <summary>
+    /// Send a random nonce in each OCSP request (RFC 8954); the response must echo it, else it is not
+    /// used (a replayed response). Turn off only for a responder that serves pre-signed responses
+    /// without nonces: then <see cref="OcspMaxAge"/> alone bounds a replay. Default true.
+    /// </summary>
+    public bool OcspNonce { get; set; } = true;
+
+    /// <summary>Oldest thisUpdate of an OCSP response still used: older answers are stale (ocsp_stale). Default 1 day.</summary>
+    public TimeSpan OcspMaxAge { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How far in the future an OCSP thisUpdate may be (the responder's clock ahead of ours). Default 5 minutes.</summary>
+    public TimeSpan OcspClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long an OCSP response without nextUpdate is reused. Responses with one are reused until it, never after. Default 5 minutes.</summary>
+    public TimeSpan OcspDefaultValidity { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -5,8 +5,8 @@ namespace MssGateway.Trust;
 /// <summary>Log events of the trust component (LoggerMessage source generator). Subjects and serials are logged, never addresses' mail content.</summary>
 internal static partial class TrustLog
 {
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Certificate refused: {Reason} subject={Subject} serial={Serial} issuer={Issuer} usage={Usage}: {Detail}")]
-    public static partial void CertificateRefused(ILogger logger, string reason, string subject, string serial, string issuer, CertificateUsage usage, string detail);
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Certificate refused: {Reason} ({Check}) subject={Subject} serial={Serial} issuer={Issuer} usage={Usage}: {Detail}")]
+    public static partial void CertificateRefused(ILogger logger, string reason, string check, string subject, string serial, string issuer, CertificateUsage usage, string detail);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "Certificate trusted: subject={Subject} serial={Serial} kind={Kind} usage={Usage} cached={Cached}: {Detail}")]
     public static partial void CertificateTrusted(ILogger logger, string subject, string serial, CertificateKind kind, CertificateUsage usage, bool cached, string detail);
@@ -37,6 +37,15 @@ internal static partial class TrustLog
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Error, Message = "Trust refresh failed: {Error}")]
     public static partial void RefreshFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Error, Message = "CRL from {Source} refused ({Cause}): {Detail}")]
+    public static partial void CrlRejected(ILogger logger, string source, string cause, string detail);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Information, Message = "Delta CRL of {IssuerCa} from {Source}: number {CrlNumber}, base {BaseCrlNumber}, nextUpdate {NextUpdate:O} (applied to its base CRL only)")]
+    public static partial void DeltaCrlUpdated(ILogger logger, string issuerCa, string source, string crlNumber, string baseCrlNumber, DateTimeOffset? nextUpdate);
+
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "OCSP response from {Responder} not used ({Detail}): {Why}")]
+    public static partial void OcspResponseRefused(ILogger logger, string responder, string detail, string why);
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "OCSP request to {Responder} failed: {Error}")]
     public static partial void OcspFailed(ILogger logger, string responder, string error);

@@ -20,6 +20,9 @@ public sealed class TrustOptions
     /// </summary>
     public TrustedListOptions TrustedList { get; set; } = new();
 
+    /// <summary>Which CAs issue personal CPS cards, organisation and server certificates (the holder kind).</summary>
+    public HolderKindOptions HolderKinds { get; set; } = new();
+
     /// <summary>Revocation checking (CRL and OCSP).</summary>
     public RevocationOptions Revocation { get; set; } = new();
 

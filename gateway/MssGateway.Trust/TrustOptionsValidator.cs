@@ -91,7 +91,36 @@ public sealed class TrustOptionsValidator : IValidateOptions<TrustOptions>
             CheckOids(errors, $"{S}:PolicyOids:{listener}", oids);
         }
 
+        CheckHolderKinds(errors, $"{S}:HolderKinds", options.HolderKinds);
+        Positive(errors, $"{S}:Revocation:OcspMaxAge", options.Revocation.OcspMaxAge);
+        NotNegative(errors, $"{S}:Revocation:OcspClockSkew", options.Revocation.OcspClockSkew);
+        Positive(errors, $"{S}:Revocation:OcspDefaultValidity", options.Revocation.OcspDefaultValidity);
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckHolderKinds(List<string> errors, string key, HolderKindOptions options)
+    {
+        for (var i = 0; i < options.Issuers.Count; i++)
+        {
+            var rule = options.Issuers[i];
+            if (string.IsNullOrWhiteSpace(rule.Issuer) || DistinguishedName.TryParse(rule.Issuer) is not { Rdns.Count: > 0 })
+            {
+                errors.Add($"{key}:Issuers:{i}:Issuer = '{rule.Issuer}' is not a distinguished name: give the subject DN of the issuing CA (e.g. CN=AC IGC-SANTE FORT PERSONNES,OU=IGC-SANTE,OU=0002 187512751,O=ASIP-SANTE,C=FR).");
+            }
+
+            if (!string.IsNullOrWhiteSpace(rule.Anchor) && DistinguishedName.TryParse(rule.Anchor) is not { Rdns.Count: > 0 })
+            {
+                errors.Add($"{key}:Issuers:{i}:Anchor = '{rule.Anchor}' is not a distinguished name: give the subject DN of the root, or remove the key.");
+            }
+
+            if (rule.Kind is not (CertificateKind.PersonalCps or CertificateKind.Organisation or CertificateKind.Server))
+            {
+                errors.Add($"{key}:Issuers:{i}:Kind = '{rule.Kind}' is not a holder kind: use PersonalCps, Organisation or Server.");
+            }
+        }
+
+        CheckOids(errors, key + ":PersonalPolicyOids", options.PersonalPolicyOids);
     }
 
     private static void Positive(List<string> errors, string key, TimeSpan value)

@@ -18,7 +18,8 @@ public static class TrustServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        services.AddOptions<TrustOptions>().Bind(section).ValidateOnStart();
+        // An unknown key (a typo in HolderKinds, say) must stop start-up, not silently leave a default in place.
+        services.AddOptions<TrustOptions>().Bind(section, binder => binder.ErrorOnUnknownConfiguration = true).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustOptions>, TrustOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();

@@ -13,6 +13,8 @@ internal sealed class TrustedCertificate
 {
     private readonly Lazy<RSA?> _rsa;
     private readonly Lazy<ECDsa?> _ecdsa;
+    private readonly Lazy<IReadOnlyList<CrlDistributionPoint>> _distributionPoints;
+    private readonly Lazy<CertificatePolicyTree.PolicyExtensionValues> _policyExtensions;
     private AsymmetricKeyParameter? _publicKey;
 
     public TrustedCertificate(X509Certificate2 certificate)
@@ -24,8 +26,30 @@ internal sealed class TrustedCertificate
         IssuerName = DistinguishedName.FromX500(certificate.IssuerName);
         Thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
         IsSelfIssued = SubjectName.CanonicalKey == IssuerName.CanonicalKey;
+
+        // .NET decodes BasicConstraints, KeyUsage and EKU on first use: a malformed one threw
+        // CryptographicException in the middle of path validation (fuzzing finding). Decoded here, a
+        // certificate carrying one is unreadable where every caller expects it to be.
+        _ = CertificateExtensions.BasicConstraints(certificate)?.CertificateAuthority;
+        _ = CertificateExtensions.KeyUsage(certificate)?.KeyUsages;
+        _ = CertificateExtensions.ExtendedKeyUsages(certificate);
         _rsa = new Lazy<RSA?>(() => Quiet(certificate.GetRSAPublicKey));
         _ecdsa = new Lazy<ECDsa?>(() => Quiet(certificate.GetECDsaPublicKey));
+        IsCa = CertificateExtensions.BasicConstraints(certificate) is { CertificateAuthority: true };
+        MaySignCrls = CertificateExtensions.KeyUsage(certificate) is not { } ku || (ku.KeyUsages & X509KeyUsageFlags.CrlSign) != 0;
+        _policyExtensions = new Lazy<CertificatePolicyTree.PolicyExtensionValues>(() => CertificatePolicyTree.ReadExtensions(this));
+        _distributionPoints = new Lazy<IReadOnlyList<CrlDistributionPoint>>(() =>
+        {
+            try
+            {
+                return CrlDistributionPoint.Read(certificate);
+            }
+            catch (System.Formats.Asn1.AsnContentException)
+            {
+                // An unreadable extension names no point: only CRLs of the whole CA can cover the certificate.
+                return [];
+            }
+        });
     }
 
     /// <summary>MD5 and SHA-1 signatures (collisions are practical) are never accepted below an anchor.</summary>
@@ -93,6 +117,19 @@ internal sealed class TrustedCertificate
 
     public bool IsSelfIssued { get; }
 
+    /// <summary>basicConstraints cA is asserted (what onlyContainsUserCerts / onlyContainsCACerts scopes test).</summary>
+    public bool IsCa { get; }
+
+    /// <summary>The certificate's CRL distribution points (RFC 5280 §4.2.1.13), parsed once.</summary>
+    public IReadOnlyList<CrlDistributionPoint> DistributionPoints => _distributionPoints.Value;
+
+    /// <summary>The policy extensions, parsed once (CAs of the anchor set are checked on every handshake).</summary>
+    /// <exception cref="System.Formats.Asn1.AsnContentException">An extension is malformed (the same each time).</exception>
+    internal CertificatePolicyTree.PolicyExtensionValues PolicyExtensions => _policyExtensions.Value;
+
+    /// <summary>False when a key usage extension is present without cRLSign (RFC 5280 §6.3.3 (f)).</summary>
+    public bool MaySignCrls { get; }
+
     /// <summary>The CN of the subject, for bounded metric labels of CAs.</summary>
     public string CommonName => SubjectName.Get("2.5.4.3") ?? SubjectName.ToString();
 
@@ -128,7 +165,18 @@ internal sealed class TrustedCertificate
 
         // The platform's RSA/ECDSA (OpenSSL) is two orders of magnitude faster than BouncyCastle's
         // managed RSA; BouncyCastle remains for algorithms not mapped here (RSASSA-PSS…).
-        if (VerifyWithPlatform(child.Bc.SigAlgOid, child.Bc.GetTbsCertificate(), child.Bc.GetSignature()) is { } fast)
+        byte[] signature;
+        try
+        {
+            signature = child.Bc.GetSignature();
+        }
+        catch (IOException)
+        {
+            // A signature BIT STRING with unused bits is no signature (BouncyCastle throws; fuzzing finding).
+            return false;
+        }
+
+        if (VerifyWithPlatform(child.Bc.SigAlgOid, child.Bc.GetTbsCertificate(), signature) is { } fast)
         {
             return fast;
         }

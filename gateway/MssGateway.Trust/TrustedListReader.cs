@@ -40,8 +40,9 @@ public static class TrustedListReader
             using var reader = XmlReader.Create(xml, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
             doc.Load(reader);
         }
-        catch (XmlException ex)
+        catch (Exception ex) when (ex is XmlException or ArgumentException)
         {
+            // ArgumentException: XmlDocument refuses a bad version in the XML declaration that way (fuzzing finding).
             throw new TrustedListException($"trusted list is not well-formed XML: {ex.Message}", ex);
         }
 
@@ -114,8 +115,9 @@ public static class TrustedListReader
         {
             signed.LoadXml(signatures[0]);
         }
-        catch (System.Security.Cryptography.CryptographicException ex)
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or FormatException)
         {
+            // FormatException: SignedXml decodes SignatureValue and the KeyInfo base64 here (fuzzing finding).
             throw new TrustedListException("trusted list signature is malformed: " + ex.Message, ex);
         }
 

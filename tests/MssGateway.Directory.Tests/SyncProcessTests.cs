@@ -181,7 +181,77 @@ public sealed class SyncProcessTests : IClassFixture<LdapSyncFixture>
             Assert.Contains("mssgw_directory_last_success_timestamp_seconds ", text, StringComparison.Ordinal);
             Assert.Contains("mssgw_directory_sync_duration_seconds_count{mode=\"full\",source=\"ldap\"} 1", text, StringComparison.Ordinal);
             Assert.DoesNotContain("mssgateway_", text, StringComparison.Ordinal);
+            Assert.Contains($"mssgw_directory_sync_entries_read_total{{source=\"ldap\"}} {LdapSyncFixture.MailboxCount}", text, StringComparison.Ordinal);
+            Assert.Contains("mssgw_directory_sync_progress_ratio 1", text, StringComparison.Ordinal);
+            Assert.Contains("mssgw_directory_sync_running 0", text, StringComparison.Ordinal);
             Assert.Equal("ok\n", await http.GetStringAsync($"http://127.0.0.1:{port}/healthz"));
+            Assert.Equal("ok\n", await http.GetStringAsync($"http://127.0.0.1:{port}/readyz"));
+
+            // The image's HEALTHCHECK: exit 0 once ready, 1 where nothing answers.
+            var healthy = await SyncHarness.RunExecutableAsync([], "healthcheck", "--url", $"http://127.0.0.1:{port}");
+            Assert.True(healthy.ExitCode == 0, healthy.StdErr);
+            var live = await SyncHarness.RunExecutableAsync([], "healthcheck", "--live", "--url", $"http://127.0.0.1:{port}");
+            Assert.Equal(0, live.ExitCode);
+            var nothing = await SyncHarness.RunExecutableAsync([], "healthcheck", "--url", $"http://127.0.0.1:{MssGateway.Testing.FreePort.Next()}");
+            Assert.Equal(1, nothing.ExitCode);
+            Assert.Contains("unreachable", nothing.StdErr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task As_a_service_it_is_not_ready_while_its_first_sync_has_not_succeeded()
+    {
+        // An LDAP server that is not there: the first run fails, the pod must not look ready.
+        var options = SyncHarness.LdapOptions(_f.Redis.Configuration, "p-notready", _f.Slapd, "mailboxes", _f.PasswordFile);
+        var env = SyncHarness.Environment(options);
+        var port = MssGateway.Testing.FreePort.Next();
+        env["DirectorySync__Ldap__Port"] = MssGateway.Testing.FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env["DirectorySync__Http__Address"] = "127.0.0.1";
+        env["DirectorySync__Http__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(SyncHarness.ExecutablePath);
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var body = "";
+            var deadline = Stopwatch.StartNew();
+            while (!body.Contains("last sync failed", StringComparison.Ordinal) && deadline.Elapsed < TimeSpan.FromSeconds(60) && !p.HasExited)
+            {
+                try
+                {
+                    using var response = await http.GetAsync($"http://127.0.0.1:{port}/readyz");
+                    body = await response.Content.ReadAsStringAsync();
+                    Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                    Assert.True(body is "first sync not finished\n" or "last sync failed\n", body);
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+
+                await Task.Delay(200);
+            }
+
+            Assert.Equal("last sync failed\n", body);
+            var check = await SyncHarness.RunExecutableAsync([], "healthcheck", "--url", $"http://127.0.0.1:{port}");
+            Assert.Equal(1, check.ExitCode);
+            Assert.Contains("503", check.StdErr, StringComparison.Ordinal);
+            Assert.Equal(0, (await SyncHarness.RunExecutableAsync([], "healthcheck", "--live", "--url", $"http://127.0.0.1:{port}")).ExitCode);
         }
         finally
         {

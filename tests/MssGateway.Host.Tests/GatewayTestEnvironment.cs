@@ -43,7 +43,8 @@ public sealed class GatewayTestEnvironment : IDisposable
             ["Spool"] = new JsonObject { ["Path"] = SpoolPath, ["MinimumFreeBytes"] = 1024 * 1024 },
             ["Http"] = new JsonObject { ["Address"] = "127.0.0.1", ["Port"] = HttpPort },
             ["Directory"] = new JsonObject { ["Kind"] = "File", ["File"] = DirectoryFile },
-            ["Delivery"] = new JsonObject { ["Enabled"] = false },
+            // As in dev mode: the relay listener takes mail for the gateway's own domain (issue 12 rule 2).
+            ["Delivery"] = new JsonObject { ["Enabled"] = false, ["LocalDomains"] = new JsonArray("hopital-dev.mssante.test") },
             ["Logging"] = new JsonObject { ["Format"] = "Json" },
             ["Shutdown"] = new JsonObject { ["DrainTimeout"] = "00:00:10" },
         };
@@ -70,7 +71,7 @@ public sealed class GatewayTestEnvironment : IDisposable
 
     public static async Task<GatewayTestEnvironment> CreateAsync() => new(await DevPki.SharedAsync());
 
-    public Task<GatewayProcess> StartAsync(bool waitReady = true) => GatewayProcess.StartAsync(WorkDirectory, Configuration, HttpPort, waitReady);
+    public Task<GatewayProcess> StartAsync(bool waitReady = true, IReadOnlyDictionary<string, string>? environment = null) => GatewayProcess.StartAsync(WorkDirectory, Configuration, HttpPort, waitReady, environment);
 
     private static JsonObject Listener(string name, int port, string tlsMode) => new()
     {

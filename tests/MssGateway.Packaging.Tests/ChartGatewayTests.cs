@@ -220,9 +220,9 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
     }
 
     [Fact]
-    public void Directory_sync_runs_once_at_a_time_as_a_cron_job()
+    public async Task Directory_sync_runs_once_at_a_time_as_a_cron_job()
     {
-        var chart = charts[ChartRenderings.Production];
+        var chart = await ExampleValues.RenderAsync("production-values.yaml", "--set", "directorySync.workload=CronJob");
         var cronJob = chart.SingleOfKind("CronJob");
         Assert.Equal("Forbid", Str(cronJob["spec"]!["concurrencyPolicy"]));
         Assert.Equal("23 3 * * *", Str(cronJob["spec"]!["schedule"]));
@@ -252,8 +252,8 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
         Assert.Equal(GatewaySettings(chart)["Gateway"]!["Directory"]!["Redis"]!.ToJsonString(), settings["Redis"]!.ToJsonString());
         Assert.Equal("/etc/mssgw/trust/igc-sante.pem", settings["AuthorisedDomains"]!["TrustedCaFile"]!.GetValue<string>());
 
-        // Every file named exists on a mounted volume of the job's pod.
-        var podSpec = chart.SingleOfKind("CronJob")["spec"]!["jobTemplate"]!["spec"]!["template"]!["spec"]!;
+        // Every file named exists on a mounted volume of the sync's pod.
+        var podSpec = chart.Single("Deployment", "mssgw-mssante-gateway-directory-sync")["spec"]!["template"]!["spec"]!;
         var mounts = podSpec["containers"]![0]!["volumeMounts"]!.AsArray().Select(m => Str(m!["mountPath"])).ToList();
         foreach (var dir in new[] { "/etc/mssgw/ldap", "/etc/mssgw/ldap-ca", "/etc/mssgw/redis", "/etc/mssgw/redis-ca", "/etc/mssgw/trust", "/tmp" })
         {
@@ -266,6 +266,7 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
     {
         var chart = await Helm.TemplateAsync("--set", "directorySync.enabled=false");
         Assert.Empty(chart.OfKind("CronJob"));
+        Assert.Empty(chart.OfKind("Deployment"));
         Assert.DoesNotContain(chart.Manifests, m => RenderedChart.NameOf(m).Contains("directory-sync", StringComparison.Ordinal));
     }
 

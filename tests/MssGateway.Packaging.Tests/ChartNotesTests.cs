@@ -13,7 +13,8 @@ public sealed class ChartNotesTests
         Assert.Contains("!! Redis: no password configured", notes, StringComparison.Ordinal);
         Assert.Contains("!! Set directorySync.ldap.host and directorySync.ldap.baseDn", notes, StringComparison.Ordinal);
         Assert.Contains("25 -> relay", notes, StringComparison.Ordinal);
-        Assert.Contains("create job --from=cronjob/mssgw-mssante-gateway-directory-sync", notes, StringComparison.Ordinal);
+        Assert.Contains("kubectl -n mail logs -f deployment/mssgw-mssante-gateway-directory-sync", notes, StringComparison.Ordinal);
+        Assert.DoesNotContain("create job --from=cronjob", notes, StringComparison.Ordinal);
         Assert.Contains("terminationGracePeriodSeconds 75 s", notes, StringComparison.Ordinal);
     }
 
@@ -26,6 +27,14 @@ public sealed class ChartNotesTests
         Assert.Contains("Secret \"igc-sante-trust\" (key igc-sante.pem)", notes, StringComparison.Ordinal);
         Assert.Contains("ServiceMonitor on, PrometheusRule on, Grafana dashboard on", notes, StringComparison.Ordinal);
         Assert.Contains("mssante-gateway/traffic=off", notes, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cron_job_install_follows_the_first_sync_job()
+    {
+        var notes = await NotesAsync("--set", "directorySync.workload=CronJob");
+        Assert.Contains("Job mssgw-mssante-gateway-directory-sync-first (now)", notes, StringComparison.Ordinal);
+        Assert.Contains("kubectl -n mail logs -f job/mssgw-mssante-gateway-directory-sync-first", notes, StringComparison.Ordinal);
     }
 
     private static async Task<string> NotesAsync(params string[] extra)

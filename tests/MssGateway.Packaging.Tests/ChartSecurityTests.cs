@@ -18,7 +18,7 @@ public sealed class ChartSecurityTests(ChartRenderings charts)
     {
         var workloads = charts[rendering].PodTemplates().Select(p => p.Workload).ToList();
         Assert.Contains("StatefulSet/mssgw-mssante-gateway", workloads);
-        Assert.Contains("CronJob/mssgw-mssante-gateway-directory-sync", workloads);
+        Assert.Contains("Deployment/mssgw-mssante-gateway-directory-sync", workloads);
         Assert.Contains("Pod/mssgw-mssante-gateway-test-readyz", workloads);
     }
 

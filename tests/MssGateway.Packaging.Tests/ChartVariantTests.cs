@@ -18,6 +18,8 @@ public sealed class ChartVariantTests
         "gateway.shutdown.preStopSleepSeconds=5",
         "gateway.image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         "gateway.replicaCount=1",
+        "directorySync.workload=CronJob",
+        "volumePermissions.enabled=true",
     ];
 
     [Theory]
@@ -30,6 +32,7 @@ public sealed class ChartVariantTests
         foreach (var (where, container, podSpec) in chart.Containers())
         {
             Assert.Equal("true", Str(container["securityContext"]?["readOnlyRootFilesystem"]));
+
             var volumes = (podSpec["volumes"]?.AsArray() ?? []).Select(v => Str(v!["name"])).ToHashSet();
             if (where.StartsWith("StatefulSet/", StringComparison.Ordinal))
             {
@@ -74,5 +77,7 @@ public sealed class ChartVariantTests
         const string digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
         var chart = await Helm.TemplateAsync("--set", "gateway.image.digest=" + digest);
         Assert.Equal("ghcr.io/mssante-gateway/mssgw@" + digest, Str(ChartGatewayTests.GatewayContainer(chart)["image"]));
+        var registryOnly = await Helm.TemplateAsync("--set", "gateway.image.registry=", "--set", "gateway.image.repository=registry.hopital.example/mssante/mssgw");
+        Assert.Equal("registry.hopital.example/mssante/mssgw:0.1.0", Str(ChartGatewayTests.GatewayContainer(registryOnly)["image"]));
     }
 }

@@ -21,9 +21,9 @@ public sealed class ComposeFileTests
     private static JsonObject Services => Compose["services"]!.AsObject();
 
     [Fact]
-    public void Stack_has_the_gateway_directory_sync_redis_openldap_prometheus_and_grafana()
+    public void Stack_has_the_hospital_postfix_the_gateway_the_receiver_directory_sync_redis_openldap_prometheus_and_grafana()
     {
-        foreach (var name in new[] { "gateway", "directory-sync", "redis", "openldap", "prometheus", "grafana" })
+        foreach (var name in new[] { "hospital-postfix", "gateway", "receiver", "directory-sync", "redis", "openldap", "prometheus", "grafana" })
         {
             Assert.True(Services.ContainsKey(name), $"no service {name}");
         }
@@ -119,6 +119,24 @@ public sealed class ComposeFileTests
         Assert.Contains("no-new-privileges:true", service["security_opt"]!.AsArray().Select(Str));
         Assert.Contains("/tmp", service["tmpfs"]!.AsArray().Select(Str));
         Assert.Null(service["privileged"]);
+    }
+
+    [Theory]
+    [InlineData("gateway", "mssgw")]
+    [InlineData("directory-sync", "mssgw-directory-sync")]
+    public void Our_containers_report_health_with_their_own_healthcheck_command(string name, string executable)
+    {
+        // mssgw healthcheck: exit 0 when /readyz answers 200 on 127.0.0.1 (issue 16.7); the images have no shell.
+        var check = Services[name]!["healthcheck"]!;
+        Assert.Equal(["CMD", $"/app/{executable}", "healthcheck"], check["test"]!.AsArray().Select(Str));
+        Assert.NotNull(check["start_period"]);
+        Assert.NotNull(check["interval"]);
+    }
+
+    [Fact]
+    public void Services_that_need_the_gateway_ready_wait_for_it_to_be_healthy()
+    {
+        Assert.Equal("service_healthy", Str(Services["hospital-postfix"]!["depends_on"]!["gateway"]!["condition"]));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace MssGateway.Packaging.Tests;
 
 /// <summary>
 /// The images' Dockerfiles, checked on their text (no container engine here): multi-stage, pinned
-/// base images, a non-root user, nothing secret copied in, no HEALTHCHECK (Kubernetes probes),
+/// base images, a non-root user, nothing secret copied in, a HEALTHCHECK by the program itself, OCI labels,
 /// settings for a read-only root filesystem, and the right program as entry point.
 /// </summary>
 public sealed partial class DockerfileTests
@@ -58,10 +58,42 @@ public sealed partial class DockerfileTests
     }
 
     [Theory]
-    [MemberData(nameof(Files))]
-    public void No_healthcheck_instruction_kubernetes_probes_instead(string file)
+    [MemberData(nameof(Images))]
+    public void Healthcheck_runs_the_programs_own_healthcheck_command_in_exec_form(string file, string project, string executable)
     {
-        Assert.DoesNotContain(Load(file).Instructions, i => i.Keyword == "HEALTHCHECK");
+        _ = project;
+        // Chiseled images have no shell and no curl: the program checks its own /readyz (issue 16.7).
+        var checks = Load(file).Final.Of("HEALTHCHECK").ToList();
+        var check = Assert.Single(checks).Arguments;
+        Assert.Matches(@"--interval=\d+s", check);
+        Assert.Matches(@"--timeout=\d+s", check);
+        Assert.Matches(@"--start-period=\d+s", check);
+        Assert.Matches(@"--retries=\d+", check);
+        var command = check[check.IndexOf("CMD", StringComparison.Ordinal)..].Replace(" ", "", StringComparison.Ordinal);
+        Assert.Equal($"CMD[\"/app/{executable}\",\"healthcheck\"]", command);
+    }
+
+    [Theory]
+    [MemberData(nameof(Images))]
+    public void Final_image_carries_the_oci_labels(string file, string project, string executable)
+    {
+        _ = project;
+        var df = Load(file);
+        var labels = string.Join(' ', df.Final.Of("LABEL").Select(l => l.Arguments));
+        foreach (var key in new[] { "title", "description", "version", "revision", "created", "source", "licenses", "vendor", "base.name" })
+        {
+            Assert.Contains($"org.opencontainers.image.{key}=", labels, StringComparison.Ordinal);
+        }
+
+        Assert.Contains($"org.opencontainers.image.title=\"{executable}\"", labels, StringComparison.Ordinal);
+        Assert.Contains($"org.opencontainers.image.base.name=\"{df.Final.Image}\"", labels, StringComparison.Ordinal);
+        // Version, revision and date come from build arguments (docs/deploy.md §2 passes them).
+        var args = df.Final.Of("ARG").Select(a => a.Arguments.Split('=')[0]).ToList();
+        foreach (var arg in new[] { "VERSION", "REVISION", "CREATED" })
+        {
+            Assert.Contains(arg, args);
+            Assert.Contains("${" + arg + "}", labels, StringComparison.Ordinal);
+        }
     }
 
     [Theory]

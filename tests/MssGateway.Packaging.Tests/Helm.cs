@@ -18,12 +18,15 @@ public static class Helm
         ExternalProcess.RunAsync(ExecutablePath, args, workingDirectory: RepositoryPaths.Root, timeout: TimeSpan.FromSeconds(60));
 
     /// <summary>Renders the chart (release "mssgw", namespace "mail") and fails on any helm error.</summary>
-    public static async Task<RenderedChart> TemplateAsync(params string[] extraArgs)
+    public static async Task<RenderedChart> TemplateAsync(params string[] extraArgs) => RenderedChart.Parse(await TemplateTextAsync(extraArgs));
+
+    /// <summary>The YAML stream `helm template` prints, in helm's install order.</summary>
+    public static async Task<string> TemplateTextAsync(params string[] extraArgs)
     {
         string[] args = ["template", "mssgw", ChartDirectory, "--namespace", "mail", .. extraArgs];
         var result = await RunAsync(args);
         result.EnsureSuccess("helm " + ExternalProcess.Describe(args));
-        return RenderedChart.Parse(result.StdOut);
+        return result.StdOut;
     }
 
     private static string Locate()

@@ -67,7 +67,7 @@ public sealed class AttachmentLimitTests : IDisposable
     }
 
     [Fact]
-    public async Task Attachment_inside_an_inline_message_rfc822_is_counted()
+    public async Task Every_leaf_inside_an_inline_message_rfc822_is_counted_its_text_included()
     {
         var message = TestMessages.Ascii(
             TestMessages.Headers +
@@ -83,11 +83,12 @@ public sealed class AttachmentLimitTests : IDisposable
 
         var verdict = await _harness.EvaluateAsync(message);
 
-        Assert.Equal(3000, verdict.AttachmentBytes);
+        // A forwarded message is saved whole: its body text ("Voir PJ.") counts with its PDF.
+        Assert.Equal(3000 + "Voir PJ.\r\n".Length, verdict.AttachmentBytes);
     }
 
     [Fact]
-    public async Task Message_rfc822_sent_as_an_attachment_counts_whole_and_its_inner_attachments_once()
+    public async Task Message_rfc822_sent_as_an_attachment_counts_its_decoded_leaves_once()
     {
         var inner =
             "From: other.doctor@clinique.mssante.test\r\nSubject: inner\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"i\"\r\n\r\n" +
@@ -103,7 +104,7 @@ public sealed class AttachmentLimitTests : IDisposable
 
         var verdict = await _harness.EvaluateAsync(message);
 
-        Assert.Equal(Encoding.ASCII.GetByteCount(inner), verdict.AttachmentBytes);
+        Assert.Equal(3000, verdict.AttachmentBytes);
     }
 
     [Theory]
@@ -113,7 +114,9 @@ public sealed class AttachmentLimitTests : IDisposable
     [InlineData("application/octet-stream", "Content-Disposition: attachment\r\n")]
     [InlineData("application/octet-stream", "Content-Disposition: inline; filename=\"IHE_XDM.zip\"\r\n")]
     [InlineData("image/png; name=\"scan.png\"", "")]
-    public async Task Parts_with_a_file_name_an_attachment_disposition_or_a_TNEF_or_ZIP_type_are_counted(string contentType, string disposition)
+    [InlineData("image/png", "")]
+    [InlineData("application/octet-stream", "Content-Disposition: inline\r\n")]
+    public async Task Parts_after_the_body_text_are_counted_whatever_their_name_disposition_or_type(string contentType, string disposition)
     {
         var message = TestMessages.Ascii(
             TestMessages.Headers +

@@ -47,7 +47,7 @@ public sealed class AuthenticationResultsTests(SmimePki pki) : IDisposable
     {
         var header = AuthenticationResultsHeader.Build("gw.test", new MessagePolicyContext { ListenerName = "relay", SmimePolicy = SmimePolicy.Tag }, SmimeVerdict.None, null, null);
 
-        Assert.Equal("Authentication-Results: gw.test;\r\n\tx-tls=none (plaintext session);\r\n\tsmime=none\r\n", header);
+        Assert.Equal("Authentication-Results: gw.test;\r\n\tx-tls=none (plaintext session);\r\n\tx-sender-binding=none (no client certificate identity);\r\n\tsmime=none\r\n", header);
     }
 
     [Fact]

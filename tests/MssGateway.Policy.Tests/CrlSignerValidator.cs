@@ -5,9 +5,11 @@ using Org.BouncyCastle.X509;
 namespace MssGateway.Policy.Tests;
 
 /// <summary>
-/// A small but real signer validator for tests (the trust engine is built elsewhere): .NET X509Chain
-/// with a custom root and the chain's validity checked at signing time, revocation from an
-/// openssl-made CRL parsed and signature-checked with BouncyCastle, identity from the CPS subject CN.
+/// A small but real signer validator for tests (the trust engine is built elsewhere), with the
+/// contract of <see cref="ISmimeSignerValidator"/>: .NET X509Chain with a custom root checked now, or —
+/// expired now, with a usable signing time inside the validity — at the last moment the certificate
+/// was valid; revocation now from an openssl-made CRL parsed and signature-checked with BouncyCastle;
+/// identity from the CPS subject CN.
 /// </summary>
 public sealed class CrlSignerValidator : ISmimeSignerValidator
 {
@@ -15,8 +17,11 @@ public sealed class CrlSignerValidator : ISmimeSignerValidator
     private readonly X509Certificate2 _intermediate;
     private readonly X509Crl _crl;
 
-    public CrlSignerValidator(SmimePki pki)
+    private readonly TimeProvider _time;
+
+    public CrlSignerValidator(SmimePki pki, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _root = pki.Root;
         _intermediate = pki.Intermediate;
         _crl = new X509CrlParser().ReadCrl(File.ReadAllBytes(pki.CrlPath));
@@ -24,8 +29,26 @@ public sealed class CrlSignerValidator : ISmimeSignerValidator
         _crl.Verify(issuer.GetPublicKey());
     }
 
-    public ValueTask<SignerValidation> ValidateAsync(X509Certificate2 signer, X509Certificate2Collection extraCertificates, DateTimeOffset signingTime, CancellationToken ct)
+    /// <summary>The times the chain was checked at, in order (tests assert what the policy let the validator use).</summary>
+    public List<DateTimeOffset?> SigningTimesSeen { get; } = [];
+
+    /// <summary>The detail of the last refusal (chain status flags and the times checked), for assertion messages.</summary>
+    public string? LastDetail { get; private set; }
+
+    public ValueTask<SignerValidation> ValidateAsync(X509Certificate2 signer, X509Certificate2Collection extraCertificates, DateTimeOffset? signingTime, CancellationToken ct)
     {
+        lock (SigningTimesSeen)
+        {
+            SigningTimesSeen.Add(signingTime);
+        }
+
+        var now = _time.GetUtcNow();
+        var at = now;
+        if (signingTime is { } signed && signed >= signer.NotBefore.ToUniversalTime() && signed <= signer.NotAfter.ToUniversalTime() && signer.NotAfter.ToUniversalTime() < now)
+        {
+            at = new DateTimeOffset(signer.NotAfter.ToUniversalTime());
+        }
+
         var bc = new X509CertificateParser().ReadCertificate(signer.RawData);
         var nationalId = bc.SubjectDN.GetValueList(X509Name.CN).FirstOrDefault();
         var emails = bc.GetSubjectAlternativeNames()?.Where(n => n[0] is int t && t == GeneralName.Rfc822Name).Select(n => (string)n[1]).ToList() ?? [];
@@ -36,11 +59,22 @@ public sealed class CrlSignerValidator : ISmimeSignerValidator
         chain.ChainPolicy.ExtraStore.Add(_intermediate);
         chain.ChainPolicy.ExtraStore.AddRange(extraCertificates);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = signingTime.UtcDateTime;
-        if (!chain.Build(signer))
+        // Validity is checked below, at the chosen time, for every certificate of the path (inclusive bounds,
+        // as the trust engine does): X509Chain on Linux also judges the leaf against the current time.
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid;
+        var built = chain.Build(signer);
+        var outOfTime = chain.ChainElements.Any(e => at.UtcDateTime < e.Certificate.NotBefore.ToUniversalTime() || at.UtcDateTime > e.Certificate.NotAfter.ToUniversalTime());
+        if (!built || outOfTime)
         {
-            var statuses = chain.ChainStatus.Select(s => s.Status).ToList();
-            var status = statuses.Contains(X509ChainStatusFlags.NotTimeValid) ? SignerTrustStatus.Expired : SignerTrustStatus.Untrusted;
+            var statuses = chain.ChainStatus.Select(s => s.Status).Where(s => s != X509ChainStatusFlags.NotTimeValid).ToList();
+            if (outOfTime)
+            {
+                statuses.Add(X509ChainStatusFlags.NotTimeValid);
+            }
+
+            var status = outOfTime ? SignerTrustStatus.Expired : SignerTrustStatus.Untrusted;
+            LastDetail = $"{string.Join(',', statuses)} at {at:O}, signing time {signingTime:O}, path: " +
+                string.Join("; ", chain.ChainElements.Select(e => $"{e.Certificate.Subject} {e.Certificate.NotBefore.ToUniversalTime():O}..{e.Certificate.NotAfter.ToUniversalTime():O}"));
             return ValueTask.FromResult(new SignerValidation { Status = status, NationalIdentifier = nationalId, EmailAddresses = emails, Detail = string.Join(',', statuses) });
         }
 

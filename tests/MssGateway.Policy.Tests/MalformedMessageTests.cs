@@ -8,7 +8,7 @@ public sealed class MalformedMessageTests : IDisposable
     public void Dispose() => _harness.Dispose();
 
     [Fact]
-    public async Task Signed_data_that_is_not_CMS_fails()
+    public async Task Signed_data_that_is_not_CMS_is_a_permerror_and_counts_as_an_attachment()
     {
         var message = TestMessages.Ascii(
             TestMessages.Headers +
@@ -16,9 +16,12 @@ public sealed class MalformedMessageTests : IDisposable
             TestMessages.Base64Lines(2000));
 
         var verdict = await _harness.EvaluateAsync(message, SmimePolicy.Require);
+        var tagged = await _harness.EvaluateAsync(message, SmimePolicy.Tag);
 
-        Assert.Equal(SmimeVerdict.Fail, verdict.SmimeVerdict);
+        Assert.Equal(SmimeVerdict.PermError, verdict.SmimeVerdict);
         Assert.Equal("smime_invalid", verdict.Refusal?.Reason);
+        Assert.Equal(2000, tagged.AttachmentBytes);
+        Assert.Contains("smime=permerror", tagged.AuthenticationResultsHeader, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,10 +17,14 @@ public sealed class PolicyHarness : IDisposable
     private readonly TempDirectory _dir = new("mssgw-policy");
     private readonly ServiceProvider _services;
 
-    public PolicyHarness(ISmimeSignerValidator? validator = null, IDictionary<string, string?>? settings = null)
+    /// <param name="validator">The S/MIME signer validator (default: one that fails the test if called).</param>
+    /// <param name="settings">Gateway:Policy keys.</param>
+    /// <param name="directory">The directory file's content (default: the sender and another professional, no liste blanche).</param>
+    /// <param name="time">The policy's clock (default: the system clock).</param>
+    public PolicyHarness(ISmimeSignerValidator? validator = null, IDictionary<string, string?>? settings = null, object? directory = null, TimeProvider? time = null)
     {
         var directoryFile = _dir.Combine("directory.json");
-        File.WriteAllText(directoryFile, JsonSerializer.Serialize(new
+        File.WriteAllText(directoryFile, JsonSerializer.Serialize(directory ?? new
         {
             mailboxes = new object[]
             {
@@ -39,6 +43,11 @@ public sealed class PolicyHarness : IDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         services.AddLogging();
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
         services.AddSingleton<IMailboxDirectory>(new FileMailboxDirectory(directoryFile));
         services.AddSingleton(validator ?? new RefusingValidator());
         services.AddMessagePolicy(configuration.GetSection(MessagePolicyOptions.SectionName));
@@ -82,7 +91,7 @@ public sealed class PolicyHarness : IDisposable
     /// <summary>For tests without signatures: any call is a test failure.</summary>
     private sealed class RefusingValidator : ISmimeSignerValidator
     {
-        public ValueTask<SignerValidation> ValidateAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 signer, System.Security.Cryptography.X509Certificates.X509Certificate2Collection extraCertificates, DateTimeOffset signingTime, CancellationToken ct) =>
+        public ValueTask<SignerValidation> ValidateAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 signer, System.Security.Cryptography.X509Certificates.X509Certificate2Collection extraCertificates, DateTimeOffset? signingTime, CancellationToken ct) =>
             throw new InvalidOperationException("no signer validator in this test");
     }
 }

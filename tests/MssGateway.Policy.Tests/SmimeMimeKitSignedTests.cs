@@ -55,7 +55,7 @@ public sealed class SmimeMimeKitSignedTests(SmimePki pki) : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Signed_entity_nested_in_multipart_mixed_is_verified(bool opaque)
+    public async Task Signed_entity_nested_in_multipart_mixed_is_verified_but_partial_never_pass(bool opaque)
     {
         var message = NewMessage(SmimePki.SenderAddress);
         var mixed = new Multipart("mixed")
@@ -65,16 +65,21 @@ public sealed class SmimeMimeKitSignedTests(SmimePki pki) : IDisposable
         };
         message.Body = mixed;
 
-        var verdict = await _harness.EvaluateAsync(Bytes(message), SmimePolicy.Require);
+        var tagged = await _harness.EvaluateAsync(Bytes(message), SmimePolicy.Tag);
+        var required = await _harness.EvaluateAsync(Bytes(message), SmimePolicy.Require);
 
-        Assert.Equal(SmimeVerdict.Pass, verdict.SmimeVerdict);
-        Assert.True(verdict.AttachmentBytes > 0, "the PDF inside the signed entity counts");
+        Assert.Equal(SmimeVerdict.Partial, tagged.SmimeVerdict);
+        Assert.Contains("smime=neutral reason=\"partial\"", tagged.AuthenticationResultsHeader, StringComparison.Ordinal);
+        Assert.True(tagged.AttachmentBytes > 0, "the PDF inside the signed entity counts");
+        Assert.Equal("smime_partial", required.Refusal?.Reason);
+        Assert.Equal(550, required.Refusal?.Code);
+        Assert.Equal("5.7.1", required.Refusal?.EnhancedCode);
     }
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Signed_message_forwarded_as_message_rfc822_is_verified_against_its_own_From(bool opaque)
+    public async Task Signed_message_forwarded_as_message_rfc822_is_verified_against_its_own_From_and_is_partial(bool opaque)
     {
         var inner = NewMessage(SmimePki.OtherAddress);
         inner.Body = Sign("other", Body(), opaque);
@@ -87,7 +92,8 @@ public sealed class SmimeMimeKitSignedTests(SmimePki pki) : IDisposable
 
         var verdict = await _harness.EvaluateAsync(Bytes(outer), SmimePolicy.Tag);
 
-        Assert.Equal(SmimeVerdict.Pass, verdict.SmimeVerdict);
+        // The forwarded message is signed by its own author; the outer message, which the reader sees, is not.
+        Assert.Equal(SmimeVerdict.Partial, verdict.SmimeVerdict);
         Assert.Contains("header.from=" + SmimePki.OtherAddress, verdict.AuthenticationResultsHeader, StringComparison.Ordinal);
     }
 

@@ -6,7 +6,7 @@ namespace MssGateway.Policy.Tests;
 /// <summary>
 /// A test PKI made with the openssl CLI at run time (no key is committed): a root and an intermediate
 /// shaped like IGC-Santé, S/MIME signer certificates (good, revoked, expired, another professional, one
-/// without e-mail), a rogue root with a signer that is not trusted, and the intermediate's CRL listing
+/// without e-mail, an RSA-1024 one, one valid for one more hour), a rogue root with a signer that is not trusted, and the intermediate's CRL listing
 /// the revoked signer. Also signs messages with <c>openssl cms -sign</c>, detached and opaque.
 /// </summary>
 public sealed class SmimePki : IAsyncLifetime
@@ -26,6 +26,9 @@ public sealed class SmimePki : IAsyncLifetime
     public X509Certificate2 Intermediate { get; private set; } = null!;
 
     public string CrlPath => _dir.Combine("inter.crl.pem");
+
+    /// <summary>End of validity of the "recent" signer (about an hour after the fixture started).</summary>
+    public DateTimeOffset RecentNotAfter { get; private set; }
 
     public async Task InitializeAsync()
     {
@@ -74,6 +77,10 @@ public sealed class SmimePki : IAsyncLifetime
         await IssueAsync("other", $"/C=FR/CN={OtherNationalId}+SN=OTHER+GN=DOC", OtherAddress);
         await IssueAsync("noemail", $"/C=FR/CN={SenderNationalId}+SN=SENDER+GN=DEV", null);
         await IssueAsync("ec", "/C=FR/CN=899700055555+SN=ECDSA+GN=DOC", EcAddress, keySpec: "ec -pkeyopt ec_paramgen_curve:prime256v1");
+        await IssueAsync("weak1024", $"/C=FR/CN={SenderNationalId}+SN=SENDER+GN=DEV", SenderAddress, keySpec: "rsa:1024");
+        // Valid for the next hour only: tests move a fake clock past its end (the CAs were made just now).
+        RecentNotAfter = DateTimeOffset.UtcNow.AddHours(1);
+        await IssueAsync("recent", $"/C=FR/CN={SenderNationalId}+SN=SENDER+GN=DEV", SenderAddress, $"-enddate {RecentNotAfter:yyyyMMddHHmmss}Z");
         await Bash($"""
             set -e
             export OPENSSL_CONF=/dev/null
@@ -100,6 +107,12 @@ public sealed class SmimePki : IAsyncLifetime
 
     public X509Certificate2 Load(string name) => X509CertificateLoader.LoadCertificateFromFile(_dir.Combine(name + ".pem"));
 
+    /// <summary>A message signed detached by <paramref name="signer"/> with a chosen signingTime (BouncyCastle: openssl cannot backdate).</summary>
+    public byte[] SignWithSigningTime(string signer, string entity, string from, DateTimeOffset signingTime, string? digestOid = null) =>
+        CmsMessageSigner.SignDetached(
+            entity, _dir.Combine(signer + ".pem"), _dir.Combine(signer + ".key"), [_dir.Combine("inter.pem")], signingTime,
+            $"From: {from}\r\nTo: dev.recipient@hopital.mssante.test\r\nSubject: Compte rendu\r\n", digestOid);
+
     /// <summary>
     /// Signs <paramref name="entity"/> (a MIME entity: headers, blank line, body) with <c>openssl cms -sign</c>
     /// and returns the whole message, CRLF line endings, with From/To/Subject headers.
@@ -113,8 +126,13 @@ public sealed class SmimePki : IAsyncLifetime
         var args = new List<string>
         {
             "cms", "-sign", "-in", input, "-out", output, "-signer", _dir.Combine(signer + ".pem"), "-inkey", _dir.Combine(signer + ".key"),
-            "-from", from, "-to", "dev.recipient@hopital.mssante.test", "-subject", "Compte rendu", "-md", "sha256",
+            "-from", from, "-to", "dev.recipient@hopital.mssante.test", "-subject", "Compte rendu",
         };
+        if (!extraArgs.Contains("-md"))
+        {
+            args.AddRange(["-md", "sha256"]);
+        }
+
         if (signer != "rogue")
         {
             args.AddRange(["-certfile", _dir.Combine("inter.pem")]);

@@ -15,23 +15,25 @@ using MssGateway.Testing;
 namespace MssGateway.Smtp.Tests;
 
 /// <summary>
-/// The SMTP engine on Kestrel in-process with hooks that store into a real spool: a plain listener,
-/// a STARTTLS listener requiring a client certificate, and an implicit-TLS listener.
+/// The SMTP engine on Kestrel in-process with hooks that store into a real spool. Listeners: plain;
+/// STARTTLS requiring a client certificate (submission); implicit TLS (smtps); STARTTLS not required,
+/// certificate optional (opportunistic); and two plain listeners with PROXY protocol, one trusting
+/// loopback (proxied) and one trusting only 192.0.2.0/24 (proxied-untrusted). The engine's clock is
+/// the one given (a FakeTimeProvider in timeout tests).
 /// </summary>
 public sealed class EngineHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly TempDirectory _spoolDir;
+    private readonly Dictionary<string, int> _ports;
 
-    private EngineHost(WebApplication app, TempDirectory spoolDir, MessageSpool spool, TestHooks hooks, int plain, int startTls, int implicitTls, SmtpServer server)
+    private EngineHost(WebApplication app, TempDirectory spoolDir, MessageSpool spool, TestHooks hooks, Dictionary<string, int> ports, SmtpServer server)
     {
         _app = app;
         _spoolDir = spoolDir;
         Spool = spool;
         Hooks = hooks;
-        PlainPort = plain;
-        StartTlsPort = startTls;
-        ImplicitTlsPort = implicitTls;
+        _ports = ports;
         Server = server;
     }
 
@@ -41,42 +43,61 @@ public sealed class EngineHost : IAsyncDisposable
 
     public SmtpServer Server { get; }
 
-    public int PlainPort { get; }
+    public int PlainPort => _ports["plain"];
 
-    public int StartTlsPort { get; }
+    public int StartTlsPort => _ports["submission"];
 
-    public int ImplicitTlsPort { get; }
+    public int ImplicitTlsPort => _ports["smtps"];
 
-    public static async Task<EngineHost> StartAsync(Action<SmtpServerLimits>? limits = null, TimeSpan? shutdownTimeout = null)
+    public int OpportunisticPort => _ports["opportunistic"];
+
+    public int ProxiedPort => _ports["proxied"];
+
+    public int ProxiedUntrustedPort => _ports["proxied-untrusted"];
+
+    public static async Task<EngineHost> StartAsync(Action<SmtpServerLimits>? limits = null, TimeSpan? shutdownTimeout = null, TimeProvider? time = null, ILoggerFactory? logging = null, bool tlsResumption = true)
     {
         var pki = await DevPki.SharedAsync();
         var spoolDir = new TempDirectory("mssgw-spool");
         var spool = new MessageSpool(spoolDir.Path);
-        var hooks = new TestHooks(spool);
+        var hooks = new TestHooks(spool, logging?.CreateLogger<TestHooks>() ?? NullLogger<TestHooks>.Instance);
         var options = new SmtpServerOptions { ServerName = "mx.test.local" };
         limits?.Invoke(options.Limits);
-        var server = new SmtpServer(options, hooks, new SmtpMetrics(), NullLogger<SmtpServer>.Instance);
+        var server = new SmtpServer(options, hooks, new SmtpMetrics(), logging?.CreateLogger<SmtpServer>() ?? NullLogger<SmtpServer>.Instance, time);
         var cert = X509Certificate2.CreateFromPemFile(pki.ServerCertificate, pki.ServerKey);
         var usable = X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pkcs12), null);
-        server.Tls = new SmtpTlsSettings { ServerCertificate = SslStreamCertificateContext.Create(usable, [], offline: true) };
+        server.Tls = new SmtpTlsSettings { ServerCertificate = SslStreamCertificateContext.Create(usable, [], offline: true), Resumption = tlsResumption };
 
-        var plain = new SmtpListenerOptions { Name = "plain", TlsMode = SmtpTlsMode.None, RequireTls = false, ClientCertificate = ClientCertificateMode.None, Address = "127.0.0.1", Port = FreePort.Next() };
-        var startTls = new SmtpListenerOptions { Name = "submission", TlsMode = SmtpTlsMode.StartTls, Address = "127.0.0.1", Port = FreePort.Next() };
-        var implicitTls = new SmtpListenerOptions { Name = "smtps", TlsMode = SmtpTlsMode.Implicit, Address = "127.0.0.1", Port = FreePort.Next() };
+        SmtpListenerOptions[] listeners =
+        [
+            new() { Name = "plain", TlsMode = SmtpTlsMode.None, RequireTls = false, ClientCertificate = ClientCertificateMode.None },
+            new() { Name = "submission", TlsMode = SmtpTlsMode.StartTls },
+            new() { Name = "smtps", TlsMode = SmtpTlsMode.Implicit },
+            new() { Name = "opportunistic", TlsMode = SmtpTlsMode.StartTls, RequireTls = false, ClientCertificate = ClientCertificateMode.Request },
+            new() { Name = "proxied", TlsMode = SmtpTlsMode.None, RequireTls = false, ClientCertificate = ClientCertificateMode.None, ProxyProtocol = true, ProxyProtocolTrustedNetworks = ["127.0.0.0/8"] },
+            new() { Name = "proxied-untrusted", TlsMode = SmtpTlsMode.None, RequireTls = false, ClientCertificate = ClientCertificateMode.None, ProxyProtocol = true, ProxyProtocolTrustedNetworks = ["192.0.2.0/24"] },
+        ];
+        var ports = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var l in listeners)
+        {
+            l.Address = "127.0.0.1";
+            l.Port = FreePort.Next();
+            ports[l.Name] = l.Port;
+        }
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(5));
         builder.WebHost.ConfigureKestrel(k =>
         {
-            foreach (var l in new[] { plain, startTls, implicitTls })
+            foreach (var l in listeners)
             {
                 k.Listen(IPAddress.Loopback, l.Port, lo => lo.Run(c => server.HandleConnectionAsync(l, c)));
             }
         });
         var app = builder.Build();
         await app.StartAsync();
-        return new EngineHost(app, spoolDir, spool, hooks, plain.Port, startTls.Port, implicitTls.Port, server);
+        return new EngineHost(app, spoolDir, spool, hooks, ports, server);
     }
 
     public static async Task<X509Certificate2> ClientCertificateAsync()
@@ -94,6 +115,32 @@ public sealed class EngineHost : IAsyncDisposable
         return ms.ToArray();
     }
 
+    /// <summary>Files now in spool/tmp.</summary>
+    public string[] TempFiles() => Directory.GetFiles(Spool.TempDirectory);
+
+    /// <summary>This process's open file descriptors that point into spool/tmp (from /proc/self/fd).</summary>
+    public IReadOnlyList<string> OpenTempHandles()
+    {
+        var open = new List<string>();
+        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            try
+            {
+                var target = new FileInfo(fd).LinkTarget;
+                if (target is not null && target.StartsWith(Spool.TempDirectory, StringComparison.Ordinal))
+                {
+                    open.Add(target);
+                }
+            }
+            catch (IOException)
+            {
+                // closed while listing
+            }
+        }
+
+        return open;
+    }
+
     public Task StopAsync() => _app.StopAsync();
 
     public async ValueTask DisposeAsync()
@@ -104,14 +151,21 @@ public sealed class EngineHost : IAsyncDisposable
     }
 }
 
-/// <summary>Test product hooks: refuse "refused*" senders and "unknown*" recipients, store the rest in the spool.</summary>
-public sealed class TestHooks : SmtpSessionHooks
+/// <summary>
+/// Test product hooks: refuse "refused*" senders and "unknown*" recipients, refuse certificates whose
+/// thumbprint is in <see cref="RevokedThumbprints"/> (judged on every TLS session), store the rest in
+/// the spool. A sender starting "ioerror" makes storage writes fail (IOException); "crash" makes them
+/// throw a bug (InvalidOperationException).
+/// </summary>
+public sealed partial class TestHooks : SmtpSessionHooks
 {
     private readonly MessageSpool _spool;
+    private readonly ILogger _logger;
 
-    public TestHooks(MessageSpool spool)
+    public TestHooks(MessageSpool spool, ILogger logger)
     {
         _spool = spool;
+        _logger = logger;
     }
 
     public ConcurrentQueue<string> Accepted { get; } = new();
@@ -120,14 +174,28 @@ public sealed class TestHooks : SmtpSessionHooks
 
     public ConcurrentQueue<SmtpSessionInfo> TlsSessions { get; } = new();
 
-    public override ValueTask<SmtpReply?> OnTlsEstablishedAsync(SmtpSessionInfo session, CancellationToken cancellationToken)
+    public ConcurrentQueue<IPEndPoint?> ConnectedClients { get; } = new();
+
+    public ConcurrentDictionary<string, bool> RevokedThumbprints { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public override ValueTask<SmtpReply?> OnConnectedAsync(SmtpSessionInfo session, CancellationToken cancellationToken)
     {
-        TlsSessions.Enqueue(session);
+        ConnectedClients.Enqueue(session.RemoteEndPoint);
         return ValueTask.FromResult<SmtpReply?>(null);
     }
 
-    public override ValueTask<SmtpReply?> OnMailFromAsync(SmtpSessionInfo session, SmtpMailFrom mailFrom, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(mailFrom.Address.StartsWith("refused", StringComparison.Ordinal) ? new SmtpReply(550, "5.7.1", "sender_not_bound", "Sender not bound") : null);
+    public override ValueTask<SmtpReply?> OnTlsEstablishedAsync(SmtpSessionInfo session, CancellationToken cancellationToken)
+    {
+        TlsSessions.Enqueue(session);
+        var revoked = session.ClientCertificate is { } c && RevokedThumbprints.ContainsKey(c.Thumbprint);
+        return ValueTask.FromResult(revoked ? new SmtpReply(535, "5.7.8", "client_cert_revoked", "Client certificate revoked") : null);
+    }
+
+    public override ValueTask<SmtpReply?> OnMailFromAsync(SmtpSessionInfo session, SmtpMailFrom mailFrom, CancellationToken cancellationToken)
+    {
+        MailFromDecided(_logger, mailFrom.Address.Length);
+        return ValueTask.FromResult(mailFrom.Address.StartsWith("refused", StringComparison.Ordinal) ? new SmtpReply(550, "5.7.1", "sender_not_bound", "Sender not bound") : null);
+    }
 
     public override ValueTask<SmtpReply?> OnRecipientAsync(SmtpSessionInfo session, SmtpTransaction transaction, SmtpRecipient recipient, CancellationToken cancellationToken) =>
         ValueTask.FromResult(recipient.Address.StartsWith("unknown", StringComparison.Ordinal) ? new SmtpReply(550, "5.1.1", "recipient_unknown", "Unknown") : null);
@@ -137,9 +205,26 @@ public sealed class TestHooks : SmtpSessionHooks
 
     public override void OnSessionEnded(SmtpSessionInfo session, SmtpSessionSummary summary) => Sessions.Enqueue(summary);
 
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "test hooks decided on a sender of {Length} characters")]
+    private static partial void MailFromDecided(ILogger logger, int length);
+
     private sealed class Writer(TestHooks hooks, SmtpSessionInfo session, SmtpTransaction transaction, SpoolMessageWriter inner) : ISmtpMessageWriter
     {
-        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => inner.WriteAsync(data, cancellationToken);
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            var sender = transaction.MailFrom.Address;
+            if (sender.StartsWith("ioerror", StringComparison.Ordinal))
+            {
+                throw new IOException("test: the disk is failing");
+            }
+
+            if (sender.StartsWith("crash", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException("test: a bug in the product's writer");
+            }
+
+            return inner.WriteAsync(data, cancellationToken);
+        }
 
         public async ValueTask<SmtpReply> CompleteAsync(long messageSize, CancellationToken cancellationToken)
         {

@@ -41,8 +41,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes <paramref name="configuration"/> (the "Gateway" section's content) to a file and starts the gateway.</summary>
-    public static async Task<GatewayProcess> StartAsync(string workDirectory, object configuration, int httpPort, bool waitReady = true)
+    /// <summary>Writes <paramref name="configuration"/> (the "Gateway" section's content) to a file and starts the gateway (with extra <paramref name="environment"/> variables).</summary>
+    public static async Task<GatewayProcess> StartAsync(string workDirectory, object configuration, int httpPort, bool waitReady = true, IReadOnlyDictionary<string, string>? environment = null)
     {
         var configPath = Path.Combine(workDirectory, "gateway.json");
         await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(new { Gateway = configuration }, new JsonSerializerOptions { WriteIndented = true }));
@@ -66,6 +66,11 @@ public sealed class GatewayProcess : IAsyncDisposable
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment.Remove("ASPNETCORE_URLS");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the gateway");
         var gateway = new GatewayProcess(process, httpPort);
         process.OutputDataReceived += (_, e) => gateway.Append(e.Data, stdout: true);

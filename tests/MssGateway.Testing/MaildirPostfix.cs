@@ -4,7 +4,7 @@ namespace MssGateway.Testing;
 /// <summary>
 /// Operator B's internal mail system: a private Postfix (own config, queue and maildir in a temp
 /// folder, <c>postfix -c DIR start</c> as root) on a free loopback port, delivering the given virtual
-/// mailboxes into a maildir — the recipe of docs/delivery.md §9. With a certificate and key it offers
+/// mailboxes into a maildir — the receiving side of docs/hospital-guide.md §3. With a certificate and key it offers
 /// STARTTLS (<c>smtpd_tls_security_level = may</c>); without, plain SMTP (a trusted LAN).
 /// </summary>
 public sealed class MaildirPostfix : IAsyncDisposable
@@ -16,6 +16,12 @@ public sealed class MaildirPostfix : IAsyncDisposable
     }
 
     public int Port { get; } = FreePort.Next();
+
+    /// <summary>The instance's folder: conf/, queue/, data/, maildir/ and the maillog file.</summary>
+    public string WorkDirectory => _dir.Path;
+
+    /// <summary>What Postfix logged so far (for test diagnostics).</summary>
+    public string MailLog => File.Exists(_dir.Combine("maillog")) ? File.ReadAllText(_dir.Combine("maillog")) : string.Empty;
 
     public string ConfigDirectory => _dir.Combine("conf");
 
@@ -34,11 +40,23 @@ public sealed class MaildirPostfix : IAsyncDisposable
     public static async Task<MaildirPostfix> StartAsync(string domain, (string Certificate, string Key)? tls, params string[] mailboxes)
     {
         var postfix = new MaildirPostfix();
-        await postfix.InitializeAsync(domain, tls, mailboxes);
+        await postfix.InitializeAsync(domain, tls, mailboxes, null);
         return postfix;
     }
 
-    private async Task InitializeAsync(string domain, (string Certificate, string Key)? tls, string[] mailboxes)
+    /// <summary>
+    /// Starts Postfix with more configuration: <paramref name="extend"/> gets the instance's folder before
+    /// the start (to write map files there) and returns text appended to main.cf and to master.cf — a
+    /// hospital's sending side, for instance (docs/hospital-guide.md).
+    /// </summary>
+    public static async Task<MaildirPostfix> StartAsync(string domain, (string Certificate, string Key)? tls, string[] mailboxes, Func<string, Task<(string MainCf, string MasterCf)>> extend)
+    {
+        var postfix = new MaildirPostfix();
+        await postfix.InitializeAsync(domain, tls, mailboxes, extend);
+        return postfix;
+    }
+
+    private async Task InitializeAsync(string domain, (string Certificate, string Key)? tls, string[] mailboxes, Func<string, Task<(string MainCf, string MasterCf)>>? extend)
     {
         var d = _dir.Path;
         foreach (var sub in new[] { "conf", "queue", "data", "maildir" })
@@ -75,6 +93,12 @@ public sealed class MaildirPostfix : IAsyncDisposable
 
             """);
         await File.WriteAllTextAsync(Path.Combine(d, "conf", "vmailbox"), string.Concat(mailboxes.Select(m => $"{m} {m.Split('@')[0]}/\n")));
+        var (extraMain, extraMaster) = extend is null ? (string.Empty, string.Empty) : await extend(d);
+        if (extraMain.Length > 0)
+        {
+            await File.AppendAllTextAsync(Path.Combine(d, "conf", "main.cf"), extraMain.TrimEnd() + "\n");
+        }
+
         var services = new[]
         {
             "pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
@@ -87,7 +111,7 @@ public sealed class MaildirPostfix : IAsyncDisposable
         };
         await File.WriteAllTextAsync(
             Path.Combine(d, "conf", "master.cf"),
-            string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port} inet n - n - - smtpd\n") + string.Join('\n', services) + "\n");
+            string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port} inet n - n - - smtpd\n") + string.Join('\n', services) + "\n" + (extraMaster.Length > 0 ? extraMaster.TrimEnd() + "\n" : string.Empty));
         (await ExternalProcess.RunAsync("postfix", "-c", ConfigDirectory, "start")).EnsureSuccess("postfix start (see " + d + "/maillog)");
         await WaitForPortAsync();
     }

@@ -1,6 +1,9 @@
 namespace MssGateway.Trust.Tests;
 
-/// <summary>Certificate-to-holder mapping of IGC-Santé profiles (issue 3 §4), on openssl-made certificates.</summary>
+/// <summary>
+/// Certificate-to-holder mapping of IGC-Santé profiles (issue 3 §4), on openssl-made certificates, for a
+/// given issuer kind (which CA gives which kind: <see cref="HolderKindTests"/>).
+/// </summary>
 [Collection(PkiCollection.Name)]
 public sealed class IdentityTests(TestPki pki)
 {
@@ -8,7 +11,7 @@ public sealed class IdentityTests(TestPki pki)
     public void Cps_card_gives_rpps_identifier_names_and_profession_whatever_the_rdn_order()
     {
         // cps-valid was requested as SN+CN+GN, cps-revoked as GN+SN+CN.
-        var a = CertificateIdentityReader.Read(pki.Leaf("cps-valid"));
+        var a = CertificateIdentityReader.Read(pki.Leaf("cps-valid"), CertificateKind.PersonalCps);
         Assert.Equal(CertificateKind.PersonalCps, a.Kind);
         Assert.Equal("810100000008", a.NationalIdentifier);
         Assert.Equal("DUPONT", a.LastName);
@@ -16,7 +19,7 @@ public sealed class IdentityTests(TestPki pki)
         Assert.Equal("Médecin", a.Profession);
         Assert.Equal("CN=810100000008+SN=DUPONT+GN=MARIE,title=Médecin,C=FR", a.Subject);
 
-        var b = CertificateIdentityReader.Read(pki.Leaf("cps-revoked"));
+        var b = CertificateIdentityReader.Read(pki.Leaf("cps-revoked"), CertificateKind.PersonalCps);
         Assert.Equal("810100000032", b.NationalIdentifier);
         Assert.Equal("REVOQUE", b.LastName);
         Assert.Equal("LUC", b.FirstName);
@@ -25,7 +28,7 @@ public sealed class IdentityTests(TestPki pki)
     [Fact]
     public void Adeli_card_keeps_its_type_prefix_0()
     {
-        var id = CertificateIdentityReader.Read(pki.Leaf("cps-adeli"));
+        var id = CertificateIdentityReader.Read(pki.Leaf("cps-adeli"), CertificateKind.PersonalCps);
         Assert.Equal(CertificateKind.PersonalCps, id.Kind);
         Assert.Equal("0751234567", id.NationalIdentifier);
         Assert.Equal("Infirmier", id.Profession);
@@ -34,7 +37,7 @@ public sealed class IdentityTests(TestPki pki)
     [Fact]
     public void Employee_card_gives_finess_based_identifier_and_structure()
     {
-        var id = CertificateIdentityReader.Read(pki.Leaf("cpe"));
+        var id = CertificateIdentityReader.Read(pki.Leaf("cpe"), CertificateKind.PersonalCps);
         Assert.Equal(CertificateKind.PersonalCps, id.Kind);
         Assert.Equal("3750000000/12345", id.NationalIdentifier);
         Assert.Equal("1750000000", id.StructureIdentifier);
@@ -58,6 +61,24 @@ public sealed class IdentityTests(TestPki pki)
         Assert.Equal(CertificateKind.Organisation, id.Kind);
         Assert.Equal("1690000001", id.StructureIdentifier);
         Assert.Empty(id.DnsNames);
+    }
+
+    [Fact]
+    public void Card_shaped_certificate_read_for_an_organisation_ca_has_no_identifier_nor_names()
+    {
+        var id = CertificateIdentityReader.Read(pki.Leaf("cps-valid"), CertificateKind.Organisation);
+        Assert.Equal(CertificateKind.Organisation, id.Kind);
+        Assert.Null(id.NationalIdentifier);
+        Assert.Null(id.LastName);
+        Assert.Equal("CN=810100000008+SN=DUPONT+GN=MARIE,title=Médecin,C=FR", id.Subject);
+    }
+
+    [Fact]
+    public void Certificate_of_a_cps_issuer_without_a_national_identifier_cn_has_no_kind()
+    {
+        var id = CertificateIdentityReader.Read(pki.Leaf("org"), CertificateKind.PersonalCps);
+        Assert.Equal(CertificateKind.Unknown, id.Kind);
+        Assert.Null(id.NationalIdentifier);
     }
 
     [Fact]

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using MssGateway.Testing;
 
 namespace MssGateway.Trust.Tests;
@@ -9,52 +7,16 @@ namespace MssGateway.Trust.Tests;
 public sealed class OcspTests(TestPki pki) : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _work = new("mssgw-trust");
-    private Process? _responder;
+    private OpensslOcspResponder? _responder;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _responder = await OpensslOcspResponder.StartAsync(pki, "ca-pers");
+
+    public async Task DisposeAsync()
     {
-        var psi = new ProcessStartInfo("openssl")
+        if (_responder is not null)
         {
-            WorkingDirectory = pki.Root,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "ocsp", "-index", "db/ca-pers/index.txt", "-port", pki.OcspPort.ToString(CultureInfo.InvariantCulture),
-            "-rsigner", "ca-pers.pem", "-rkey", "ca-pers.key", "-CA", "ca-pers.pem", "-ndays", "1" })
-        {
-            psi.ArgumentList.Add(a);
+            await _responder.DisposeAsync();
         }
-
-        psi.Environment["OPENSSL_CONF"] = "/dev/null";
-        // The responder serves one connection at a time: wait for its banner rather than probing the port.
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _responder = new Process { StartInfo = psi };
-        _responder.OutputDataReceived += (_, e) => Banner(e.Data);
-        _responder.ErrorDataReceived += (_, e) => Banner(e.Data);
-        _responder.Start();
-        _responder.BeginOutputReadLine();
-        _responder.BeginErrorReadLine();
-        await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
-
-        void Banner(string? line)
-        {
-            if (line is not null && line.Contains("waiting for OCSP client connections", StringComparison.Ordinal))
-            {
-                ready.TrySetResult();
-            }
-        }
-    }
-
-    public Task DisposeAsync()
-    {
-        if (_responder is { HasExited: false })
-        {
-            _responder.Kill();
-        }
-
-        _responder?.Dispose();
-        return Task.CompletedTask;
     }
 
     public void Dispose() => _work.Dispose();

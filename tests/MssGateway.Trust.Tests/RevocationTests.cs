@@ -99,7 +99,7 @@ public sealed class RevocationTests(TestPki pki) : IDisposable
         var before = await engine.ValidateAsync(pki.Leaf("cps-valid"), null, CertificateUsage.ClientAuth, null, default);
         Assert.Equal("client_cert_revocation_unknown", before.Reason);
 
-        File.Copy(pki.Crl("ca-pers"), crl, overwrite: true);
+        File.Copy(pki.Crl("ca-pers-renewed"), crl, overwrite: true);
         File.SetLastWriteTimeUtc(crl, DateTime.UtcNow.AddMinutes(1));
         await engine.RefreshAsync(default);
         var after = await engine.ValidateAsync(pki.Leaf("cps-valid"), null, CertificateUsage.ClientAuth, null, default);

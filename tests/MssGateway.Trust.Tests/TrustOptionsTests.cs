@@ -89,6 +89,22 @@ public sealed class TrustOptionsTests(TestPki pki) : IDisposable
     }
 
     [Fact]
+    public void AddMssTrust_with_an_unknown_key_stops_start_up_naming_it()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:Trust:AnchorPaths:0"] = pki.File("igc-sante.p7b"),
+            ["Gateway:Trust:HolderKind:UseIgcSanteDefaults"] = "false", // "HolderKinds" misspelt
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMssTrust(config.GetSection("Gateway:Trust"));
+        using var sp = services.BuildServiceProvider();
+        var ex = Assert.Throws<InvalidOperationException>(() => sp.GetRequiredService<IOptions<TrustOptions>>().Value);
+        Assert.Contains("'HolderKind'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Checks_are_counted_by_reason_and_crl_freshness_is_observable()
     {
         using var metrics = new TrustMetrics();
@@ -145,6 +161,46 @@ public sealed class TrustOptionsTests(TestPki pki) : IDisposable
         {
             Assert.Contains($"`{reply.Reason}`", doc, StringComparison.Ordinal);
             Assert.Contains($"{reply.Code} {reply.EnhancedCode}", doc, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Docs_list_every_refusal_detail_crl_refusal_cause_and_default_issuer()
+    {
+        var doc = File.ReadAllText(RepositoryPaths.Combine("docs", "trust.md"));
+        foreach (var detail in CertificateCheckDetails.All.Where(d => d != CertificateCheckDetails.Ok))
+        {
+            Assert.Contains($"| `{detail}` |", doc, StringComparison.Ordinal);
+        }
+
+        foreach (var cause in CrlRefusal.Labels)
+        {
+            Assert.Contains($"`{cause}`", doc, StringComparison.Ordinal);
+        }
+
+        // The defaults table names each hierarchy by its suffix and its CA names with <level>.
+        foreach (var rule in HolderKindMap.IgcSanteDefaults)
+        {
+            var dn = DistinguishedName.Parse(rule.Issuer);
+            var suffix = rule.Issuer[(rule.Issuer.IndexOf(',', StringComparison.Ordinal) + 1)..];
+            Assert.Contains(suffix, doc, StringComparison.Ordinal);
+            var cn = dn.Get("2.5.4.3")!;
+            foreach (var level in new[] { "ELEMENTAIRE", "STANDARD", "FORT" })
+            {
+                cn = cn.Replace(level, "<level>", StringComparison.Ordinal);
+            }
+
+            Assert.Contains(cn.Replace(" PERSONNES", string.Empty, StringComparison.Ordinal).Replace(" ORGANISATIONS", string.Empty, StringComparison.Ordinal), doc, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Metrics_catalogue_lists_the_trust_metrics()
+    {
+        var doc = File.ReadAllText(RepositoryPaths.Combine("docs", "metrics.md"));
+        foreach (var name in new[] { "mssgw_certificate_refusals_total", "mssgw_crl_refused_total", "mssgw_ocsp_responses_total" })
+        {
+            Assert.Contains($"| `{name}` |", doc, StringComparison.Ordinal);
         }
     }
 

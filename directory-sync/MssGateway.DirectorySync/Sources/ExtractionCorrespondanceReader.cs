@@ -8,7 +8,9 @@ namespace MssGateway.DirectorySync.Sources;
 /// <summary>
 /// Streams the ANS extraction Extraction_Correspondance_MSSante (domain.md "The national directory"):
 /// UTF-8, '|'-separated, one header line, 31 columns; plain text or a ZIP holding it. One line in
-/// memory at a time; duplicate addresses are left to the writer (first line wins).
+/// memory at a time; duplicate addresses are left to the writer (first line wins). Lines, header
+/// included, may end with a trailing '|' as ANS's other pipe-separated extractions do: an empty
+/// field after the 31st is the line's end, not a 32nd column.
 /// </summary>
 public sealed class ExtractionCorrespondanceReader
 {
@@ -29,6 +31,7 @@ public sealed class ExtractionCorrespondanceReader
     public const int LibelleProfession = 14;
 
     private readonly string _path;
+    private FileStream? _file;
 
     public ExtractionCorrespondanceReader(string path)
     {
@@ -39,6 +42,12 @@ public sealed class ExtractionCorrespondanceReader
     public long RejectedLines { get; private set; }
 
     public long Lines { get; private set; }
+
+    /// <summary>Bytes of the file read so far (of the ZIP when it is one): the progress of a run.</summary>
+    public long BytesRead => _file is { } f && f.CanSeek ? f.Position : 0;
+
+    /// <summary>Size of the file (of the ZIP when it is one); 0 before reading starts.</summary>
+    public long TotalBytes { get; private set; }
 
     public async IAsyncEnumerable<SourceRecord> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -51,7 +60,8 @@ public sealed class ExtractionCorrespondanceReader
         Stream stream;
         try
         {
-            stream = File.OpenRead(_path);
+            stream = _file = File.OpenRead(_path);
+            TotalBytes = _file.Length;
             if (IsZip(stream))
             {
                 zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false);
@@ -72,10 +82,10 @@ public sealed class ExtractionCorrespondanceReader
         using (zip)
         using (var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16))
         {
-            var header = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            var header = await ReadLineAsync(reader, cancellationToken).ConfigureAwait(false);
             CheckHeader(header);
             var fields = new string[ColumnCount];
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            while (await ReadLineAsync(reader, cancellationToken).ConfigureAwait(false) is { } line)
             {
                 if (line.Length == 0)
                 {
@@ -132,6 +142,22 @@ public sealed class ExtractionCorrespondanceReader
         };
     }
 
+    /// <summary>
+    /// A ZIP entry is inflated while it is read: corrupt compressed data throws here, long after the
+    /// archive opened (fuzzing finding), and is a source failure like an unreadable archive.
+    /// </summary>
+    private async ValueTask<string?> ReadLineAsync(StreamReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new DirectorySyncException(SyncFailure.Source, "flatfile", $"'{_path}' looks like a ZIP but cannot be decompressed: {ex.Message}", ex);
+        }
+    }
+
     private void CheckHeader(string? header)
     {
         if (header is null)
@@ -140,6 +166,11 @@ public sealed class ExtractionCorrespondanceReader
         }
 
         var columns = header.TrimStart('\uFEFF').Split('|');
+        if (columns.Length == ColumnCount + 1 && string.IsNullOrWhiteSpace(columns[^1]))
+        {
+            columns = columns[..ColumnCount];
+        }
+
         if (columns.Length != ColumnCount || !columns[TypeBal].Trim().Equals("Type de BAL", StringComparison.OrdinalIgnoreCase))
         {
             throw new DirectorySyncException(SyncFailure.Source, "flatfile", $"Flat file '{_path}' is not an Extraction_Correspondance_MSSante: the header has {columns.Length} '|'-separated columns (expected {ColumnCount}, first 'Type de BAL').");
@@ -155,7 +186,9 @@ public sealed class ExtractionCorrespondanceReader
             var bar = span.IndexOf('|');
             if (i == ColumnCount)
             {
-                return false;
+                // Reached only past the '|' that ends the 31st field: a trailing '|' ends the line;
+                // anything after it is a 32nd column.
+                return span.IsWhiteSpace();
             }
 
             if (bar < 0)

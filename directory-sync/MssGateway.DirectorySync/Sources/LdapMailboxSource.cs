@@ -153,6 +153,9 @@ public sealed partial class LdapMailboxSource : IDisposable
         }
     }
 
+    /// <summary>The server's estimate of the entries the search returns (RFC 2696 size), when it gives one.</summary>
+    public long? EstimatedTotal { get; private set; }
+
     /// <summary>Entries skipped because an address was unusable.</summary>
     public long RejectedEntries { get; private set; }
 
@@ -221,6 +224,11 @@ public sealed partial class LdapMailboxSource : IDisposable
             }
 
             var page = response.Controls.OfType<PageResultResponseControl>().FirstOrDefault();
+            if (page is { TotalCount: > 0 })
+            {
+                EstimatedTotal = page.TotalCount;
+            }
+
             if (page is null || page.Cookie is null || page.Cookie.Length == 0)
             {
                 yield break;

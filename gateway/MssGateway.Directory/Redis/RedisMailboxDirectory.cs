@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -29,6 +30,7 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
     private string? _lastError;
     private long _lastPrune;
     private int _cacheCount; // ConcurrentDictionary.Count takes every lock: keep our own approximate count
+    private OperatorSubjects? _operatorSubjects;
 
     public RedisMailboxDirectory(IConnectionMultiplexer redis, RedisDirectoryOptions options, TimeProvider? time = null, ILogger<RedisMailboxDirectory>? logger = null, bool ownsConnection = false)
     {
@@ -121,6 +123,36 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
 
         Remember("d:" + name, pointer, found);
         return found;
+    }
+
+    public async ValueTask<IReadOnlyCollection<string>> GetOperatorCertificateSubjectsAsync(CancellationToken cancellationToken)
+    {
+        var pointer = await PointerAsync(force: false).ConfigureAwait(false);
+        if (pointer.DomainGeneration is null)
+        {
+            return [];
+        }
+
+        var cached = Volatile.Read(ref _operatorSubjects);
+        if (cached is not null && cached.Generation == pointer.DomainGeneration)
+        {
+            return cached.Subjects;
+        }
+
+        // One HVALS per liste blanche generation (it changes about daily; ~6,500 fields, ~400 distinct DNs).
+        var values = await _redis.GetDatabase().HashValuesAsync(_keys.DomainList(pointer.DomainGeneration)).ConfigureAwait(false);
+        var subjects = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var v in values)
+        {
+            if (!v.IsNull)
+            {
+                subjects.UnionWith(MailboxEntryCodec.DecodeSubjects(v.ToString()));
+            }
+        }
+
+        var fresh = new OperatorSubjects(pointer.DomainGeneration, subjects.ToFrozenSet(StringComparer.Ordinal));
+        Volatile.Write(ref _operatorSubjects, fresh);
+        return fresh.Subjects;
     }
 
     public async ValueTask<DirectoryStatus> GetStatusAsync(CancellationToken cancellationToken)
@@ -366,4 +398,6 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
     private static partial void LogGeneration(ILogger logger, string generation, long mailboxes);
 
     private sealed record CacheItem(object? Value, string Stamp, long ExpiresAt);
+
+    private sealed record OperatorSubjects(string Generation, FrozenSet<string> Subjects);
 }

@@ -59,18 +59,71 @@ app.kubernetes.io/component: {{ .component }}
      (docs/deploy.md, "Scaling down"). Not part of the StatefulSet selector. */}}
 {{- define "mssgw.trafficLabelKey" -}}mssante-gateway/traffic{{- end -}}
 
-{{/* Label of the metrics Service whose value becomes the Prometheus job name. */}}
+{{/* Label of the metrics Services whose value becomes the Prometheus job name (ServiceMonitor jobLabel). */}}
 {{- define "mssgw.jobLabelKey" -}}mssante-gateway/job{{- end -}}
+
+{{/* The scrape job names: the one source of the job label in the chart. The alert rules
+     (files/prometheus-rules.yaml), the dashboard and docker/prometheus/prometheus.yml select these
+     values; tests/MssGateway.Packaging.Tests/ScrapeJobTests.cs derives the label Prometheus gives
+     the targets and runs the promtool rule tests with it. Fixed, not values: a release name or a
+     renamed Service never changes what the rules select. */}}
+{{- define "mssgw.gateway.jobName" -}}mssgw{{- end -}}
+{{- define "mssgw.directorySync.jobName" -}}mssgw-directory-sync{{- end -}}
+
+{{/* metadata.annotations: commonAnnotations merged with (dict "ctx" $ "annotations" …), or nothing. */}}
+{{- define "mssgw.annotations" -}}
+{{- $all := mustMergeOverwrite (deepCopy (default (dict) .ctx.Values.commonAnnotations)) (default (dict) .annotations) -}}
+{{- with $all }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
 
 {{/* Images ----------------------------------------------------------------------------------- */}}
 
+{{/* registry/repository:tag or @digest; global.imageRegistry wins over the image's registry. */}}
 {{- define "mssgw.image" -}}
 {{- $tag := default .ctx.Chart.AppVersion .image.tag -}}
+{{- $registry := default .image.registry (.ctx.Values.global).imageRegistry -}}
+{{- $name := ternary (printf "%s/%s" $registry .image.repository) .image.repository (ne (default "" $registry) "") -}}
 {{- if .image.digest -}}
-{{- printf "%s@%s" .image.repository .image.digest -}}
+{{- printf "%s@%s" $name .image.digest -}}
 {{- else -}}
-{{- printf "%s:%s" .image.repository $tag -}}
+{{- printf "%s:%s" $name $tag -}}
 {{- end -}}
+{{- end -}}
+
+{{/* imagePullSecrets of a pod spec: the chart's and global ones, or nothing. */}}
+{{- define "mssgw.imagePullSecrets" -}}
+{{- $all := concat (default (list) .Values.imagePullSecrets) (default (list) (.Values.global).imagePullSecrets) | uniq -}}
+{{- with $all }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* Security contexts: the top-level ones with the component's own merged over them.
+     Call with (dict "ctx" $ "component" .Values.gateway). */}}
+{{- define "mssgw.podSecurityContext" -}}
+{{- toYaml (mustMergeOverwrite (deepCopy .ctx.Values.podSecurityContext) (deepCopy (default (dict) .component.podSecurityContext))) -}}
+{{- end -}}
+{{- define "mssgw.containerSecurityContext" -}}
+{{- toYaml (mustMergeOverwrite (deepCopy .ctx.Values.securityContext) (deepCopy (default (dict) .component.containerSecurityContext))) -}}
+{{- end -}}
+
+{{/* envFrom of a component's container (extraEnvVarsCM / extraEnvVarsSecret), or nothing. */}}
+{{- define "mssgw.envFrom" -}}
+{{- if or .extraEnvVarsCM .extraEnvVarsSecret }}
+envFrom:
+  {{- with .extraEnvVarsCM }}
+  - configMapRef:
+      name: {{ . }}
+  {{- end }}
+  {{- with .extraEnvVarsSecret }}
+  - secretRef:
+      name: {{ . }}
+  {{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* Secrets ---------------------------------------------------------------------------------- */}}
@@ -196,6 +249,7 @@ app.kubernetes.io/component: {{ .component }}
   "Tls" $tls
   "Trust" $trust
   "Spool" (dict "Path" (include "mssgw.paths.spool" .))
+  "Policy" (dict "TempPath" $g.tempPath)
   "Http" (dict "Address" $g.listenAddress "Port" (int $g.httpPort))
   "Directory" (dict "Kind" "Redis" "Redis" $redis)
   "Shutdown" (dict "DrainTimeout" (include "mssgw.drainTimeout" .))
@@ -220,22 +274,40 @@ app.kubernetes.io/component: {{ .component }}
 {{- $domains = dict "Url" $d.authorisedDomains.url "TrustedCaFile" (printf "%s/%s" (include "mssgw.paths.trust" .) .Values.gateway.trust.anchorsKey) -}}
 {{- end -}}
 {{- $sync := dict "Source" "Ldap" "Mode" $d.mode "Ldap" $ldap "Redis" (include "mssgw.redisSettings" . | fromJson) "AuthorisedDomains" $domains -}}
+{{- if eq $d.workload "Deployment" -}}
+{{- $_ := set $sync "Interval" $d.interval -}}
+{{- $_ := set $sync "Http" (dict "Address" .Values.gateway.listenAddress "Port" (int $d.httpPort)) -}}
+{{- end -}}
 {{- $settings := dict "DirectorySync" $sync "Logging" (dict "LogLevel" (dict "Default" .Values.gateway.logging.level)) -}}
 {{- $settings = mustMergeOverwrite $settings (deepCopy $d.config) -}}
 {{- toPrettyJson $settings -}}
 {{- end -}}
 
-{{/* Egress rules shared by both components. */}}
+{{/* "true" when the Redis configuration string asks for Sentinel (StackExchange.Redis: serviceName=). */}}
+{{- define "mssgw.redisSentinel" -}}
+{{- if regexMatch "(^|,)\\s*serviceName=" (include "mssgw.redisConfiguration" .) -}}true{{- end -}}
+{{- end -}}
+
+{{/* Egress rules shared by both components: DNS, Redis (Sentinel, extra ports), extraEgress. */}}
 {{- define "mssgw.egress.common" -}}
+{{- $e := .Values.networkPolicy.egress -}}
 - ports:
     - port: 53
       protocol: UDP
     - port: 53
       protocol: TCP
 - ports:
-    - port: {{ .Values.networkPolicy.egress.redisPort }}
+    - port: {{ $e.redisPort }}
       protocol: TCP
-{{- with .Values.networkPolicy.egress.extraRules }}
+    {{- if include "mssgw.redisSentinel" . }}
+    - port: {{ $e.redisSentinelPort }}
+      protocol: TCP
+    {{- end }}
+    {{- range $e.redisExtraPorts }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+{{- with .Values.networkPolicy.extraEgress }}
 {{ toYaml . }}
 {{- end }}
 {{- end -}}

@@ -82,14 +82,19 @@ public static class DirectoryDataGenerator
     /// The extraction in its real layout: header, then one line per mailbox; every tenth mailbox
     /// appears twice (as in the real file, where an address can have several lines).
     /// </summary>
-    public static void WriteFlatFile(TextWriter w, int count, string tag = "", string profession = "Médecin")
+    /// <summary>
+    /// The extraction with <paramref name="count"/> mailboxes (every tenth line twice). With
+    /// <paramref name="trailingBar"/> every line ends with a '|', header included, as ANS's other
+    /// pipe-separated extractions do; <paramref name="trailingBarOnDataLinesOnly"/> leaves the header without it.
+    /// </summary>
+    public static void WriteFlatFile(TextWriter w, int count, string tag = "", string profession = "Médecin", bool trailingBar = false, bool trailingBarOnDataLinesOnly = false)
     {
         ArgumentNullException.ThrowIfNull(w);
         w.Write(FlatFileHeader);
-        w.Write('\n');
+        w.Write(trailingBar && !trailingBarOnDataLinesOnly ? "|\n" : "\n");
         for (var i = 0; i < count; i++)
         {
-            var line = FlatFileLine(Entry(i, tag, profession));
+            var line = FlatFileLine(Entry(i, tag, profession)) + (trailingBar ? "|" : "");
             w.Write(line);
             w.Write('\n');
             if (i % 10 == 5)

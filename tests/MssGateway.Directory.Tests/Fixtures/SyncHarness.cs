@@ -48,9 +48,14 @@ public static class SyncHarness
 
     public static async Task<SyncRunResult> RunAsync(IConnectionMultiplexer redis, DirectorySyncOptions options, SyncMode? mode = null)
     {
+        using var metrics = new DirectorySyncMetrics();
+        return await RunAsync(redis, options, metrics, mode);
+    }
+
+    public static async Task<SyncRunResult> RunAsync(IConnectionMultiplexer redis, DirectorySyncOptions options, DirectorySyncMetrics metrics, SyncMode? mode = null)
+    {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        using var metrics = new DirectorySyncMetrics();
         var runner = new DirectorySyncRunner(options, redis, metrics, NullLogger.Instance);
         return await runner.RunOnceAsync(mode, CancellationToken.None);
     }

@@ -43,7 +43,7 @@ public sealed class CrashRecoveryTests
                     (await c.CommandAsync("EHLO load.test")).AssertCode(250);
                     for (var i = 0; i < 5 && !stop.IsCancellationRequested; i++)
                     {
-                        var body = $"Subject: crash {worker}-{n}\r\nX-Token: {Guid.NewGuid():N}\r\n\r\n{string.Concat(Enumerable.Repeat(new string((char)('a' + (n % 26)), 76) + "\r\n", 30))}end {worker}-{n}\r\n";
+                        var body = $"From: <dev.sender@hopital-dev.mssante.test>\r\nSubject: crash {worker}-{n}\r\nX-Token: {Guid.NewGuid():N}\r\n\r\n{string.Concat(Enumerable.Repeat(new string((char)('a' + (n % 26)), 76) + "\r\n", 30))}end {worker}-{n}\r\n";
                         n++;
                         (await c.CommandAsync("MAIL FROM:<dev.sender@hopital-dev.mssante.test>")).AssertCode(250);
                         (await c.CommandAsync("RCPT TO:<dev.recipient@hopital-dev.mssante.test>")).AssertCode(250);

@@ -14,6 +14,7 @@ namespace MssGateway.Host.Tests.EndToEnd;
 public sealed class RedisDirectoryTests
 {
     private const string OtherHolderMailbox = "secretariat@a.mssante.test";
+    private const string ListedOnUnauthorisedDomain = "dr.liste@domaine-non-autorise.test";
 
     [Fact]
     public async Task Gateway_decides_from_the_synced_Redis_directory_and_answers_451_and_not_ready_while_Redis_is_down()
@@ -48,6 +49,9 @@ public sealed class RedisDirectoryTests
                 (await smtp.CommandAsync($"RCPT TO:<{OtherHolderMailbox}>")).AssertCode(250);
                 (await smtp.CommandAsync("RCPT TO:<nobody@a.mssante.test>")).AssertCode(550, "5.1.1");
                 (await smtp.CommandAsync("RCPT TO:<someone@not-listed.mssante.test>")).AssertCode(550, "5.7.1");
+
+                // Issue 12 rule 2: the liste blanche before the directory, which lists this mailbox.
+                Trust.ReplyAssert.Refused(await smtp.CommandAsync($"RCPT TO:<{ListedOnUnauthorisedDomain}>"), 550, "5.7.1", "domain_not_authorised");
                 (await smtp.CommandAsync("RSET")).AssertCode(250);
                 (await smtp.CommandAsync($"MAIL FROM:<{OtherHolderMailbox}>")).AssertCode(550, "5.7.1");
                 (await smtp.CommandAsync("RSET")).AssertCode(250);
@@ -67,7 +71,7 @@ public sealed class RedisDirectoryTests
 
             await using (var smtp = await OpenAsync(env.SubmissionPort, cps))
             {
-                (await smtp.CommandAsync("MAIL FROM:<>")).AssertCode(250); // a bounce needs no sender binding
+                (await smtp.CommandAsync("MAIL FROM:<>")).AssertCode(250); // a CPS's null sender is decided at end of data (multipart/report)
                 (await smtp.CommandAsync("RCPT TO:<recipient@a.mssante.test>")).AssertCode(451, "4.4.3");
             }
 
@@ -113,6 +117,7 @@ public sealed class RedisDirectoryTests
             FlatFileLine("PER", Sender, "899700012349", "SENDER", "DEV", "Médecin"),
             FlatFileLine("PER", "recipient@a.mssante.test", "899700023452", "RECIPIENT", "DEV", "Infirmier"),
             FlatFileLine("ORG", OtherHolderMailbox, null, null, null, null),
+            FlatFileLine("PER", ListedOnUnauthorisedDomain, "899700034566", "LISTE", "DEV", "Médecin"),
         ]) + "\n");
         var listeBlanche = Path.Combine(dir, "listeblanche.xml");
         await File.WriteAllTextAsync(listeBlanche, """

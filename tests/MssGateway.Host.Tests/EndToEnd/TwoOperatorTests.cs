@@ -121,6 +121,7 @@ public sealed class TwoOperatorTests(OperatorPki pki, ITestOutputHelper output) 
     {
         using var b = await GatewayTestEnvironment.CreateAsync();
         Configure(b, "gateway.b.mssante.test", pki.B, pki.A);
+        b.Configuration["Delivery"] = new JsonObject { ["Enabled"] = false, ["LocalDomains"] = new JsonArray(DomainB) }; // B's relay takes mail for B's domain (issue 12 rule 2)
         await using var gatewayB = await b.StartAsync();
         using var certificateA = X509Certificate2.CreateFromPemFile(pki.A.ServerCertificate, pki.A.ServerKey);
         using var certificateB = X509Certificate2.CreateFromPemFile(pki.B.ServerCertificate, pki.B.ServerKey);

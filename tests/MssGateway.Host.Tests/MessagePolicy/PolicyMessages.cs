@@ -35,15 +35,6 @@ public static class PolicyMessages
     {
         (await client.CommandAsync($"MAIL FROM:<{RunningGateway.Sender}>")).AssertCode(250);
         (await client.CommandAsync($"RCPT TO:<{RunningGateway.Recipient}>")).AssertCode(250);
-        (await client.CommandAsync("DATA")).AssertCode(354);
-        var text = Encoding.Latin1.GetString(message);
-        var stuffed = (text.StartsWith('.') ? "." : string.Empty) + text.Replace("\r\n.", "\r\n..", StringComparison.Ordinal);
-        if (!stuffed.EndsWith("\r\n", StringComparison.Ordinal))
-        {
-            stuffed += "\r\n";
-        }
-
-        await client.SendBytesAsync(Encoding.Latin1.GetBytes(stuffed + ".\r\n"));
-        return await client.ReadReplyAsync();
+        return await SmtpData.SendAsync(client, message);
     }
 }

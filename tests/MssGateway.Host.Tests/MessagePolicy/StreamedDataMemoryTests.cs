@@ -31,7 +31,7 @@ public sealed class StreamedDataMemoryTests : IClassFixture<RunningGateway>
         (await c.CommandAsync("EHLO client.hopital-dev.mssante.test")).AssertCode(250);
 
         // Warm the data path with one small message, then take the peak.
-        ReplyAssert.Queued(await PolicyMessages.SendAsync(c, Encoding.ASCII.GetBytes("Subject: warm-up\r\n\r\nhello\r\n")));
+        ReplyAssert.Queued(await PolicyMessages.SendAsync(c, Encoding.ASCII.GetBytes($"From: <{RunningGateway.Sender}>\r\nSubject: warm-up\r\n\r\nhello\r\n")));
         var before = PeakResidentBytes(_gateway.Process.ProcessId);
 
         (await c.CommandAsync($"MAIL FROM:<{RunningGateway.Sender}>")).AssertCode(250);
@@ -44,7 +44,7 @@ public sealed class StreamedDataMemoryTests : IClassFixture<RunningGateway>
             line.CopyTo(chunk, i * line.Length);
         }
 
-        var header = Encoding.ASCII.GetBytes("Subject: big stream\r\n\r\n");
+        var header = Encoding.ASCII.GetBytes($"From: <{RunningGateway.Sender}>\r\nSubject: big stream\r\n\r\n");
         await c.SendBytesAsync(header);
         long sent = header.Length;
         while (sent < StreamBytes)

@@ -17,10 +17,36 @@ public sealed partial class AlertRulesTests
     }
 
     [Fact]
-    public async Task Alert_rules_pass_their_promtool_unit_tests()
+    public async Task Alert_rules_pass_their_promtool_unit_tests_with_the_job_labels_of_the_compose_scrape_config()
     {
-        var r = await ExternalProcess.RunAsync("promtool", ["test", "rules", "prometheus-rules-test.yaml"], FilesDir);
+        // The test file names no job: the labels come from where the targets are scraped. The packaging
+        // tests (ScrapeJobTests) also derive them from the chart's rendered ServiceMonitors.
+        var scrape = await File.ReadAllTextAsync(RepositoryPaths.Combine("docker", "prometheus", "prometheus.yml"));
+        using var dir = new TempDirectory("mssgw-alert-rules");
+        File.Copy(Path.Combine(FilesDir, "prometheus-rules.yaml"), dir.Combine("prometheus-rules.yaml"));
+        var tests = (await File.ReadAllTextAsync(Path.Combine(FilesDir, "prometheus-rules-test.yaml")))
+            .Replace("__GATEWAY_JOB__", JobOf(scrape, "gateway:9090"), StringComparison.Ordinal)
+            .Replace("__DIRECTORY_SYNC_JOB__", JobOf(scrape, "directory-sync:9091"), StringComparison.Ordinal);
+        await File.WriteAllTextAsync(dir.Combine("prometheus-rules-test.yaml"), tests);
+        var r = await ExternalProcess.RunAsync("promtool", ["test", "rules", "prometheus-rules-test.yaml"], dir.Path, timeout: TimeSpan.FromMinutes(8));
         Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+    }
+
+    [Fact]
+    public void Stale_revocation_data_has_its_alert()
+    {
+        // docs/operations.md leaves a pod with Gateway:Health:RequireFreshRevocation=false to this alert.
+        var rules = File.ReadAllText(Path.Combine(FilesDir, "prometheus-rules.yaml"));
+        Assert.Contains("- alert: MssGatewayTrustStale\n    expr: mssgw_trust_stale == 1\n", rules, StringComparison.Ordinal);
+        Assert.Contains("`mssgw_trust_stale` alert", File.ReadAllText(RepositoryPaths.Combine("docs", "operations.md")), StringComparison.Ordinal);
+    }
+
+    private static string JobOf(string prometheusYml, string target)
+    {
+        // - job_name: X / static_configs: / - targets: ["target"]
+        var m = Regex.Match(prometheusYml, @"- job_name:\s*(\S+)\s*\n\s*static_configs:\s*\n\s*- targets:\s*\[""" + Regex.Escape(target) + @"""\]");
+        Assert.True(m.Success, $"docker/prometheus/prometheus.yml scrapes no {target}");
+        return m.Groups[1].Value;
     }
 
     [Fact]

@@ -18,7 +18,9 @@ public sealed class StaleCrlReadinessTests
         using var pkiDir = new TempDirectory("mssgw-stale-crl");
         var pki = await DevPki.CreateAsync(pkiDir.Path);
         var crl = Path.Combine(pki.Directory, "crl", "ca-fort-personnes.crl.pem");
-        await GenerateCrlAsync(pki, crl, "-crlsec", "12");
+        // Start on a fresh CRL: how long the gateway takes to start (a loaded machine) must not decide
+        // whether the CRL is already stale when the first session arrives.
+        await GenerateCrlAsync(pki, crl, "-crldays", "30");
 
         using var env = await GatewayTestEnvironment.CreateAsync();
         env.Configuration["Tls"] = new JsonObject { ["CertificateFile"] = pki.ServerCertificate, ["KeyFile"] = pki.ServerKey, ["ChainFile"] = pki.ServerChain };
@@ -40,6 +42,12 @@ public sealed class StaleCrlReadinessTests
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{env.HttpPort}/") };
 
         Assert.Equal(250, await FirstCommandAfterTlsAsync(env.SmtpsPort, certificate));
+
+        // A newer CRL whose nextUpdate has already passed (grace 0): written aside, moved in once stale.
+        var staleCrl = Path.Combine(pkiDir.Path, "stale.crl.pem");
+        await GenerateCrlAsync(pki, staleCrl, "-crlsec", "1");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        File.Move(staleCrl, crl, overwrite: true);
 
         var stale = await WaitForReadyzAsync(http, HttpStatusCode.ServiceUnavailable);
         Assert.False(stale["checks"]!["trust"]!["ok"]!.GetValue<bool>());

@@ -1,0 +1,3 @@
+using MssGateway.Bench.SmtpServerPeer;
+
+return await PeerServer.RunAsync(args);

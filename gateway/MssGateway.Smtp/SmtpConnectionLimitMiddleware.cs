@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+
+namespace MssGateway.Smtp;
+
+/// <summary>
+/// Connection middleware for the limits of one listener, in the manner of Kestrel's
+/// ConnectionLimitMiddleware: concurrent sessions on the listener and per client address, and new
+/// connections per client address and time unit (<see cref="ClientConnectionRate"/>). A refused
+/// connection gets its 421 in plain text (not on implicit TLS: that client expects a handshake) and is
+/// closed before any session exists. Runs after the PROXY protocol layer, so behind a load balancer
+/// the limits apply to the real client.
+/// </summary>
+internal sealed class SmtpConnectionLimitMiddleware
+{
+    private readonly SmtpServer _server;
+    private readonly SmtpListenerOptions _listener;
+    private readonly ConnectionDelegate _next;
+    private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
+    private readonly ClientConnectionRate _rate;
+    private int _total;
+
+    public SmtpConnectionLimitMiddleware(SmtpServer server, SmtpListenerOptions listener, ConnectionDelegate next)
+    {
+        _server = server;
+        _listener = listener;
+        _next = next;
+        _rate = new ClientConnectionRate(server.Time, server.Options.Limits.MaxConnectionRatePerClient, server.Options.Limits.ConnectionRateWindow);
+    }
+
+    /// <summary>Sessions in progress on the listener.</summary>
+    public int ActiveSessions => Volatile.Read(ref _total);
+
+    public async Task OnConnectionAsync(ConnectionContext connection)
+    {
+        var remote = connection.RemoteEndPoint as IPEndPoint;
+        var client = remote?.Address is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a) : IPAddress.None;
+        var limits = _server.Options.Limits;
+        var maxTotal = _listener.MaxConcurrentSessions ?? limits.MaxConcurrentSessions;
+
+        var total = Interlocked.Increment(ref _total);
+        var perClient = _perClient.AddOrUpdate(client, 1, static (_, n) => n + 1);
+        try
+        {
+            var limit = total > maxTotal ? SmtpReplies.TooManyConnections
+                : perClient > limits.MaxConcurrentSessionsPerClient ? SmtpReplies.TooManyConnectionsFromIp
+                : !_rate.TryAcquire(client) ? SmtpReplies.ConnectionRateExceeded
+                : null;
+            if (limit is not null)
+            {
+                await RefuseAsync(connection, limit, remote);
+                return;
+            }
+
+            _server.Metrics.Connection(_listener.Name, "accepted");
+            await _next(connection);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _total);
+            if (_perClient.AddOrUpdate(client, 0, static (_, n) => n - 1) <= 0)
+            {
+                _perClient.TryRemove(new KeyValuePair<IPAddress, int>(client, 0));
+            }
+        }
+    }
+
+    private async Task RefuseAsync(ConnectionContext connection, SmtpReply limit, IPEndPoint? remote)
+    {
+        _server.Metrics.Connection(_listener.Name, limit.Reason!);
+        _server.Metrics.Refusal(_listener.Name, "connect", limit.Reason!);
+        SmtpLog.ConnectionRefused(_server.Logger, _listener.Name, remote?.Address.ToString(), limit.Reason!);
+        if (_listener.TlsMode != SmtpTlsMode.Implicit)
+        {
+            await connection.Transport.Output.WriteAsync(limit.WireBytes);
+        }
+
+        await connection.Transport.Output.CompleteAsync();
+    }
+}
