@@ -11,7 +11,7 @@
 # accepted->delivered rate, the ratio, and mssgw's end-to-end rate as a share of its accept-only rate;
 # then the medians. Targets (issue 13): ratio >= 2, mssgw e2e >= 80 % of its accept-only rate.
 # Usage: bench/compare-postfix-e2e.sh [MESSAGES] [PER]   (default 5000 50; RUNS=3; SINK=postfix|smart)
-# Needs root and postfix; run it under: flock /tmp/mssgw-bench.lock bench/compare-postfix-e2e.sh
+# Needs root and postfix; run it under: flock -x /tmp/mssgw-quiet.lock bench/compare-postfix-e2e.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-5000}; per=${2:-50}; runs=${RUNS:-3}; sink=${SINK:-postfix}
@@ -19,8 +19,11 @@ shared=${SHARED_BENCH:-}
 for c in ../shared/bench ../../shared/bench /work/shared/bench; do [ -z "$shared" ] && [ -f "$c/postfix-relay-peer.sh" ] && shared=$(cd "$c" && pwd); done
 [ -n "$shared" ] || { echo "no shared bench directory (set SHARED_BENCH)" >&2; exit 2; }
 source bench/lib/gateway.sh
+# Load average while the script runs (the machine is shared: a figure taken under load is worth less).
+loadlog=$(mktemp /tmp/mssgw-loadavg.XXXXXX); ( while :; do cut -d' ' -f1 /proc/loadavg >> "$loadlog"; sleep 5; done ) & loadpid=$!
+loadavg_summary() { python3 -c "import sys;v=[float(x) for x in open(sys.argv[1]) if x.strip()];print(f'load average (1 min, every 5 s) during the run: start {v[0]:.2f}, mean {sum(v)/len(v):.2f}, max {max(v):.2f}, {len(v)} samples' if v else 'load average: no sample')" "$loadlog"; }
 sinkpid=
-cleanup() { stop_gateway; [ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null; postfix -c /tmp/pfrelay/etc stop >/dev/null 2>&1 || true; postfix stop >/dev/null 2>&1 || true; }
+cleanup() { kill "$loadpid" 2>/dev/null; rm -f "$loadlog"; stop_gateway; [ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null; postfix -c /tmp/pfrelay/etc stop >/dev/null 2>&1 || true; postfix stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 dotnet build -c Release -nologo -v quiet bench/DeliveryBench/DeliveryBench.csproj >/dev/null
 
@@ -78,3 +81,4 @@ printf '%-4s %17s %14s %15s %12s %10s %13s%%\n' median "$(median "${pa[@]}")" "$
 sleep 1
 echo "sink ($sink) received in the measured runs: $(( $(sink_count) - before )) of $((2 * runs * n)) expected; left in queues: postfix $(pf_q), mssgw $(gw_q)"
 echo "mssgw delivery: $(curl -s "http://127.0.0.1:$http/metrics" | grep -E '^mssgw_delivery_(connections_total|connection_reuses_total|attempts_total)' | tr '\n' ' ')"
+loadavg_summary

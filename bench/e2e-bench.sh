@@ -10,15 +10,18 @@
 # Prints the accept rate, the end-to-end rate (until the gateway's spool is empty), and what the
 # gateway and the sink counted (connections opened and reused, attempts, DSNs).
 # Usage: bench/e2e-bench.sh [MESSAGES]     (default 5000; needs root and postfix)
-# Run it under: flock /tmp/mssgw-bench.lock bench/e2e-bench.sh
+# Run it under: flock -x /tmp/mssgw-quiet.lock bench/e2e-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-5000}; sink=${SINK:-postfix}
 shared=${SHARED_BENCH:-}
 for c in ../shared/bench ../../shared/bench /work/shared/bench; do [ -z "$shared" ] && [ -f "$c/postfix-peer.sh" ] && shared=$(cd "$c" && pwd); done
 source bench/lib/gateway.sh
+# Load average while the script runs (the machine is shared: a figure taken under load is worth less).
+loadlog=$(mktemp /tmp/mssgw-loadavg.XXXXXX); ( while :; do cut -d' ' -f1 /proc/loadavg >> "$loadlog"; sleep 5; done ) & loadpid=$!
+loadavg_summary() { python3 -c "import sys;v=[float(x) for x in open(sys.argv[1]) if x.strip()];print(f'load average (1 min, every 5 s) during the run: start {v[0]:.2f}, mean {sum(v)/len(v):.2f}, max {max(v):.2f}, {len(v)} samples' if v else 'load average: no sample')" "$loadlog"; }
 sinkpid=
-trap 'stop_gateway; [ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null; postfix stop >/dev/null 2>&1 || true' EXIT
+trap 'kill "$loadpid" 2>/dev/null; rm -f "$loadlog"; stop_gateway; [ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null; postfix stop >/dev/null 2>&1 || true' EXIT
 dotnet build -c Release -nologo -v quiet bench/SmtpLoad/SmtpLoad.csproj >/dev/null
 dotnet build -c Release -nologo -v quiet bench/DeliveryBench/DeliveryBench.csproj >/dev/null
 if [ "$sink" = smart ]; then
@@ -44,4 +47,5 @@ end=$(date +%s.%N)
 python3 -c "s=$end-$start; print(f'end to end: {$n} messages accepted and delivered (or bounced) in {s:.2f} s = {$n/s:.1f} msgs/s (spool empty)')"
 echo "gateway: $(curl -s "http://127.0.0.1:$http/metrics" | grep -E '^mssgw_(delivery_connections_total|delivery_connection_reuses_total|delivery_attempts_total|dsn_sent_total)' | tr '\n' ' ')"
 [ "$sink" = smart ] && echo "sink: $(cat "$work/sink.stats")"
+loadavg_summary
 true

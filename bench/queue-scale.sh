@@ -11,13 +11,16 @@
 # (Gateway:Delivery:DeadDestinationRetry, 1 min by default). Targets: RSS < 1 GB, ready < 30 s, drain >=
 # the end-to-end rate of bench/compare-postfix-e2e.sh.
 # Usage: bench/queue-scale.sh [MESSAGES]    (needs ~5 GB of free disk per million messages)
-# Run it under: flock /tmp/mssgw-bench.lock bench/queue-scale.sh
+# Run it under: flock -x /tmp/mssgw-quiet.lock bench/queue-scale.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}; fill=${FILL:-spool}
 source bench/lib/gateway.sh
+# Load average while the script runs (the machine is shared: a figure taken under load is worth less).
+loadlog=$(mktemp /tmp/mssgw-loadavg.XXXXXX); ( while :; do cut -d' ' -f1 /proc/loadavg >> "$loadlog"; sleep 5; done ) & loadpid=$!
+loadavg_summary() { python3 -c "import sys;v=[float(x) for x in open(sys.argv[1]) if x.strip()];print(f'load average (1 min, every 5 s) during the run: start {v[0]:.2f}, mean {sum(v)/len(v):.2f}, max {max(v):.2f}, {len(v)} samples' if v else 'load average: no sample')" "$loadlog"; }
 sinkpid=
-cleanup() { [ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null; stop_gateway; }
+cleanup() { kill "$loadpid" 2>/dev/null; rm -f "$loadlog"; [ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null; stop_gateway; }
 trap cleanup EXIT
 dotnet build -c Release -nologo -v quiet bench/DeliveryBench/DeliveryBench.csproj >/dev/null
 dotnet build -c Release -nologo -v quiet bench/SmtpLoad/SmtpLoad.csproj >/dev/null
@@ -70,3 +73,4 @@ echo "drain: first delivery $first_s s after the peer came back (probe period 5 
 echo "sink: $(cat "$work/sink.stats")"
 printf '\n%-12s %-16s %-12s %-14s %-16s %-12s\n' messages peak_rss_MB ready_s all_known_s classified_s drain_msgs/s
 printf '%-12s %-16s %-12s %-14s %-16s %-12s\n' "$n" "$(mb VmHWM)" "$ready_s" "$known_s" "$parked_s" "$(python3 -c "print(f'{$n/$drain_s:.0f}')")"
+loadavg_summary

@@ -243,7 +243,7 @@ internal sealed class OutboundSession : IAsyncDisposable
                     await EndEmptyDataAsync(token);
                 }
 
-                return new TransactionResult(recipients.Select(r => Remote(r, mailReply, dsn)).ToList(), !IsBroken);
+                return new TransactionResult(recipients.Select(r => Remote(r, mailReply, dsn)).ToList(), InStep());
             }
 
             for (var i = 0; i < recipients.Count; i++)
@@ -274,7 +274,7 @@ internal sealed class OutboundSession : IAsyncDisposable
 
                 IsBroken |= dataReply?.IsClosing == true;
                 var closed = ConnectionLost("the next hop closed the session");
-                return new TransactionResult(recipients.Select((r, i) => outcomes[i] ?? Local(r, closed)).ToList(), !IsBroken);
+                return new TransactionResult(recipients.Select((r, i) => outcomes[i] ?? Local(r, closed)).ToList(), InStep());
             }
 
             if (bdat && !inline)
@@ -301,7 +301,7 @@ internal sealed class OutboundSession : IAsyncDisposable
                         outcomes[i] = refusal is null ? Local(recipients[i], ConnectionLost("unexpected reply to DATA")) : Remote(recipients[i], refusal, dsn);
                     }
 
-                    return new TransactionResult(Outcomes(outcomes), !IsBroken);
+                    return new TransactionResult(Outcomes(outcomes), InStep());
                 }
 
                 timeout.CancelAfter(_settings.CommandTimeout);
@@ -340,7 +340,7 @@ internal sealed class OutboundSession : IAsyncDisposable
                 }
             }
 
-            return new TransactionResult(Outcomes(outcomes), !IsBroken);
+            return new TransactionResult(Outcomes(outcomes), InStep());
         }
         catch (Exception ex) when (IsSessionFailure(ex, ct))
         {
@@ -354,6 +354,23 @@ internal sealed class OutboundSession : IAsyncDisposable
                 SessionUsable: false,
                 NothingAnswered: !answered);
         }
+    }
+
+    /// <summary>
+    /// Whether the session may carry another transaction. Beyond <see cref="IsBroken"/>: once every reply
+    /// of a transaction was read, nothing more may have arrived. A peer that answered more than it was
+    /// asked (a reply ahead of its command, a second reply to the data) is out of step, and on a reused
+    /// connection its spare reply would be taken as the answer to the next message's RSET, MAIL or RCPT,
+    /// so the session is not reused.
+    /// </summary>
+    private bool InStep()
+    {
+        if (_reader.Buffered > 0)
+        {
+            IsBroken = true;
+        }
+
+        return !IsBroken;
     }
 
     /// <summary>QUIT, read the 221 briefly, close. Never throws: the outcome of every transaction is already settled.</summary>

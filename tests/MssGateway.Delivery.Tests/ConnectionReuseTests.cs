@@ -180,7 +180,8 @@ public sealed class ConnectionReuseTests(TestPki pki) : IClassFixture<TestPki>
 
         h.Validator.Refuse = "peer_not_listed"; // the liste blanche no longer names the peer's DN for the domain
         var id = await h.SubmitAsync(SampleMessages.Clinical("after@hopital-a.test"), ["dr.durand@operateur-b.test"]);
-        await h.WaitAsync(() => h.Spool.ReadState(id)?.Recipients.Single().LastReply is not null, "the second message to be deferred");
+        // The state is written before the message leaves active/ (crash order): wait for both.
+        await h.WaitAsync(() => h.Spool.ReadState(id)?.Recipients.Single().LastReply is not null && h.Spool.Locate(id) == SpoolState.Deferred, "the second message to be deferred");
 
         Assert.Single(server.Transactions);
         Assert.Contains("peer_not_listed", h.Spool.ReadState(id)!.Recipients.Single().LastReply, StringComparison.Ordinal);

@@ -105,6 +105,9 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// <summary>Answer STARTTLS with "220" and, in the same write, a forged reply (a man in the middle's injection).</summary>
     public bool InjectAfterStartTls { get; set; }
 
+    /// <summary>A tarpit: the greeting is sent one octet every 100 ms and never ends (no line feed).</summary>
+    public bool DripGreeting { get; set; }
+
     /// <summary>Keep each transaction's data (false for load tests: only Message-IDs are counted).</summary>
     public bool KeepData { get; set; } = true;
 
@@ -236,6 +239,16 @@ public sealed class TestSmtpServer : IAsyncDisposable
         if (ShouldDrop(SessionStage.Greeting))
         {
             return;
+        }
+
+        if (DripGreeting)
+        {
+            await stream.WriteAsync("220-"u8.ToArray(), ct);
+            while (true)
+            {
+                await Task.Delay(100, ct);
+                await stream.WriteAsync("x"u8.ToArray(), ct);
+            }
         }
 
         await io.WriteAsync(Greeting ?? "220 test.local ESMTP ready", ct);
