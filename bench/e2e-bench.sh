@@ -1,23 +1,51 @@
 #!/usr/bin/env bash
 # End-to-end throughput, accept → delivered at the receiver: mssgw with every check on accepts over
 # STARTTLS with the dev CPS certificate (bench/SmtpLoad, 16 clients, 50 messages per session, 20 KB)
-# and delivers each message over STARTTLS with its own certificate to Postfix on 127.0.0.1:10025
-# (configured by ../shared/bench/postfix-peer.sh: client certificate required, queue with fsync).
-# Prints the accept rate and the end-to-end rate (until the gateway's spool is empty).
+# and delivers over STARTTLS, presenting its own certificate, on reused connections to:
+#   SINK=postfix (default): Postfix on 127.0.0.1:10025 (../shared/bench/postfix-peer.sh: client
+#     certificate required, queue with fsync, discard);
+#   SINK=smart: the smart sink (bench/DeliveryBench "sink") answering a share TEMPFAIL of the
+#     transactions with 451 and PERMFAIL with 554 (e.g. TEMPFAIL=0.05 PERMFAIL=0.01): the retries (2 s
+#     here) and the DSNs (to the sender's hospital, i.e. the same sink) are part of the measure.
+# Prints the accept rate, the end-to-end rate (until the gateway's spool is empty), and what the
+# gateway and the sink counted (connections opened and reused, attempts, DSNs).
 # Usage: bench/e2e-bench.sh [MESSAGES]     (default 5000; needs root and postfix)
+# Run it under: flock -x /tmp/mssgw-quiet.lock bench/e2e-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shared=${SHARED_BENCH:-../shared/bench}
-n=${1:-5000}
+n=${1:-5000}; sink=${SINK:-postfix}
+shared=${SHARED_BENCH:-}
+for c in ../shared/bench ../../shared/bench /work/shared/bench; do [ -z "$shared" ] && [ -f "$c/postfix-peer.sh" ] && shared=$(cd "$c" && pwd); done
 source bench/lib/gateway.sh
-trap 'stop_gateway; postfix stop >/dev/null 2>&1 || true' EXIT
+# Load average while the script runs (the machine is shared: a figure taken under load is worth less).
+loadlog=$(mktemp /tmp/mssgw-loadavg.XXXXXX); ( while :; do cut -d' ' -f1 /proc/loadavg >> "$loadlog"; sleep 5; done ) & loadpid=$!
+loadavg_summary() { python3 -c "import sys;v=[float(x) for x in open(sys.argv[1]) if x.strip()];print(f'load average (1 min, every 5 s) during the run: start {v[0]:.2f}, mean {sum(v)/len(v):.2f}, max {max(v):.2f}, {len(v)} samples' if v else 'load average: no sample')" "$loadlog"; }
+sinkpid=
+trap 'kill "$loadpid" 2>/dev/null; rm -f "$loadlog"; stop_gateway; [ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null; postfix stop >/dev/null 2>&1 || true' EXIT
 dotnet build -c Release -nologo -v quiet bench/SmtpLoad/SmtpLoad.csproj >/dev/null
+dotnet build -c Release -nologo -v quiet bench/DeliveryBench/DeliveryBench.csproj >/dev/null
+if [ "$sink" = smart ]; then
+  export GATEWAY_ARGS="--Gateway:Delivery:RetrySchedule:0=00:00:02 --Gateway:Delivery:RetryJitter=0 ${GATEWAY_ARGS:-}"
+fi
 DELIVER_TO_PORT=10025 start_gateway
-bash "$shared/postfix-peer.sh" "$work/pki/server.pem" "$work/pki/server.key" "$work/pki/ca.pem" >/dev/null
+if [ "$sink" = smart ]; then
+  postfix stop >/dev/null 2>&1 || true
+  dotnet bench/DeliveryBench/bin/Release/net10.0/DeliveryBench.dll sink --port 10025 --cert "$work/pki/server.pem" --key "$work/pki/server.key" \
+    --require-client-cert true --tempfail "${TEMPFAIL:-0}" --permfail "${PERMFAIL:-0}" --stats "$work/sink.stats" > "$work/sink.log" 2>&1 &
+  sinkpid=$!
+  for _ in $(seq 1 100); do [ -f "$work/sink.stats" ] && break; sleep 0.1; done
+else
+  [ -n "$shared" ] || { echo "no shared bench directory (set SHARED_BENCH)" >&2; exit 2; }
+  bash "$shared/postfix-peer.sh" "$work/pki/server.pem" "$work/pki/server.key" "$work/pki/ca.pem" >/dev/null
+fi
 load=bench/SmtpLoad/bin/Release/net10.0/smtpload.dll
 spool_count() { find "$work/spool/incoming" "$work/spool/active" "$work/spool/deferred" -type f | wc -l; }
 start=$(date +%s.%N)
 echo "accept: $(dotnet "$load" --port "$port" --mode starttls --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" --concurrency 16 --size 20000 --per-session 50 --messages "$n")"
-while [ "$(spool_count)" -gt 0 ]; do sleep 0.2; done
+while [ "$(spool_count)" -gt 0 ]; do sleep 0.1; done
 end=$(date +%s.%N)
-python3 -c "s=$end-$start; print(f'end to end: {$n} messages accepted and delivered in {s:.2f} s = {$n/s:.1f} msgs/s (deferred now: 0)')"
+python3 -c "s=$end-$start; print(f'end to end: {$n} messages accepted and delivered (or bounced) in {s:.2f} s = {$n/s:.1f} msgs/s (spool empty)')"
+echo "gateway: $(curl -s "http://127.0.0.1:$http/metrics" | grep -E '^mssgw_(delivery_connections_total|delivery_connection_reuses_total|delivery_attempts_total|dsn_sent_total)' | tr '\n' ' ')"
+[ "$sink" = smart ] && echo "sink: $(cat "$work/sink.stats")"
+loadavg_summary
+true

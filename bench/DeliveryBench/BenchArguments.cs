@@ -21,4 +21,6 @@ internal sealed class BenchArguments
     public string? Get(string name) => _values.GetValueOrDefault(name);
 
     public int Int(string name, int fallback) => _values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    public double Double(string name, double fallback) => _values.TryGetValue(name, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
 }

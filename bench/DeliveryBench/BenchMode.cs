@@ -59,7 +59,7 @@ internal static class BenchMode
         }
     }
 
-    private static byte[] Body(int size)
+    internal static byte[] Body(int size)
     {
         var line = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt.\r\n"u8.ToArray();
         var body = new byte[size];

@@ -34,8 +34,8 @@ internal static partial class DeliveryLog
     public static partial void Crashed(ILogger logger, Exception exception, string queueId);
 
     [LoggerMessage(EventId = 6008, EventName = "SchedulerStarted", Level = LogLevel.Information,
-        Message = "delivery scheduler started requeued_from_active={Requeued} deferred_known={Deferred} workers={Workers}")]
-    public static partial void Started(ILogger logger, int requeued, int deferred, int workers);
+        Message = "delivery scheduler started requeued_from_active={Requeued} incoming={Incoming} deferred_known={Deferred} slots={Workers} scan_ms={ScanMs}")]
+    public static partial void Started(ILogger logger, int requeued, int incoming, int deferred, int workers, long scanMs);
 
     [LoggerMessage(EventId = 6009, EventName = "NoClientCertificate", Level = LogLevel.Warning,
         Message = "no client certificate configured (Gateway:Delivery:ClientCertificateFile): other MSSanté operators will refuse the gateway's connections")]
@@ -44,4 +44,12 @@ internal static partial class DeliveryLog
     [LoggerMessage(EventId = 6010, EventName = "SpoolScanFailed", Level = LogLevel.Error,
         Message = "scanning the spool failed; retrying at the next poll")]
     public static partial void ScanFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6011, EventName = "DestinationDead", Level = LogLevel.Warning,
+        Message = "destination declared dead destination={Destination} consecutive_failures={Failures} reply_code={ReplyCode} enhanced={EnhancedCode} retry_in_s={RetryInSeconds} parked={Parked}")]
+    public static partial void DestinationDead(ILogger logger, string destination, int failures, int replyCode, string enhancedCode, long retryInSeconds, int parked);
+
+    [LoggerMessage(EventId = 6012, EventName = "DestinationRevived", Level = LogLevel.Information,
+        Message = "destination answers again destination={Destination} released={Released}")]
+    public static partial void DestinationRevived(ILogger logger, string destination, int released);
 }

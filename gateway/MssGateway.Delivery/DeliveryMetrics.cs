@@ -5,7 +5,9 @@ namespace MssGateway.Delivery;
 
 /// <summary>
 /// Delivery instruments on the "MssGateway" meter (names are the final Prometheus names; label
-/// values are bounded): attempts by result, attempt duration, queue size by spool state, DSNs sent by type.
+/// values are bounded — never a domain or an address): attempts by result, attempt duration, DSNs
+/// sent by type, outbound connections opened and reused, open connections, dead destinations and the
+/// messages waiting for them.
 /// </summary>
 public sealed class DeliveryMetrics
 {
@@ -14,18 +16,28 @@ public sealed class DeliveryMetrics
     private readonly Counter<long> _attempts;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _dsn;
+    private readonly Counter<long> _connections;
+    private readonly Counter<long> _reused;
+    private readonly Meter _meter;
+    private long _open;
+    private Func<(int Dead, int Parked)>? _deadStats;
 
     public DeliveryMetrics(IMeterFactory meterFactory, MessageSpool spool)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        var meter = meterFactory.Create(MeterName);
-        _attempts = meter.CreateCounter<long>("mssgw_delivery_attempts_total", description: "Delivery attempts (one SMTP/LMTP transaction to one next hop) by result: delivered, deferred, failed.");
-        _duration = meter.CreateHistogram<double>(
+        _meter = meterFactory.Create(MeterName);
+        _attempts = _meter.CreateCounter<long>("mssgw_delivery_attempts_total", description: "Delivery attempts (one SMTP/LMTP transaction to one next hop) by result: delivered, deferred, failed.");
+        _duration = _meter.CreateHistogram<double>(
             "mssgw_delivery_duration_seconds",
             unit: "s",
-            description: "Duration of one delivery attempt, connection to QUIT.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] });
-        _dsn = meter.CreateCounter<long>("mssgw_dsn_sent_total", description: "Delivery status notifications queued to senders, by type: failed, delayed, relayed.");
+            description: "Duration of one delivery attempt (connection, or taking a pooled one, to the last reply).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] });
+        _dsn = _meter.CreateCounter<long>("mssgw_dsn_sent_total", description: "Delivery status notifications queued to senders, by type: failed, delayed, relayed.");
+        _connections = _meter.CreateCounter<long>("mssgw_delivery_connections_total", description: "Outbound connections by result: opened (ready for a transaction, peer checked), failed (connect, TLS, greeting, EHLO, STARTTLS or peer certificate).");
+        _reused = _meter.CreateCounter<long>("mssgw_delivery_connection_reuses_total", description: "Transactions sent on an already open connection (each one saved a TCP and TLS handshake).");
+        _meter.CreateObservableGauge("mssgw_delivery_connections_open", () => Interlocked.Read(ref _open), description: "Outbound connections open now, busy or idle in the pool.");
+        _meter.CreateObservableGauge("mssgw_delivery_dead_destinations", () => (long)(_deadStats?.Invoke().Dead ?? 0), description: "Destinations declared dead (their messages wait without one connection attempt each).");
+        _meter.CreateObservableGauge("mssgw_delivery_parked_messages", () => (long)(_deadStats?.Invoke().Parked ?? 0), description: "Messages waiting for a dead destination to come back.");
     }
 
     /// <summary>Counts an attempt; <paramref name="duration"/> is null for a local decision that contacted no next hop.</summary>
@@ -40,4 +52,14 @@ public sealed class DeliveryMetrics
     }
 
     public void DsnSent(string type) => _dsn.Add(1, new KeyValuePair<string, object?>("type", type));
+
+    internal void Connection(string result) => _connections.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    internal void ConnectionReused() => _reused.Add(1);
+
+    internal void SessionOpened() => Interlocked.Increment(ref _open);
+
+    internal void SessionClosed() => Interlocked.Decrement(ref _open);
+
+    internal void ObserveDestinations(Func<(int Dead, int Parked)> stats) => _deadStats = stats;
 }

@@ -47,20 +47,63 @@ public sealed class DeliveryOptions
     /// <summary>Time after acceptance when a "delayed" DSN is sent once (if NOTIFY allows). Zero: never.</summary>
     public TimeSpan DelayWarningAfter { get; set; } = TimeSpan.FromHours(4);
 
-    /// <summary>Concurrent SMTP transactions to one destination (one operator domain, or the internal hop).</summary>
-    public int ConcurrencyPerDestination { get; set; } = 10;
+    /// <summary>
+    /// Most connections (transactions in progress) to one destination — one operator domain, or the
+    /// internal hop (Postfix's <c>default_destination_concurrency_limit</c>). The window grows up to it
+    /// from <see cref="InitialConcurrency"/> as deliveries succeed.
+    /// </summary>
+    public int ConcurrencyPerDestination { get; set; } = 20;
 
-    /// <summary>Messages being delivered at once, all destinations together.</summary>
+    /// <summary>Connections a destination starts with, and goes back to after it was dead (Postfix's <c>initial_destination_concurrency</c>); at most <see cref="ConcurrencyPerDestination"/>.</summary>
+    public int InitialConcurrency { get; set; } = 5;
+
+    /// <summary>
+    /// Failed cohorts after which a destination is declared dead (Postfix's
+    /// <c>default_destination_concurrency_failed_cohort_limit</c>): a cohort is as many consecutive
+    /// connection failures as the window held when they began. Its messages then wait without a
+    /// connection attempt each, until a probe succeeds.
+    /// </summary>
+    public int FailedCohortLimit { get; set; } = 1;
+
+    /// <summary>First wait before a dead destination is probed again; doubles after each failed probe, up to the longest retry wait.</summary>
+    public TimeSpan DeadDestinationRetry { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Transactions in progress at once, all destinations together (each holds one connection).</summary>
     public int MaxConcurrentDeliveries { get; set; } = 50;
 
-    /// <summary>How often <c>incoming/</c> is scanned besides the accept path's signal.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>Transactions one connection carries before it is closed (Postfix: <c>smtp_connection_reuse_count_limit</c>).</summary>
+    public int MaxMessagesPerConnection { get; set; } = 1000;
 
-    /// <summary>How often <c>deferred/</c> is rescanned for messages the scheduler does not know (restart, queue CLI).</summary>
-    public TimeSpan DeferredScanInterval { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>Age after which a connection takes no new transaction (Postfix: <c>smtp_connection_reuse_time_limit</c>, 300 s).</summary>
+    public TimeSpan MaxConnectionAge { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Connect, command and data timeout of one SMTP conversation (RFC 5321 §4.5.3.2 spirit).</summary>
+    /// <summary>
+    /// An idle connection is closed (QUIT) after this (Postfix: <c>smtp_connection_cache_time_limit</c>, 2 s):
+    /// a remote Postfix keeps one process per connection, an idle one should not hold it long.
+    /// </summary>
+    public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Send with BDAT (RFC 3030) when the next hop offers CHUNKING: no dot-stuffing, and one round trip per small message with PIPELINING.</summary>
+    public bool UseChunking { get; set; } = true;
+
+    /// <summary>Resume TLS sessions (tickets or ids) towards next hops that offer it: a new connection then skips the full handshake.</summary>
+    public bool TlsSessionResumption { get; set; } = true;
+
+    /// <summary>
+    /// Safety-net scan of <c>incoming/</c> for messages nobody signalled (the accept path notifies the
+    /// scheduler; the queue CLI's retry and release are noticed within a second). A scan of a very large
+    /// <c>incoming/</c> also waits fifty times its own duration.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often <c>deferred/</c> is rescanned for messages the scheduler does not know (lost track; the start reads it once).</summary>
+    public TimeSpan DeferredScanInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Connect, greeting, command and data-block timeout of an SMTP conversation (RFC 5321 §4.5.3.2: 5 minutes).</summary>
     public TimeSpan SmtpTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Wait for the reply after the data (RFC 5321 §4.5.3.2.6: 10 minutes; giving up earlier risks a duplicate).</summary>
+    public TimeSpan DataTerminationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>More Received header fields than this: a mail loop; the message fails with 5.4.6.</summary>
     public int MaxReceivedHeaders { get; set; } = 30;
@@ -88,6 +131,9 @@ public sealed class DeliveryOptions
 
     /// <summary>The effective EHLO name.</summary>
     public string EffectiveHeloName => string.IsNullOrWhiteSpace(HeloName) ? System.Net.Dns.GetHostName() : HeloName;
+
+    /// <summary>The longest wait of the retry schedule (the cap of a dead destination's back-off).</summary>
+    public TimeSpan MaxRetryDelay => (RetrySchedule.Count > 0 ? RetrySchedule : DefaultRetrySchedule).Max();
 
     /// <summary>Wait before the given retry (1 = first retry), without jitter.</summary>
     public TimeSpan RetryDelay(int retry)

@@ -84,9 +84,32 @@ public sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
             errors.Add($"{S}:MaxConcurrentDeliveries is {options.MaxConcurrentDeliveries}: set at least 1.");
         }
 
-        if (options.PollInterval <= TimeSpan.Zero || options.DeferredScanInterval <= TimeSpan.Zero || options.SmtpTimeout <= TimeSpan.Zero)
+        if (options.InitialConcurrency < 1)
         {
-            errors.Add($"{S}:PollInterval, DeferredScanInterval and SmtpTimeout must be positive time spans.");
+            errors.Add($"{S}:InitialConcurrency is {options.InitialConcurrency}: set at least 1 (a window above ConcurrencyPerDestination starts at that limit).");
+        }
+
+        if (options.FailedCohortLimit < 1)
+        {
+            errors.Add($"{S}:FailedCohortLimit is {options.FailedCohortLimit}: set at least 1 (1 as Postfix: one failed cohort declares a destination dead).");
+        }
+
+        if (options.MaxMessagesPerConnection < 1)
+        {
+            errors.Add($"{S}:MaxMessagesPerConnection is {options.MaxMessagesPerConnection}: set at least 1 (1 = a new connection per message).");
+        }
+
+        foreach (var (key, value) in new[]
+        {
+            ("PollInterval", options.PollInterval), ("DeferredScanInterval", options.DeferredScanInterval), ("SmtpTimeout", options.SmtpTimeout),
+            ("DataTerminationTimeout", options.DataTerminationTimeout), ("DeadDestinationRetry", options.DeadDestinationRetry),
+            ("MaxConnectionAge", options.MaxConnectionAge), ("ConnectionIdleTimeout", options.ConnectionIdleTimeout),
+        })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add($"{S}:{key} is {value}: set a positive time span like \"00:00:05\".");
+            }
         }
 
         if (options.MaxReceivedHeaders < 1)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace MssGateway.Delivery;
 
@@ -13,13 +14,26 @@ public sealed record DeliveryReply(int Code, string EnhancedCode, string Text)
 
     public bool IsSuccess => Code is >= 200 and < 300;
 
-    /// <summary>Builds a reply from a server's code and text; the enhanced code is taken from the text when it starts with one.</summary>
+    /// <summary>
+    /// Most characters of a next hop's text kept (Postfix keeps a few hundred too). The text goes into
+    /// the state file, the logs, the queue CLI and the DSN's <c>Diagnostic-Code</c> field, which must
+    /// stay under RFC 5322's 998-octet line.
+    /// </summary>
+    public const int MaxTextLength = 512;
+
+    /// <summary>
+    /// Builds a reply from a server's code and text; the enhanced code is taken from the text when it
+    /// starts with one of the reply's own class (RFC 3463 §2: "550 2.0.0" is not a success). The text
+    /// is the next hop's, so it is made harmless: line breaks, control characters (an escape sequence
+    /// for the operator's terminal, a NUL that would make the DSN undeliverable) and bidirectional
+    /// controls become <c>?</c>, and it is cut at <see cref="MaxTextLength"/> characters.
+    /// </summary>
     public static DeliveryReply FromServer(int code, string? text)
     {
-        var t = (text ?? string.Empty).Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal).Trim();
+        var t = Harmless(text ?? string.Empty).Trim();
         var space = t.IndexOf(' ', StringComparison.Ordinal);
         var first = space < 0 ? t : t[..space];
-        if (IsEnhancedCode(first))
+        if (IsEnhancedCode(first) && first[0] - '0' == code / 100)
         {
             return new DeliveryReply(code, first, space < 0 ? string.Empty : t[(space + 1)..].Trim());
         }
@@ -40,6 +54,30 @@ public sealed record DeliveryReply(int Code, string EnhancedCode, string Text)
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Code} {EnhancedCode} {Text}").TrimEnd();
+
+    private static string Harmless(string text)
+    {
+        var cut = text.Length > MaxTextLength;
+        var span = cut ? text.AsSpan(0, char.IsHighSurrogate(text[MaxTextLength - 1]) ? MaxTextLength - 1 : MaxTextLength) : text.AsSpan();
+        var sb = new StringBuilder(span.Length + 1);
+        foreach (var c in span)
+        {
+            sb.Append(c switch
+            {
+                '\r' or '\n' or '\t' => ' ',
+                < ' ' or '\u007F' or (>= '\u0080' and <= '\u009F') => '?',
+                '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') => '?',
+                _ => c,
+            });
+        }
+
+        if (cut)
+        {
+            sb.Append("...");
+        }
+
+        return sb.ToString();
+    }
 
     private static bool IsEnhancedCode(string s)
     {

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MssGateway.Spool;
 
 namespace MssGateway.Delivery;
 
@@ -28,11 +30,20 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton<ClientCertificateSource>();
         services.TryAddSingleton<DeliveryMetrics>();
         services.TryAddSingleton<RecipientRouter>();
-        services.TryAddSingleton<DestinationLimiter>();
-        services.TryAddSingleton<INextHopTransport, SmtpDeliveryClient>();
+        services.TryAddSingleton(sp => new DestinationTable(
+            sp.GetRequiredService<IOptionsMonitor<DeliveryOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DestinationTable>>()));
+        services.TryAddSingleton<INextHopTransport>(sp => new SmtpDeliveryClient(
+            sp.GetRequiredService<IOptionsMonitor<DeliveryOptions>>(), sp.GetRequiredService<IMxResolver>(), sp.GetRequiredService<IPeerCertificateValidator>(),
+            sp.GetRequiredService<ClientCertificateSource>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<DsnWriter>();
-        services.TryAddSingleton<MessageDelivery>();
-        services.TryAddSingleton<DeliveryScheduler>();
+        services.TryAddSingleton(sp => new MessageDelivery(
+            sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<INextHopTransport>(), sp.GetRequiredService<DsnWriter>(),
+            sp.GetRequiredService<DestinationTable>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<IOptionsMonitor<DeliveryOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MessageDelivery>>(), sp.GetRequiredService<MssGateway.Directory.AddressRedactor>()));
+        services.TryAddSingleton(sp => new DeliveryScheduler(
+            sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<MessageDelivery>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<DestinationTable>(),
+            sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<IOptionsMonitor<DeliveryOptions>>(), sp.GetRequiredService<ClientCertificateSource>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DeliveryScheduler>>()));
         services.TryAddSingleton<IDeliveryScheduler>(sp => sp.GetRequiredService<DeliveryScheduler>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryScheduler>());
         services.TryAddTransient<QueueCommand>();

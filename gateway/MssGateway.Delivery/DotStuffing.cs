@@ -8,7 +8,8 @@ namespace MssGateway.Delivery;
 /// </summary>
 internal static class DotStuffing
 {
-    public static async Task CopyAsync(Stream content, Stream output, CancellationToken ct)
+    /// <param name="block">Called before each block is written (a data-block timeout restarts there).</param>
+    public static async Task CopyAsync(Stream content, Stream output, CancellationToken ct, Action? block = null)
     {
         var input = ArrayPool<byte>.Shared.Rent(65536);
         var outBuf = ArrayPool<byte>.Shared.Rent(65536 * 2 + 8);
@@ -35,6 +36,7 @@ internal static class DotStuffing
 
                 last = input[n - 1];
                 any = true;
+                block?.Invoke();
                 await output.WriteAsync(outBuf.AsMemory(0, o), ct);
             }
 

@@ -98,7 +98,7 @@ public sealed class DsnWriter
         head.Append("\r\n");
         foreach (var r in due)
         {
-            head.Append(CultureInfo.InvariantCulture, $"<{r.Recipient.Address}>: {r.Reply}\r\n");
+            head.Append(CultureInfo.InvariantCulture, $"<{r.Recipient.Address}>: {Quoted(r.Reply, utf8)}\r\n");
         }
 
         head.Append("\r\n");
@@ -127,11 +127,11 @@ public sealed class DsnWriter
             {
                 var remoteHost = NextHopAddress.TryParse(mta, 25, out var hop) ? hop.Host : mta; // RFC 3464: a host name, no port
                 head.Append(CultureInfo.InvariantCulture, $"Remote-MTA: dns; {remoteHost}\r\n");
-                head.Append(CultureInfo.InvariantCulture, $"Diagnostic-Code: smtp; {r.Reply}\r\n");
+                head.Append(CultureInfo.InvariantCulture, $"Diagnostic-Code: smtp; {Quoted(r.Reply, utf8)}\r\n");
             }
             else
             {
-                head.Append(CultureInfo.InvariantCulture, $"Diagnostic-Code: X-MSSGW; {r.Reply}\r\n");
+                head.Append(CultureInfo.InvariantCulture, $"Diagnostic-Code: X-MSSGW; {Quoted(r.Reply, utf8)}\r\n");
             }
 
             head.Append(CultureInfo.InvariantCulture, $"Last-Attempt-Date: {DateUtils.FormatDate(now)}\r\n");
@@ -179,6 +179,16 @@ public sealed class DsnWriter
     /// written by an older version (or edited by hand) may hold anything. Whatever is not printable
     /// US-ASCII is written as RFC 3461 xtext escapes, so no client byte can end a DSN header line.
     /// </summary>
+    /// <summary>
+    /// A reply as the DSN quotes it: a next hop's UTF-8 text (RFC 6531 servers send it) in a DSN that is
+    /// US-ASCII and 7bit would make the report itself malformed, so there its non-ASCII characters become <c>?</c>.
+    /// </summary>
+    private static string Quoted(DeliveryReply reply, bool utf8)
+    {
+        var text = reply.ToString();
+        return utf8 || Ascii.IsValid(text) ? text : string.Concat(text.Select(c => c <= '~' ? c : '?'));
+    }
+
     internal static string ClientText(string value)
     {
         if (value.All(c => c is >= ' ' and <= '~'))

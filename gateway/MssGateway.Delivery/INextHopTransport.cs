@@ -1,10 +1,7 @@
-using MimeKit;
-using MssGateway.Spool;
-
 namespace MssGateway.Delivery;
 
-/// <summary>Sends one message to one next hop for a group of recipients and says what became of each.</summary>
-public interface INextHopTransport
+/// <summary>Sends one message to one destination for a group of recipients and says what became of each, and of the connection.</summary>
+internal interface INextHopTransport
 {
-    Task<IReadOnlyList<RecipientOutcome>> DeliverAsync(SpoolMessage spooled, MimeMessage message, NextHop hop, IReadOnlyList<SpoolRecipient> recipients, CancellationToken ct);
+    Task<NextHopResult> DeliverAsync(NextHopDelivery delivery, CancellationToken ct);
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MimeKit;
 using MssGateway.Directory;
 using MssGateway.Spool;
 
@@ -9,10 +8,12 @@ namespace MssGateway.Delivery;
 
 /// <summary>
 /// One pass over one queued message: claim it (rename to <c>active/</c>), route each pending
-/// recipient, send one transaction per next hop, record each recipient's outcome in the spool's
-/// delivery state, queue the DSNs that are due, then delete the message or defer it with backoff.
-/// Order matters for crashes: DSNs are committed before the state that says they were sent, and
-/// the state before the message leaves <c>active/</c>; a crash repeats work, never loses it.
+/// recipient, send one transaction per destination — the one whose slot the scheduler gave first, then
+/// the others (waiting for their slot without holding one; a dead one defers its recipients without a
+/// connection) — record each recipient's outcome in the spool's delivery state, queue the DSNs that
+/// are due, then delete the message or defer it with backoff. The message is streamed from the spool,
+/// never parsed as MIME. Order matters for crashes: DSNs are committed before the state that says they
+/// were sent, and the state before the message leaves <c>active/</c>; a crash repeats work, never loses it.
 /// </summary>
 public sealed class MessageDelivery
 {
@@ -20,21 +21,21 @@ public sealed class MessageDelivery
     private readonly RecipientRouter _router;
     private readonly INextHopTransport _transport;
     private readonly DsnWriter _dsn;
-    private readonly DestinationLimiter _limiter;
+    private readonly DestinationTable _destinations;
     private readonly DeliveryMetrics _metrics;
     private readonly IOptionsMonitor<DeliveryOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<MessageDelivery> _logger;
     private readonly AddressRedactor _redactor;
 
-    public MessageDelivery(MessageSpool spool, RecipientRouter router, INextHopTransport transport, DsnWriter dsn, DestinationLimiter limiter, DeliveryMetrics metrics, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, ILogger<MessageDelivery> logger, AddressRedactor redactor)
+    internal MessageDelivery(MessageSpool spool, RecipientRouter router, INextHopTransport transport, DsnWriter dsn, DestinationTable destinations, DeliveryMetrics metrics, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, ILogger<MessageDelivery> logger, AddressRedactor redactor)
     {
         _redactor = redactor;
         _spool = spool;
         _router = router;
         _transport = transport;
         _dsn = dsn;
-        _limiter = limiter;
+        _destinations = destinations;
         _metrics = metrics;
         _options = options;
         _time = time;
@@ -44,11 +45,18 @@ public sealed class MessageDelivery
     /// <summary>Called with the queue id of each DSN queued, so the scheduler picks it up at once.</summary>
     public Action<string>? DsnQueued { get; set; }
 
-    public async Task<DeliveryAttemptResult> RunAsync(string queueId, SpoolState from, CancellationToken ct)
+    /// <summary>Runs one pass; <paramref name="primary"/> is the slot the scheduler dispatched it with (released as soon as its transaction is over).</summary>
+    internal async Task<DeliveryAttemptResult> RunAsync(QueuedMessage queued, DestinationLease primary, CancellationToken ct)
     {
-        if (!await _spool.MoveAsync(queueId, from, SpoolState.Active))
+        using var slot = primary;
+        var queueId = queued.Id;
+        if (!_spool.Claim(queueId, queued.From))
         {
-            return DeliveryAttemptResult.Skipped;
+            // The queue CLI may have moved it meanwhile (retry: deferred → incoming); anywhere else is not ours.
+            if (_spool.Locate(queueId) is not (SpoolState.Incoming or SpoolState.Deferred) || !_spool.Claim(queueId, _spool.Locate(queueId) ?? queued.From))
+            {
+                return DeliveryAttemptResult.Skipped;
+            }
         }
 
         SpoolMessage message;
@@ -74,7 +82,7 @@ public sealed class MessageDelivery
 
         try
         {
-            return await DeliverAsync(message, state, ct);
+            return await DeliverAsync(message, state, primary, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -95,7 +103,7 @@ public sealed class MessageDelivery
         }
     }
 
-    private async Task<DeliveryAttemptResult> DeliverAsync(SpoolMessage message, SpoolDeliveryState state, CancellationToken ct)
+    private async Task<DeliveryAttemptResult> DeliverAsync(SpoolMessage message, SpoolDeliveryState state, DestinationLease primary, CancellationToken ct)
     {
         var options = _options.CurrentValue;
         var envelope = message.Envelope;
@@ -107,56 +115,62 @@ public sealed class MessageDelivery
         var attempt = state.Attempts + 1;
         var outcomes = new List<RecipientOutcome>();
 
-        await using (var stream = message.OpenForDelivery())
+        using (var content = OutboundContent.Open(message))
         {
-            using var mime = await MimeMessage.LoadAsync(stream, persistent: true, ct);
-            var received = mime.Headers.Count(h => h.Id == HeaderId.Received);
-            if (received > options.MaxReceivedHeaders)
+            if (content.ReceivedFields > options.MaxReceivedHeaders)
             {
-                var loop = new DeliveryReply(554, "5.4.6", $"mail_loop: {received} Received header fields, more than {options.MaxReceivedHeaders}");
+                var loop = new DeliveryReply(554, "5.4.6", $"mail_loop: {content.ReceivedFields} Received header fields, more than {options.MaxReceivedHeaders}");
                 outcomes.AddRange(pending.Select(r => new RecipientOutcome(r.Address, RecipientResult.Failed, loop, "local")));
                 Record(queueId, "local", attempt, outcomes, null);
             }
             else
             {
-                var groups = new Dictionary<string, (NextHop Hop, List<SpoolRecipient> Recipients)>(StringComparer.Ordinal);
-                var unroutable = new List<RecipientOutcome>();
-                foreach (var r in pending)
-                {
-                    var route = await _router.RouteAsync(r.Address, ct);
-                    if (route.Hop is { } hop)
-                    {
-                        if (!groups.TryGetValue(hop.Key, out var g))
-                        {
-                            groups[hop.Key] = g = (hop, []);
-                        }
-
-                        g.Recipients.Add(r);
-                    }
-                    else
-                    {
-                        unroutable.Add(new RecipientOutcome(r.Address, RecipientResult.Failed, route.Failure!, "local"));
-                    }
-                }
-
+                var (groups, unroutable) = await RouteAsync(pending, ct);
                 if (unroutable.Count > 0)
                 {
                     outcomes.AddRange(unroutable);
                     Record(queueId, "local", attempt, unroutable, null);
                 }
 
-                var left = groups.Count;
-                foreach (var (hop, recipients) in groups.Values)
+                // The group of the destination that gave this pass its slot goes first.
+                var ordered = groups.Values.OrderBy(g => g.Hop.Key == primary.Destination.Key ? 0 : 1).ThenBy(g => g.Hop.Key, StringComparer.Ordinal).ToList();
+                var left = ordered.Count;
+                foreach (var (hop, recipients) in ordered)
                 {
-                    var started = Stopwatch.GetTimestamp();
+                    var destination = _destinations.Get(hop);
                     IReadOnlyList<RecipientOutcome> results;
-                    using (await _limiter.AcquireAsync(hop.Key, ct))
+                    if (destination != primary.Destination)
                     {
-                        results = await _transport.DeliverAsync(message, mime, hop, recipients, ct);
+                        primary.Dispose(); // never hold a slot while waiting for another one
+                    }
+
+                    using (var lease = destination == primary.Destination ? primary : await _destinations.AcquireAsync(destination, ct))
+                    {
+                        if (_destinations.IsDead(destination) && !lease.Probe)
+                        {
+                            // Dead destination: no connection per message; the recipients wait with the reason it died.
+                            var reply = destination.DeadReply ?? new DeliveryReply(451, "4.4.1", "destination_dead: the next hop is not answering");
+                            results = recipients.Select(r => new RecipientOutcome(r.Address, RecipientResult.Deferred, reply, destination.Key)).ToList();
+                        }
+                        else
+                        {
+                            var started = Stopwatch.GetTimestamp();
+                            var result = await _transport.DeliverAsync(new NextHopDelivery(message, content, destination, hop, recipients), ct);
+                            if (result.Feedback == NextHopFeedback.Success)
+                            {
+                                _destinations.Succeeded(destination);
+                            }
+                            else if (result.Feedback == NextHopFeedback.Failure)
+                            {
+                                _destinations.Failed(destination, result.Failure!);
+                            }
+
+                            results = result.Outcomes;
+                            Record(queueId, results.Count > 0 ? results[0].Hop : hop.Key, attempt, results, Stopwatch.GetElapsedTime(started));
+                        }
                     }
 
                     outcomes.AddRange(results);
-                    Record(queueId, results.Count > 0 ? results[0].Hop : hop.Key, attempt, results, Stopwatch.GetElapsedTime(started));
                     if (--left > 0)
                     {
                         // More next hops to go: remember who already has it, so a crash does not resend to them.
@@ -168,7 +182,40 @@ public sealed class MessageDelivery
             }
         }
 
+        primary.Dispose();
         return await ConcludeAsync(message, state, outcomes, ct);
+    }
+
+    /// <summary>Groups the recipients by destination (the liste blanche is asked once per domain).</summary>
+    private async Task<(Dictionary<string, (NextHop Hop, List<SpoolRecipient> Recipients)> Groups, List<RecipientOutcome> Unroutable)> RouteAsync(List<SpoolRecipient> pending, CancellationToken ct)
+    {
+        var groups = new Dictionary<string, (NextHop Hop, List<SpoolRecipient> Recipients)>(StringComparer.Ordinal);
+        var unroutable = new List<RecipientOutcome>();
+        var byDomain = new Dictionary<string, RecipientRoute>(StringComparer.OrdinalIgnoreCase);
+        foreach (var r in pending)
+        {
+            var domain = MssGateway.Directory.AddressKey.DomainOf(r.Address);
+            if (!byDomain.TryGetValue(domain, out var route))
+            {
+                byDomain[domain] = route = await _router.RouteAsync(r.Address, ct);
+            }
+
+            if (route.Hop is { } hop)
+            {
+                if (!groups.TryGetValue(hop.Key, out var g))
+                {
+                    groups[hop.Key] = g = (hop, []);
+                }
+
+                g.Recipients.Add(r);
+            }
+            else
+            {
+                unroutable.Add(new RecipientOutcome(r.Address, RecipientResult.Failed, route.Failure!, "local"));
+            }
+        }
+
+        return (groups, unroutable);
     }
 
     private async Task<DeliveryAttemptResult> ConcludeAsync(SpoolMessage message, SpoolDeliveryState state, List<RecipientOutcome> outcomes, CancellationToken ct)
@@ -252,7 +299,7 @@ public sealed class MessageDelivery
 
         state.NextAttemptAt = next;
         await _spool.WriteStateAsync(state, ct);
-        await _spool.MoveAsync(envelope.QueueId, SpoolState.Active, SpoolState.Deferred);
+        await _spool.DeferAsync(envelope.QueueId, next);
         DeliveryLog.Deferred(_logger, envelope.QueueId, stillPending.Count, next);
         return new DeliveryAttemptResult(DeliveryAttemptStatus.Deferred, next);
     }

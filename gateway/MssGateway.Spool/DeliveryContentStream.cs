@@ -15,7 +15,7 @@ internal sealed class DeliveryContentStream : Stream
     private readonly Segment[] _segments;
     private long _position;
 
-    public DeliveryContentStream(SpoolMessage message)
+    public DeliveryContentStream(SpoolMessage message, IEnumerable<SpoolByteRange>? extraSkips = null)
     {
         ArgumentNullException.ThrowIfNull(message);
         _file = File.OpenHandle(message.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.RandomAccess);
@@ -29,7 +29,7 @@ internal sealed class DeliveryContentStream : Stream
         }
 
         long offset = 0;
-        foreach (var skip in message.Envelope.SkipRanges.Where(s => s.Length > 0).OrderBy(s => s.Offset))
+        foreach (var skip in message.Envelope.SkipRanges.Concat(extraSkips ?? []).Where(s => s.Length > 0).OrderBy(s => s.Offset))
         {
             var start = Math.Clamp(skip.Offset, 0, message.ContentLength);
             if (start > offset)

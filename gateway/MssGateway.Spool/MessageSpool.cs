@@ -15,6 +15,8 @@ public sealed class MessageSpool
     private readonly GroupFsync _stateDirectorySync;
     private readonly GroupFsync _contentSync;
     private readonly Action<Microsoft.Win32.SafeHandles.SafeFileHandle> _syncFile;
+    private readonly string _signalPath;
+    private (IReadOnlyDictionary<SpoolState, int> Counts, long ValidUntil)? _count;
 
     public MessageSpool(string root, SpoolSyncMode sync = SpoolSyncMode.GroupCommit)
         : this(root, sync, static file => RandomAccess.FlushToDisk(file), DirectoryFsync.SyncFilesystem)
@@ -43,6 +45,7 @@ public sealed class MessageSpool
         // GroupCommit: two files fsync at once, messages finishing while both run share one syncfs.
         _syncFile = syncFile;
         _contentSync = new GroupFsync(() => syncFilesystem(Root), maxInFlight: groupCommit ? 2 : int.MaxValue);
+        _signalPath = System.IO.Path.Combine(Root, "incoming.signal");
         DirectoryFsync.Flush(Root);
     }
 
@@ -100,6 +103,9 @@ public sealed class MessageSpool
     /// Crash recovery at start-up: removes temp files (never acknowledged), moves <c>active/</c> back to
     /// <c>incoming/</c> (delivery was interrupted), sets files without a valid footer aside in
     /// <c>corrupt/</c>, and removes state files whose message is gone. Returns what it did.
+    /// Made for a national-scale queue: each message costs a directory entry and one 32-octet read of its
+    /// footer (in parallel), never a parse of its envelope (that happens when it is opened for delivery,
+    /// which sets an unreadable envelope aside too), so a million queued messages recover in seconds.
     /// </summary>
     public SpoolRecoveryReport Recover()
     {
@@ -117,31 +123,47 @@ public sealed class MessageSpool
             requeued++;
         }
 
-        var corrupt = new List<string>();
-        var valid = 0;
-        var known = new HashSet<string>(StringComparer.Ordinal);
+        var corrupt = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var known = new HashSet<QueueKey>();
+        var files = new List<(string Path, string Id)>();
         foreach (var state in new[] { SpoolState.Incoming, SpoolState.Deferred, SpoolState.Hold })
         {
             foreach (var f in Directory.EnumerateFiles(DirectoryOf(state)))
             {
-                var id = System.IO.Path.GetFileName(f);
-                if (!QueueId.IsValid(id) || SpoolFileFormat.ReadEnvelope(f, out _, out _) is null)
-                {
-                    File.Move(f, PathOf(SpoolState.Corrupt, id + "." + DateTime.UtcNow.Ticks), overwrite: false);
-                    corrupt.Add(id);
-                    continue;
-                }
+                files.Add((f, System.IO.Path.GetFileName(f)));
+            }
+        }
 
-                known.Add(id);
-                valid++;
+        Parallel.ForEach(files, file =>
+        {
+            if (!QueueId.IsValid(file.Id) || !SpoolFileFormat.HasValidFooter(file.Path))
+            {
+                File.Move(file.Path, PathOf(SpoolState.Corrupt, file.Id + "." + DateTime.UtcNow.Ticks), overwrite: false);
+                corrupt.Add(file.Id);
+            }
+        });
+
+        foreach (var (_, id) in files)
+        {
+            if (QueueId.TryToKey(id, out var key))
+            {
+                known.Add(key);
+            }
+        }
+
+        foreach (var id in corrupt)
+        {
+            if (QueueId.TryToKey(id, out var key))
+            {
+                known.Remove(key);
             }
         }
 
         var orphanStates = 0;
         foreach (var f in Directory.EnumerateFiles(StateDirectory))
         {
-            var name = System.IO.Path.GetFileName(f);
-            if (name.EndsWith(".tmp", StringComparison.Ordinal) || !known.Contains(System.IO.Path.GetFileNameWithoutExtension(name)))
+            var name = System.IO.Path.GetFileName(f.AsSpan());
+            if (name.EndsWith(".tmp", StringComparison.Ordinal) || !QueueId.TryToKey(System.IO.Path.GetFileNameWithoutExtension(name), out var key) || !known.Contains(key))
             {
                 File.Delete(f);
                 orphanStates++;
@@ -155,7 +177,7 @@ public sealed class MessageSpool
 
         DirectoryFsync.Flush(TempDirectory);
         DirectoryFsync.Flush(StateDirectory);
-        return new SpoolRecoveryReport(valid, requeued, removedTemp, corrupt, orphanStates);
+        return new SpoolRecoveryReport(known.Count, requeued, removedTemp, [.. corrupt.Order(StringComparer.Ordinal)], orphanStates);
     }
 
     /// <summary>Ids of the messages in a state, oldest first (ids sort by time).</summary>
@@ -166,9 +188,54 @@ public sealed class MessageSpool
         return ids;
     }
 
-    /// <summary>Number of files in each state (for the queue-size gauge).</summary>
-    public IReadOnlyDictionary<SpoolState, int> Count() =>
-        Enum.GetValues<SpoolState>().ToDictionary(s => s, s => Directory.EnumerateFiles(DirectoryOf(s)).Count());
+    /// <summary>
+    /// The messages in a state as compact keys, in directory order (no sort, no string per message):
+    /// what a scheduler reads at start and in its safety-net scans of a large queue.
+    /// </summary>
+    public IEnumerable<QueueKey> EnumerateKeys(SpoolState state) =>
+        new System.IO.Enumeration.FileSystemEnumerable<QueueKey?>(
+            DirectoryOf(state),
+            (ref System.IO.Enumeration.FileSystemEntry entry) => QueueId.TryToKey(entry.FileName, out var key) ? key : null,
+            new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true })
+        {
+            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry entry) => !entry.IsDirectory,
+        }.OfType<QueueKey>();
+
+    /// <summary>
+    /// The messages of <c>deferred/</c> with their next-attempt time, read from the file's modification
+    /// time (<see cref="DeferAsync"/> sets it, as Postfix does for its deferred queue): one stat per
+    /// message instead of reading a million state files at start. The state file stays the truth; a time
+    /// lost in a crash only makes a retry come early.
+    /// </summary>
+    public IEnumerable<(QueueKey Key, DateTimeOffset Due)> EnumerateDeferred() =>
+        new System.IO.Enumeration.FileSystemEnumerable<(QueueKey, DateTimeOffset)?>(
+            DirectoryOf(SpoolState.Deferred),
+            (ref System.IO.Enumeration.FileSystemEntry entry) => QueueId.TryToKey(entry.FileName, out var key) ? (key, entry.LastWriteTimeUtc) : null,
+            new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true })
+        {
+            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry entry) => !entry.IsDirectory,
+        }.OfType<(QueueKey, DateTimeOffset)>();
+
+    /// <summary>
+    /// Number of files in each state (for the queue-size gauge). Counting a directory of a million
+    /// entries takes a noticeable fraction of a second, so a count that took long is reused for fifty
+    /// times its duration: a scrape every 15 s never spends more than 2 % of a core on it.
+    /// </summary>
+    public IReadOnlyDictionary<SpoolState, int> Count()
+    {
+        var now = Environment.TickCount64;
+        var cached = _count;
+        if (cached is not null && now < cached.Value.ValidUntil)
+        {
+            return cached.Value.Counts;
+        }
+
+        var started = Environment.TickCount64;
+        var counts = Enum.GetValues<SpoolState>().ToDictionary(s => s, s => Directory.EnumerateFiles(DirectoryOf(s)).Count());
+        var took = Environment.TickCount64 - started;
+        _count = (counts, took >= 20 ? Environment.TickCount64 + (50 * took) : 0);
+        return counts;
+    }
 
     /// <summary>Finds the state a message is in, or null when it is no longer in the spool.</summary>
     public SpoolState? Locate(string queueId)
@@ -218,7 +285,84 @@ public sealed class MessageSpool
         }
 
         await _directorySyncs[to].FlushAsync();
+        if (to == SpoolState.Incoming && from is SpoolState.Hold or SpoolState.Deferred)
+        {
+            SignalIncoming();
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// Takes a message for delivery: renames it into <c>active/</c>. False when it was not in
+    /// <paramref name="from"/> (the queue CLI moved it). No directory fsync: if the rename is lost in a
+    /// crash the message is found where it was, which is where recovery would put it back anyway.
+    /// </summary>
+    public bool Claim(string queueId, SpoolState from)
+    {
+        try
+        {
+            File.Move(PathOf(from, queueId), PathOf(SpoolState.Active, queueId), overwrite: false);
+            return true;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Moves a message being delivered to <c>deferred/</c>, its file's modification time set to the next
+    /// attempt (read back at start by <see cref="EnumerateDeferred"/>). Write the state first: it is the truth.
+    /// </summary>
+    public async Task<bool> DeferAsync(string queueId, DateTimeOffset nextAttempt)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(PathOf(SpoolState.Active, queueId), nextAttempt.UtcDateTime);
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+
+        return await MoveAsync(queueId, SpoolState.Active, SpoolState.Deferred);
+    }
+
+    /// <summary>
+    /// Changes whenever the queue CLI puts a message back in <c>incoming/</c> (retry, release), so a running
+    /// scheduler that checks it every second needs no frequent scan of a large <c>incoming/</c>.
+    /// </summary>
+    public DateTime IncomingSignal
+    {
+        get
+        {
+            var t = File.GetLastWriteTimeUtc(_signalPath);
+            return t.Year < 1980 ? DateTime.MinValue : t;
+        }
+    }
+
+    private void SignalIncoming()
+    {
+        try
+        {
+            using (new FileStream(_signalPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
+            {
+            }
+
+            File.SetLastWriteTimeUtc(_signalPath, DateTime.UtcNow);
+        }
+        catch (IOException)
+        {
+            // Only a hint: the scheduler's periodic scan finds the message anyway.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 
     /// <summary>Removes a message and its delivery state (after the last recipient is accounted for).</summary>

@@ -53,6 +53,49 @@ public static class QueueId
         return true;
     }
 
+    /// <summary>Packs a valid id into a <see cref="QueueKey"/>; false when the text is not a queue id.</summary>
+    public static bool TryToKey(ReadOnlySpan<char> id, out QueueKey key)
+    {
+        key = default;
+        if (id.Length != Length)
+        {
+            return false;
+        }
+
+        UInt128 v = 0;
+        foreach (var c in id)
+        {
+            var digit = Alphabet.IndexOf(c, StringComparison.Ordinal);
+            if (digit < 0)
+            {
+                return false;
+            }
+
+            v = (v << 5) | (uint)digit;
+        }
+
+        key = new QueueKey((ulong)(v >> 16), (ushort)(v & 0xFFFF));
+        return true;
+    }
+
+    /// <summary>Packs a queue id; throws when it is not one (ids come from the spool's own file names).</summary>
+    public static QueueKey ToKey(string id) =>
+        TryToKey(id, out var key) ? key : throw new ArgumentException($"'{id}' is not a queue id.", nameof(id));
+
+    /// <summary>The queue id a key stands for.</summary>
+    public static string FromKey(QueueKey key)
+    {
+        var v = ((UInt128)key.High << 16) | key.Low;
+        return string.Create(Length, v, static (chars, value) =>
+        {
+            for (var i = Length - 1; i >= 0; i--)
+            {
+                chars[i] = Alphabet[(int)(value & 31)];
+                value >>= 5;
+            }
+        });
+    }
+
     /// <summary>When the id was made (from its time part).</summary>
     public static DateTimeOffset TimeOf(string id)
     {

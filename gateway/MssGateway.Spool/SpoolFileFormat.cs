@@ -32,6 +32,39 @@ internal static class SpoolFileFormat
         return trailer;
     }
 
+    /// <summary>
+    /// Whether a spool file ends with a footer whose lengths match the file: the cheap check of crash
+    /// recovery (one positional read of 32 octets; the envelope itself is parsed when the file is opened).
+    /// </summary>
+    public static bool HasValidFooter(string path)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var length = RandomAccess.GetLength(handle);
+            if (length < FooterLength)
+            {
+                return false;
+            }
+
+            Span<byte> footer = stackalloc byte[FooterLength];
+            if (RandomAccess.Read(handle, footer, length - FooterLength) != FooterLength
+                || !footer[..4].SequenceEqual(Magic) || !footer[24..].SequenceEqual(EndMagic)
+                || BinaryPrimitives.ReadUInt32LittleEndian(footer[4..]) != Version)
+            {
+                return false;
+            }
+
+            var contentLength = BinaryPrimitives.ReadInt64LittleEndian(footer[8..]);
+            var envelopeLength = BinaryPrimitives.ReadInt32LittleEndian(footer[16..]);
+            return contentLength >= 0 && envelopeLength > 0 && contentLength + envelopeLength + FooterLength == length;
+        }
+        catch (FileNotFoundException)
+        {
+            return true; // moved meanwhile (a running gateway or the queue CLI): not ours to judge
+        }
+    }
+
     /// <summary>Reads the envelope of a spool file, or returns null with the reason when the file is not valid.</summary>
     public static SpoolEnvelope? ReadEnvelope(string path, out long contentLength, out string? error)
     {

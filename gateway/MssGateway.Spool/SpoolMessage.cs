@@ -29,4 +29,10 @@ public sealed class SpoolMessage
     /// MIME parser can keep parts on disk.
     /// </summary>
     public Stream OpenForDelivery() => new DeliveryContentStream(this);
+
+    /// <summary>
+    /// As <see cref="OpenForDelivery()"/>, leaving out more ranges of the stored content as well (the
+    /// delivery side drops header fields a relay must not pass on, such as <c>Bcc</c>). Ranges may overlap.
+    /// </summary>
+    public Stream OpenForDelivery(IEnumerable<SpoolByteRange> alsoSkip) => new DeliveryContentStream(this, alsoSkip);
 }

@@ -12,9 +12,17 @@ public sealed class ChainPeerValidator(X509Certificate2Collection roots, IMailbo
 {
     public int Calls;
 
+    /// <summary>When set, every verdict is this refusal (a peer delisted or revoked while its connection is pooled).</summary>
+    public string? Refuse { get; set; }
+
     public async ValueTask<PeerVerdict> ValidateAsync(X509Certificate2 peer, X509Certificate2Collection extra, string expectedDomain, CancellationToken ct)
     {
         Interlocked.Increment(ref Calls);
+        if (Refuse is { } reason)
+        {
+            return PeerVerdict.Reject(reason, "test");
+        }
+
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(roots);

@@ -29,12 +29,17 @@ public sealed class DeliveryHarness : IAsyncDisposable
     private readonly MeterListener _meters = new();
     private readonly ConcurrentDictionary<string, long> _gauges = new();
     private bool _started;
+    private int _disposed;
 
-    public DeliveryHarness(Dictionary<string, string?> settings, TestPki? pki = null, IEnumerable<string>? peerSubjects = null, IEnumerable<string>? authorisedDomains = null, Action<IServiceCollection>? configure = null)
+    public DeliveryHarness(Dictionary<string, string?> settings, TestPki? pki = null, IEnumerable<string>? peerSubjects = null, IEnumerable<string>? authorisedDomains = null, Action<IServiceCollection>? configure = null, IReadOnlyDictionary<string, string[]>? subjectsByDomain = null)
     {
         Spool = new MessageSpool(_dir.Combine("spool"));
         var directoryFile = _dir.Combine("directory.json");
-        var domains = (authorisedDomains ?? [RemoteDomain]).Select(d => new { domain = d, operatorCertificateSubjects = (peerSubjects ?? [TestPki.PeerSubject]).ToArray() });
+        var domains = (authorisedDomains ?? subjectsByDomain?.Keys ?? [RemoteDomain]).Select(d => new
+        {
+            domain = d,
+            operatorCertificateSubjects = subjectsByDomain?.GetValueOrDefault(d) ?? (peerSubjects ?? [TestPki.PeerSubject]).ToArray(),
+        });
         File.WriteAllText(directoryFile, JsonSerializer.Serialize(new { mailboxes = Array.Empty<object>(), authorisedDomains = domains }));
         Directory = new FileMailboxDirectory(directoryFile);
 
@@ -185,6 +190,11 @@ public sealed class DeliveryHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // a test may stop the stack early (to see its QUITs) and still leave it in a using
+        }
+
         if (_started)
         {
             await Scheduler.StopAsync(CancellationToken.None);

@@ -107,4 +107,42 @@ public sealed class DeliveryOptionsTests(TestPki pki) : IClassFixture<TestPki>
         Assert.Equal(new DeliveryReply(code, enhanced, text), r);
         Assert.Equal(code >= 500, r.IsPermanent);
     }
+
+    [Fact]
+    public void Every_option_is_in_the_table_of_delivery_md()
+    {
+        var doc = File.ReadAllText(MssGateway.Testing.RepositoryPaths.Combine("docs", "delivery.md"));
+        var table = doc[doc.IndexOf("## 6. Options", StringComparison.Ordinal)..doc.IndexOf("## 7.", StringComparison.Ordinal)];
+        foreach (var p in typeof(DeliveryOptions).GetProperties().Where(p => p.CanWrite))
+        {
+            if (p.PropertyType == typeof(InternalNextHopOptions))
+            {
+                foreach (var q in typeof(InternalNextHopOptions).GetProperties())
+                {
+                    Assert.Contains($"`InternalNextHop:{q.Name}`", table, StringComparison.Ordinal);
+                }
+
+                continue;
+            }
+
+            Assert.True(table.Contains($"`{p.Name}`", StringComparison.Ordinal) || table.Contains($"`{p.Name}:", StringComparison.Ordinal), $"{p.Name} is not in docs/delivery.md §6");
+        }
+    }
+
+    [Fact]
+    public void Scheduling_options_out_of_range_are_reported_with_their_key()
+    {
+        var r = Validate(o =>
+        {
+            o.InitialConcurrency = 0;
+            o.FailedCohortLimit = 0;
+            o.MaxMessagesPerConnection = 0;
+            o.ConnectionIdleTimeout = TimeSpan.Zero;
+            o.DataTerminationTimeout = TimeSpan.FromSeconds(-1);
+        });
+        foreach (var key in new[] { "InitialConcurrency", "FailedCohortLimit", "MaxMessagesPerConnection", "ConnectionIdleTimeout", "DataTerminationTimeout" })
+        {
+            Assert.Contains(r.Failures!, f => f.StartsWith("Gateway:Delivery:" + key, StringComparison.Ordinal));
+        }
+    }
 }

@@ -1,6 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using MimeKit;
-using MssGateway.Spool;
 
 namespace MssGateway.Delivery.Tests;
 
@@ -28,20 +26,20 @@ public sealed class RobustnessTests
     }
 
     /// <summary>A transport with a bug that shows for one sender only.</summary>
-    private sealed class ThrowingForOneSender(string poisonSender) : INextHopTransport
+    internal sealed class ThrowingForOneSender(string poisonSender) : INextHopTransport
     {
         public System.Collections.Concurrent.ConcurrentQueue<string> Delivered { get; } = new();
 
-        public Task<IReadOnlyList<RecipientOutcome>> DeliverAsync(SpoolMessage spooled, MimeMessage message, NextHop hop, IReadOnlyList<SpoolRecipient> recipients, CancellationToken ct)
+        public Task<NextHopResult> DeliverAsync(NextHopDelivery delivery, CancellationToken ct)
         {
-            if (spooled.Envelope.Sender == poisonSender)
+            if (delivery.Message.Envelope.Sender == poisonSender)
             {
                 throw new InvalidOperationException("simulated bug");
             }
 
-            Delivered.Enqueue(spooled.Envelope.Sender);
-            IReadOnlyList<RecipientOutcome> ok = recipients.Select(r => new RecipientOutcome(r.Address, RecipientResult.Delivered, new DeliveryReply(250, "2.0.0", "ok"), "test", true, true)).ToList();
-            return Task.FromResult(ok);
+            Delivered.Enqueue(delivery.Message.Envelope.Sender);
+            var ok = delivery.Recipients.Select(r => new RecipientOutcome(r.Address, RecipientResult.Delivered, new DeliveryReply(250, "2.0.0", "ok"), "test", true, true)).ToList();
+            return Task.FromResult(new NextHopResult(ok, NextHopFeedback.Success));
         }
     }
 }

@@ -14,10 +14,41 @@ public sealed record ReceivedTransaction(string MailFrom, IReadOnlyList<string> 
     public string Text => Encoding.UTF8.GetString(Data);
 }
 
+/// <summary>Where <see cref="TestSmtpServer.DropAt"/> closes the connection without a word.</summary>
+public enum SessionStage
+{
+    None,
+
+    /// <summary>Right after accepting the TCP connection, before the greeting.</summary>
+    Greeting,
+
+    /// <summary>On EHLO, before answering.</summary>
+    Ehlo,
+
+    /// <summary>On MAIL, before answering.</summary>
+    Mail,
+
+    /// <summary>On RCPT, before answering.</summary>
+    Rcpt,
+
+    /// <summary>On DATA, before the 354.</summary>
+    Data,
+
+    /// <summary>After the 354 (or the BDAT command), with half the message read.</summary>
+    MidData,
+
+    /// <summary>After the whole message was read and kept (counted as received), before the final reply: RFC 5321 §6.1's window.</summary>
+    BeforeFinalReply,
+
+    /// <summary>On RSET (a connection reused for a second transaction), before answering: what a peer that timed the connection out looks like.</summary>
+    Rset,
+}
+
 /// <summary>
 /// A small SMTP/LMTP server on loopback for fault injection: scripted replies per RCPT and per DATA,
-/// optional STARTTLS with a chosen certificate (asking for a client certificate), and a record of
-/// every command and transaction, so tests can prove what a next hop did or did not receive.
+/// optional STARTTLS with a chosen certificate (asking for a client certificate), CHUNKING (BDAT), a
+/// connection dropped at a chosen stage, and a record of every command, connection and transaction,
+/// so tests can prove what a next hop did or did not receive.
 /// </summary>
 public sealed class TestSmtpServer : IAsyncDisposable
 {
@@ -58,6 +89,84 @@ public sealed class TestSmtpServer : IAsyncDisposable
     public TimeSpan DataDelay { get; set; }
 
     public ConcurrentQueue<ReceivedTransaction> Transactions { get; } = new();
+
+    /// <summary>Greeting to send instead of "220 …" (e.g. "421 4.3.2 not now" for a peer that refuses service).</summary>
+    public string? Greeting { get; set; }
+
+    /// <summary>Stage at which to drop the connection, <see cref="DropCount"/> times.</summary>
+    public SessionStage DropAt { get; set; }
+
+    /// <summary>How many times <see cref="DropAt"/> applies (then the server behaves).</summary>
+    public int DropCount { get; set; } = 1;
+
+    /// <summary>Connections dropped so far by <see cref="DropAt"/>.</summary>
+    public int Dropped;
+
+    /// <summary>Answer STARTTLS with "220" and, in the same write, a forged reply (a man in the middle's injection).</summary>
+    public bool InjectAfterStartTls { get; set; }
+
+    /// <summary>A tarpit: the greeting is sent one octet every 100 ms and never ends (no line feed).</summary>
+    public bool DripGreeting { get; set; }
+
+    /// <summary>Keep each transaction's data (false for load tests: only Message-IDs are counted).</summary>
+    public bool KeepData { get; set; } = true;
+
+    /// <summary>How many times each Message-ID was received (the duplicates count).</summary>
+    public ConcurrentDictionary<string, int> MessageIds { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Transactions completed on each connection, in order of connection end.</summary>
+    public ConcurrentQueue<int> TransactionsPerConnection { get; } = new();
+
+    /// <summary>MAIL commands that arrived with the next command already behind them (the client pipelined).</summary>
+    public int PipelinedMail;
+
+    /// <summary>QUIT commands received.</summary>
+    public int Quits;
+
+    /// <summary>Messages received with BDAT.</summary>
+    public int ChunkedMessages;
+
+    private bool ShouldDrop(SessionStage stage)
+    {
+        if (DropAt != stage)
+        {
+            return false;
+        }
+
+        while (true)
+        {
+            var done = Volatile.Read(ref Dropped);
+            if (done >= DropCount)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref Dropped, done + 1, done) == done)
+            {
+                return true;
+            }
+        }
+    }
+
+    private void Received(ReceivedTransaction t)
+    {
+        var id = MessageIdOf(t.Data);
+        MessageIds.AddOrUpdate(id, 1, (_, n) => n + 1);
+        Transactions.Enqueue(KeepData ? t : t with { Data = [] });
+    }
+
+    private static string MessageIdOf(byte[] data)
+    {
+        var text = Encoding.UTF8.GetString(data, 0, Math.Min(data.Length, 8192));
+        var at = text.IndexOf("Message-ID: <", StringComparison.OrdinalIgnoreCase);
+        if (at < 0)
+        {
+            return string.Empty;
+        }
+
+        var end = text.IndexOf('>', at);
+        return end < 0 ? string.Empty : text[(at + 13)..end];
+    }
 
     /// <summary>Every command line received (for "nothing was sent" assertions).</summary>
     public ConcurrentQueue<string> Commands { get; } = new();
@@ -125,7 +234,35 @@ public sealed class TestSmtpServer : IAsyncDisposable
         var io = new LineIo(stream);
         string? certSubject = null;
         var tls = false;
-        await io.WriteAsync("220 test.local ESMTP ready", ct);
+        var transactions = 0;
+        var bdat = new MemoryStream();
+        if (ShouldDrop(SessionStage.Greeting))
+        {
+            return;
+        }
+
+        if (DripGreeting)
+        {
+            await stream.WriteAsync("220-"u8.ToArray(), ct);
+            while (true)
+            {
+                await Task.Delay(100, ct);
+                await stream.WriteAsync("x"u8.ToArray(), ct);
+            }
+        }
+
+        await io.WriteAsync(Greeting ?? "220 test.local ESMTP ready", ct);
+        if (Greeting is not null && !Greeting.StartsWith("220", StringComparison.Ordinal))
+        {
+            // A refusing greeting: answer QUIT and nothing else (RFC 5321 §3.1).
+            while (await io.ReadLineAsync(ct) is { } l)
+            {
+                Commands.Enqueue(Encoding.UTF8.GetString(l));
+                await io.WriteAsync(Encoding.UTF8.GetString(l).StartsWith("QUIT", StringComparison.OrdinalIgnoreCase) ? "221 2.0.0 bye" : "503 5.5.1 no service", ct);
+            }
+
+            return;
+        }
         string? from = null;
         var rcpts = new List<string>();
         var inTransaction = false;
@@ -158,6 +295,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
         finally
         {
             End();
+            TransactionsPerConnection.Enqueue(transactions);
         }
 
         async Task SessionAsync()
@@ -176,6 +314,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
                 switch (verb)
                 {
                     case "EHLO" or "LHLO" or "HELO":
+                        if (ShouldDrop(SessionStage.Ehlo))
+                        {
+                            return;
+                        }
+
                         var ext = new List<string>(Extensions);
                         if (Certificate is not null && !tls)
                         {
@@ -185,7 +328,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
                         await io.WriteAsync(string.Join("\r\n", new[] { "250-test.local" }.Concat(ext.Select((e, i) => (i == ext.Count - 1 ? "250 " : "250-") + e))), ct);
                         break;
                     case "STAR":
-                        await io.WriteAsync("220 2.0.0 go ahead", ct);
+                        await io.WriteAsync(InjectAfterStartTls ? "220 2.0.0 go ahead\r\n250 2.0.0 injected in clear text" : "220 2.0.0 go ahead", ct);
                         var ssl = new SslStream(stream, false, (_, _, _, _) => true);
                         await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                         {
@@ -199,12 +342,27 @@ public sealed class TestSmtpServer : IAsyncDisposable
                         io = new LineIo(ssl);
                         break;
                     case "MAIL":
+                        if (ShouldDrop(SessionStage.Mail))
+                        {
+                            return;
+                        }
+
+                        if (io.Buffered > 0)
+                        {
+                            Interlocked.Increment(ref PipelinedMail);
+                        }
+
                         Begin();
                         from = text;
                         rcpts.Clear();
                         await io.WriteAsync(MailReply(text) ?? "250 2.1.0 OK", ct);
                         break;
                     case "RCPT":
+                        if (ShouldDrop(SessionStage.Rcpt))
+                        {
+                            return;
+                        }
+
                         var address = Between(text, '<', '>');
                         var reply = RcptReply(address, Volatile.Read(ref _dataCount)) ?? "250 2.1.5 OK";
                         if (reply.StartsWith('2'))
@@ -214,7 +372,53 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
                         await io.WriteAsync(reply, ct);
                         break;
+                    case "BDAT":
+                    {
+                        var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                        var size = parts.Length > 1 && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1;
+                        var last = parts.Length > 2 && parts[2].Equals("LAST", StringComparison.OrdinalIgnoreCase);
+                        if (size < 0)
+                        {
+                            await io.WriteAsync("501 5.5.4 BDAT needs a size", ct);
+                            return;
+                        }
+
+                        if (ShouldDrop(SessionStage.MidData))
+                        {
+                            await io.ReadExactAsync(size / 2, ct);
+                            return;
+                        }
+
+                        bdat.Write(await io.ReadExactAsync(size, ct));
+                        if (!last)
+                        {
+                            await io.WriteAsync(rcpts.Count == 0 ? "554 5.5.1 no valid recipients" : "250 2.0.0 chunk received", ct);
+                            break;
+                        }
+
+                        var chunked = bdat.ToArray();
+                        bdat.SetLength(0);
+                        if (rcpts.Count == 0)
+                        {
+                            await io.WriteAsync("554 5.5.1 no valid recipients", ct);
+                            break;
+                        }
+
+                        Interlocked.Increment(ref ChunkedMessages);
+                        if (!await CompleteAsync(chunked))
+                        {
+                            return;
+                        }
+
+                        break;
+                    }
+
                     case "DATA":
+                        if (ShouldDrop(SessionStage.Data))
+                        {
+                            return;
+                        }
+
                         if (rcpts.Count == 0)
                         {
                             await io.WriteAsync("554 5.5.1 no valid recipients", ct);
@@ -222,50 +426,35 @@ public sealed class TestSmtpServer : IAsyncDisposable
                         }
 
                         await io.WriteAsync("354 go ahead", ct);
-                        var data = await io.ReadDataAsync(ct);
-                        if (DataDelay > TimeSpan.Zero)
+                        if (ShouldDrop(SessionStage.MidData))
                         {
-                            await Task.Delay(DataDelay, ct);
+                            await io.ReadLineAsync(ct);
+                            return;
                         }
 
-                        var t = new ReceivedTransaction(from ?? string.Empty, [.. rcpts], data, certSubject, tls);
-                        Interlocked.Increment(ref _dataCount);
-                        if (Lmtp)
+                        if (!await CompleteAsync(await io.ReadDataAsync(ct)))
                         {
-                            var replies = rcpts.Select(r => DataReply(t, Between(r, '<', '>')) ?? "250 2.0.0 delivered").ToList();
-                            if (replies.Any(r => r.StartsWith('2')))
-                            {
-                                Transactions.Enqueue(t with { RcptTo = rcpts.Where((_, i) => replies[i].StartsWith('2')).ToList() });
-                            }
-
-                            End();
-                            await io.WriteAsync(string.Join("\r\n", replies), ct);
-                        }
-                        else
-                        {
-                            var dr = DataReply(t, string.Empty) ?? "250 2.0.0 queued";
-                            if (dr.StartsWith('2'))
-                            {
-                                Transactions.Enqueue(t);
-                            }
-
-                            End();
-                            await io.WriteAsync(dr, ct);
+                            return;
                         }
 
-                        from = null;
-                        rcpts.Clear();
                         break;
                     case "RSET":
+                        if (ShouldDrop(SessionStage.Rset))
+                        {
+                            return;
+                        }
+
                         End();
                         from = null;
                         rcpts.Clear();
+                        bdat.SetLength(0);
                         await io.WriteAsync("250 2.0.0 OK", ct);
                         break;
                     case "NOOP":
                         await io.WriteAsync("250 2.0.0 OK", ct);
                         break;
                     case "QUIT":
+                        Interlocked.Increment(ref Quits);
                         await io.WriteAsync("221 2.0.0 bye", ct);
                         return;
                     default:
@@ -273,6 +462,51 @@ public sealed class TestSmtpServer : IAsyncDisposable
                         break;
                 }
             }
+        }
+
+        // End of a message (DATA or BDAT LAST): record it, answer. False when the connection is to be dropped.
+        async Task<bool> CompleteAsync(byte[] data)
+        {
+            if (DataDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(DataDelay, ct);
+            }
+
+            var t = new ReceivedTransaction(from ?? string.Empty, [.. rcpts], data, certSubject, tls);
+            transactions++;
+            if (ShouldDrop(SessionStage.BeforeFinalReply))
+            {
+                Received(t); // the server kept it, the client will never know
+                return false;
+            }
+
+            Interlocked.Increment(ref _dataCount);
+            if (Lmtp)
+            {
+                var replies = rcpts.Select(r => DataReply(t, Between(r, '<', '>')) ?? "250 2.0.0 delivered").ToList();
+                if (replies.Any(r => r.StartsWith('2')))
+                {
+                    Received(t with { RcptTo = rcpts.Where((_, i) => replies[i].StartsWith('2')).ToList() });
+                }
+
+                End();
+                await io.WriteAsync(string.Join("\r\n", replies), ct);
+            }
+            else
+            {
+                var dr = DataReply(t, string.Empty) ?? "250 2.0.0 queued";
+                if (dr.StartsWith('2'))
+                {
+                    Received(t);
+                }
+
+                End();
+                await io.WriteAsync(dr, ct);
+            }
+
+            from = null;
+            rcpts.Clear();
+            return true;
         }
     }
 
@@ -294,6 +528,29 @@ public sealed class TestSmtpServer : IAsyncDisposable
         {
             await stream.WriteAsync(Encoding.UTF8.GetBytes(reply + "\r\n"), ct);
             await stream.FlushAsync(ct);
+        }
+
+        /// <summary>Octets received and not consumed yet.</summary>
+        public int Buffered => _end - _start;
+
+        public async Task<byte[]> ReadExactAsync(int count, CancellationToken ct)
+        {
+            var result = new byte[count];
+            var have = Math.Min(count, _end - _start);
+            Buffer.BlockCopy(_buffer, _start, result, 0, have);
+            _start += have;
+            while (have < count)
+            {
+                var n = await stream.ReadAsync(result.AsMemory(have), ct);
+                if (n == 0)
+                {
+                    throw new IOException("closed in BDAT");
+                }
+
+                have += n;
+            }
+
+            return result;
         }
 
         public async Task<byte[]?> ReadLineAsync(CancellationToken ct)

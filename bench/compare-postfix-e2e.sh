@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# End to end, accepted -> delivered, side by side in one run (issue 13): Postfix as relay
+# (../shared/bench/postfix-relay-peer.sh on 127.0.0.1:10026: STARTTLS and client certificate required,
+# fsync'd queue, relays with its own client certificate, connection cache on) and mssgw (every check on,
+# delivery on: bench/lib/gateway.sh), both delivering over STARTTLS with a client certificate to the
+# same sink on 127.0.0.1:10025 — the sink Postfix of ../shared/bench/postfix-peer.sh (fsync'd queue,
+# discard), or with SINK=smart the smart sink (bench/DeliveryBench "sink": stores nothing, so neither side
+# is bounded by the sink's disk). Both are driven by the same load tool (../shared/bench/smtpload.py,
+# workload B: 20 KB, 16 clients, PER messages per session). Before that, mssgw alone with delivery off
+# gives its accept-only rate. Prints, per run: each side's accept rate while delivering and its
+# accepted->delivered rate, the ratio, and mssgw's end-to-end rate as a share of its accept-only rate;
+# then the medians. Targets (issue 13): ratio >= 2, mssgw e2e >= 80 % of its accept-only rate.
+# Usage: bench/compare-postfix-e2e.sh [MESSAGES] [PER]   (default 5000 50; RUNS=3; SINK=postfix|smart)
+# Needs root and postfix; run it under: flock -x /tmp/mssgw-quiet.lock bench/compare-postfix-e2e.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-5000}; per=${2:-50}; runs=${RUNS:-3}; sink=${SINK:-postfix}
+shared=${SHARED_BENCH:-}
+for c in ../shared/bench ../../shared/bench /work/shared/bench; do [ -z "$shared" ] && [ -f "$c/postfix-relay-peer.sh" ] && shared=$(cd "$c" && pwd); done
+[ -n "$shared" ] || { echo "no shared bench directory (set SHARED_BENCH)" >&2; exit 2; }
+source bench/lib/gateway.sh
+# Load average while the script runs (the machine is shared: a figure taken under load is worth less).
+loadlog=$(mktemp /tmp/mssgw-loadavg.XXXXXX); ( while :; do cut -d' ' -f1 /proc/loadavg >> "$loadlog"; sleep 5; done ) & loadpid=$!
+loadavg_summary() { python3 -c "import sys;v=[float(x) for x in open(sys.argv[1]) if x.strip()];print(f'load average (1 min, every 5 s) during the run: start {v[0]:.2f}, mean {sum(v)/len(v):.2f}, max {max(v):.2f}, {len(v)} samples' if v else 'load average: no sample')" "$loadlog"; }
+sinkpid=
+cleanup() { kill "$loadpid" 2>/dev/null; rm -f "$loadlog"; stop_gateway; [ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null; postfix -c /tmp/pfrelay/etc stop >/dev/null 2>&1 || true; postfix stop >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+dotnet build -c Release -nologo -v quiet bench/DeliveryBench/DeliveryBench.csproj >/dev/null
+
+load() { # port messages -> smtpload output
+  python3 "$shared/smtpload.py" --port "$1" --mode starttls --ca "$work/pki/ca.pem" \
+    --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
+    --sender dev.sender@hopital-dev.mssante.test --rcpt dev.recipient@hopital-dev.mssante.test \
+    --size 20000 --concurrency 16 --per-session "$per" --messages "$2"; }
+rate() { python3 -c "import re,sys;print(re.search(r'msgs_per_s=([0-9.]+)',sys.argv[1]).group(1))" "$1"; }
+median() { python3 -c "import statistics,sys;print(f'{statistics.median(map(float,sys.argv[1:])):.1f}')" "$@"; }
+
+# 1. mssgw accept-only (delivery off), same load.
+start_gateway
+load "$port" 2000 >/dev/null # warm-up (JIT, TLS)
+only=()
+for r in $(seq 1 "$runs"); do only+=("$(rate "$(load "$port" "$n")")"); done
+stop_gateway; work=; gw=
+echo "mssgw accept-only (delivery off), msgs/s: ${only[*]} (median $(median "${only[@]}"))"
+
+# 2. Both relays to the same sink.
+DELIVER_TO_PORT=10025 start_gateway
+if [ "$sink" = smart ]; then
+  postfix stop >/dev/null 2>&1 || true
+  dotnet bench/DeliveryBench/bin/Release/net10.0/DeliveryBench.dll sink --port 10025 --cert "$work/pki/server.pem" --key "$work/pki/server.key" \
+    --require-client-cert true --stats "$work/sink.stats" > "$work/sink.log" 2>&1 &
+  sinkpid=$!
+  for _ in $(seq 1 100); do [ -f "$work/sink.stats" ] && break; sleep 0.1; done
+  sink_count() { sed -E 's/.*accepted=([0-9]+).*/\1/' "$work/sink.stats"; }
+else
+  bash "$shared/postfix-peer.sh" "$work/pki/server.pem" "$work/pki/server.key" "$work/pki/ca.pem" >/dev/null
+  : > /var/log/postfix.log
+  sink_count() { grep -c 'status=sent' /var/log/postfix.log || true; }
+fi
+bash "$shared/postfix-relay-peer.sh" "$work/pki/server.pem" "$work/pki/server.key" "$work/pki/ca.pem" "$work/pki/server.pem" "$work/pki/server.key" >/dev/null
+pf_q() { find /tmp/pfrelay/spool/incoming /tmp/pfrelay/spool/active /tmp/pfrelay/spool/deferred /tmp/pfrelay/spool/maildrop -type f 2>/dev/null | wc -l; }
+gw_q() { find "$work/spool/incoming" "$work/spool/active" "$work/spool/deferred" -type f 2>/dev/null | wc -l; }
+e2e() { # port queuefn messages -> "accept_rate e2e_rate"
+  local t0 t1 out waited=0; t0=$(date +%s.%N); out=$(load "$1" "$3")
+  while [ "$($2)" -gt 0 ] && [ $waited -lt 6000 ]; do sleep 0.05; waited=$((waited+1)); done
+  t1=$(date +%s.%N)
+  python3 -c "import re,sys;o=sys.argv[1];a=float(re.search(r'msgs_per_s=([0-9.]+)',o).group(1));ok=int(re.search(r'messages_ok=([0-9]+)',o).group(1));print(f'{a:.1f} {ok/($t1-$t0):.1f}')" "$out"
+}
+e2e 10026 pf_q 2000 >/dev/null; e2e "$port" gw_q 2000 >/dev/null # warm-up both
+before=$(sink_count)
+printf '%-4s %17s %14s %15s %12s %10s %14s\n' run postfix_accept/s postfix_e2e/s mssgw_accept/s mssgw_e2e/s ratio_e2e e2e/accept-only
+pa=(); pe=(); ga=(); ge=()
+for r in $(seq 1 "$runs"); do
+  set -- $(e2e 10026 pf_q "$n"); pa+=("$1"); pe+=("$2")
+  set -- $(e2e "$port" gw_q "$n"); ga+=("$1"); ge+=("$2")
+  printf '%-4s %17s %14s %15s %12s %10s %13s%%\n' "$r" "${pa[-1]}" "${pe[-1]}" "${ga[-1]}" "${ge[-1]}" \
+    "$(python3 -c "print(f'{${ge[-1]}/${pe[-1]}:.2f}')")" "$(python3 -c "print(f'{100*${ge[-1]}/$(median "${only[@]}"):.0f}')")"
+done
+printf '%-4s %17s %14s %15s %12s %10s %13s%%\n' median "$(median "${pa[@]}")" "$(median "${pe[@]}")" "$(median "${ga[@]}")" "$(median "${ge[@]}")" \
+  "$(python3 -c "print(f'{$(median "${ge[@]}")/$(median "${pe[@]}"):.2f}')")" "$(python3 -c "print(f'{100*$(median "${ge[@]}")/$(median "${only[@]}"):.0f}')")"
+sleep 1
+echo "sink ($sink) received in the measured runs: $(( $(sink_count) - before )) of $((2 * runs * n)) expected; left in queues: postfix $(pf_q), mssgw $(gw_q)"
+echo "mssgw delivery: $(curl -s "http://127.0.0.1:$http/metrics" | grep -E '^mssgw_delivery_(connections_total|connection_reuses_total|attempts_total)' | tr '\n' ' ')"
+loadavg_summary

@@ -1,0 +1,104 @@
+using System.Globalization;
+using MssGateway.Spool;
+using MssGateway.Testing;
+
+namespace MssGateway.Delivery.Tests;
+
+/// <summary>
+/// The dead-destination cache (issue 13 §2): a peer that is down gets at most one cohort of connection
+/// attempts, not one per message; its messages wait, untouched, and go as soon as a probe finds it back.
+/// A message whose lifetime ends while it waits still fails with its DSN.
+/// </summary>
+public sealed class DeadDestinationTests
+{
+    private const int Messages = 40;
+
+    [Fact]
+    public async Task Peer_refusing_service_defers_its_messages_without_a_connection_attempt_each_then_gets_them_all_once_back()
+    {
+        await using var server = new TestSmtpServer { Greeting = "421 4.3.2 service not available, try later" };
+        await using var h = new DeliveryHarness(new()
+        {
+            ["Gateway:Delivery:InternalNextHop:Port"] = server.Port.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Delivery:InitialConcurrency"] = "3",
+            ["Gateway:Delivery:MaxConcurrentDeliveries"] = "8",
+            ["Gateway:Delivery:DeadDestinationRetry"] = "00:00:00.500",
+        });
+        for (var i = 0; i < Messages; i++)
+        {
+            await h.SubmitAsync(SampleMessages.Clinical($"dead-{i}@hopital-a.test"), ["dr.durand@hopital-a.test"]);
+        }
+
+        await h.StartAsync();
+        await h.WaitAsync(
+            () => h.ObserveGauges().GetValueOrDefault("mssgw_delivery_parked_messages{}") >= Messages - 3 && h.Spool.List(SpoolState.Active).Count == 0,
+            "the messages to wait for the dead peer");
+
+        Assert.InRange(server.Connections, 1, 3); // one cohort of the initial window, not one per message
+        Assert.Equal(1, h.ObserveGauges().GetValueOrDefault("mssgw_delivery_dead_destinations{}"));
+        Assert.Contains(h.Logs, l => l.StartsWith("DestinationDead:", StringComparison.Ordinal) && l.Contains("enhanced=4.3.2", StringComparison.Ordinal));
+        Assert.Equal(0, h.Measurements.GetValueOrDefault("mssgw_dsn_sent_total{type=failed}"));
+        var waiting = h.Spool.List(SpoolState.Incoming).Count + h.Spool.List(SpoolState.Deferred).Count;
+        Assert.Equal(Messages, waiting);
+
+        var connectionsWhileDead = server.Connections;
+        await Task.Delay(1500); // three probe periods: each costs one connection at most
+        Assert.InRange(server.Connections - connectionsWhileDead, 1, 3);
+
+        server.Greeting = null; // the peer is back
+        await h.WaitAsync(() => server.MessageIds.Count == Messages && h.SpoolIsEmpty(), "every message once the peer is back", 60);
+
+        Assert.All(server.MessageIds.Values, n => Assert.Equal(1, n));
+        Assert.Contains(h.Logs, l => l.StartsWith("DestinationRevived:", StringComparison.Ordinal));
+        Assert.Equal(0, h.ObserveGauges().GetValueOrDefault("mssgw_delivery_dead_destinations{}"));
+    }
+
+    [Fact]
+    public async Task Peer_that_refuses_connections_costs_at_most_one_cohort_of_attempts()
+    {
+        var closedPort = FreePort.Next(); // nobody listens: connection refused
+        await using var h = new DeliveryHarness(new()
+        {
+            ["Gateway:Delivery:InternalNextHop:Port"] = closedPort.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Delivery:InitialConcurrency"] = "2",
+            ["Gateway:Delivery:DeadDestinationRetry"] = "01:00:00",
+        });
+        for (var i = 0; i < Messages; i++)
+        {
+            await h.SubmitAsync(SampleMessages.Clinical($"refused-{i}@hopital-a.test"), ["dr.durand@hopital-a.test"]);
+        }
+
+        await h.StartAsync();
+        await h.WaitAsync(() => h.ObserveGauges().GetValueOrDefault("mssgw_delivery_parked_messages{}") >= Messages - 2, "the messages to wait");
+
+        Assert.InRange(h.Measurements.GetValueOrDefault("mssgw_delivery_connections_total{result=failed}"), 1, 2);
+        Assert.InRange(h.Measurements.GetValueOrDefault("mssgw_delivery_attempts_total{result=deferred}"), 1, 2);
+    }
+
+    [Fact]
+    public async Task Message_whose_lifetime_ends_while_its_peer_is_dead_fails_with_one_DSN_and_no_new_connection()
+    {
+        await using var local = new TestSmtpServer(); // the sender's hospital, for the DSN
+        var deadPort = FreePort.Next();
+        await using var h = new DeliveryHarness(new()
+        {
+            ["Gateway:Delivery:InternalNextHop:Port"] = local.Port.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Delivery:TransportMap:operateur-b.test"] = "127.0.0.1:" + deadPort.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Delivery:InitialConcurrency"] = "1",
+            ["Gateway:Delivery:DeadDestinationRetry"] = "01:00:00",
+            ["Gateway:Delivery:RetrySchedule:0"] = "01:00:00",
+            ["Gateway:Delivery:MaxLifetime"] = "00:00:04",
+        });
+        await h.StartAsync();
+        await h.SubmitAsync(SampleMessages.Clinical("first@hopital-a.test"), ["dr.durand@operateur-b.test"]); // the failure that kills it
+        await h.WaitAsync(() => h.ObserveGauges().GetValueOrDefault("mssgw_delivery_dead_destinations{}") == 1, "the peer declared dead");
+        var parked = await h.SubmitAsync(SampleMessages.Clinical("parked@hopital-a.test"), ["dr.durand@operateur-b.test"]);
+
+        await h.WaitAsync(() => h.Spool.Locate(parked) is null && h.SpoolIsEmpty(), "the parked message to expire and its DSN to go", 30);
+
+        Assert.Equal(1, h.Measurements.GetValueOrDefault("mssgw_delivery_connections_total{result=failed}"));
+        var dsn = Assert.Single(local.Transactions, t => t.Text.Contains("parked@hopital-a.test", StringComparison.Ordinal));
+        Assert.Contains("Action: failed", dsn.Text, StringComparison.Ordinal);
+        Assert.Contains("connect_failed", dsn.Text, StringComparison.Ordinal);
+    }
+}
