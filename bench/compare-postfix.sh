@@ -15,7 +15,7 @@
 # per message meanwhile (all CPUs' busy time from /proc/stat minus the server's: the load tool, and
 # anyone else — on a quiet machine it is the load tool alone, so a large `rest` says the run was noisy).
 # Then the median ratios, and the median CPU per message of each server.
-# Usage: [RUNS=3] [GATEWAY_DLL=...] bench/compare-postfix.sh [--short]
+# Usage: [RUNS=3] [MESSAGES_A=3000] [MESSAGES_B=15000] [WARMUP=5000] [GATEWAY_DLL=...] bench/compare-postfix.sh [--short]
 #        (--short: one short run; exits 1 when a throughput ratio < 1.0)
 # Needs root (it configures the machine's Postfix), postfix, python3. SHARED_BENCH overrides ../shared/bench.
 # Run it under `flock -x /tmp/mssgw-quiet.lock` (no build beside it; the machine's Postfix is shared by every benchmark).
@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 shared=${SHARED_BENCH:-../shared/bench}
 [ -f "$shared/smtpload.py" ] && [ -f "$shared/postfix-peer.sh" ] || { echo "compare-postfix: $shared/smtpload.py and postfix-peer.sh not found (set SHARED_BENCH)" >&2; exit 2; }
 short=0; [ "${1:-}" = "--short" ] && short=1
-if [ $short = 1 ]; then msgs_a=400; msgs_b=2000; runs=1; warm=300; else msgs_a=3000; msgs_b=15000; runs=${RUNS:-3}; warm=5000; fi
+if [ $short = 1 ]; then msgs_a=400; msgs_b=2000; runs=1; warm=300; else msgs_a=${MESSAGES_A:-3000}; msgs_b=${MESSAGES_B:-15000}; runs=${RUNS:-3}; warm=${WARMUP:-5000}; fi
 
 source bench/lib/gateway.sh
 trap 'stop_gateway; postfix stop >/dev/null 2>&1 || true' EXIT
