@@ -13,6 +13,7 @@
 # machine, from /proc) so that the ratio can be read honestly: the attacker and the load tool run on
 # the same cores as the gateway.
 # Usage: [MESSAGES=10000] [FLOOD=2000] [SLOWLORIS=2000] [BDAT=500] bench/abuse.sh   (under flock -x /tmp/mssgw-quiet.lock)
+#        [ATTACK_SECONDS=60] bench/abuse.sh --attack-only   (the attack alone: the CPU it costs the gateway and the attacker)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${SHARED_BENCH:-../shared/bench}
@@ -32,6 +33,26 @@ cpu() { python3 bench/lib/cputime.py pid "$1" 2>/dev/null || echo 0; }
 mach() { python3 bench/lib/cputime.py machine; }
 now_ms() { date +%s%3N; }
 handshakes() { { curl -sf "http://127.0.0.1:$http/metrics" || true; } | awk '/^mssgw_tls_handshakes_total/ {s += $NF} END {printf "%d", s}'; }
+connections() { { curl -sf "http://127.0.0.1:$http/metrics" || true; } | awk '/^mssgw_smtp_connections_total/ {s += $NF} END {printf "%d", s}'; }
+if [ "${1:-}" = "--attack-only" ]; then
+  # The attack alone, no legitimate load: what it costs the gateway, what it costs the attacker.
+  t0=$(now_ms); g0=$(cpu "$gw"); m0=$(mach); h0=$(handshakes); c0=$(connections)
+  python3 bench/lib/cputime.py run "$work/attacker.cpu" -- python3 bench/lib/abuse.py --port "$port" --ca "$work/pki/ca.pem" \
+    --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" --flood "${FLOOD:-2000}" --slowloris "${SLOWLORIS:-2000}" \
+    --bdat "${BDAT:-500}" --seconds "${ATTACK_SECONDS:-60}" > "$work/abuse.out" 2>&1 || true
+  t1=$(now_ms); g1=$(cpu "$gw"); m1=$(mach); h1=$(handshakes); c1=$(connections)
+  echo "attack alone: $(cat "$work/abuse.out")"
+  python3 - $((t1 - t0)) $((g1 - g0)) "$(cat "$work/attacker.cpu")" $((m1 - m0)) $((h1 - h0)) $((c1 - c0)) "$(nproc)" <<'PY'
+import sys
+wall, gw, att, mach, hs, conns, n = map(float, sys.argv[1:])
+rest = max(0.0, mach - gw - att)
+print(f"  {wall/1000:.1f} s; cores: gateway {gw/wall:.2f}, attacker {att/wall:.2f}, rest of the machine {rest/wall:.2f} (of {n:.0f})")
+print(f"  {conns:.0f} attack connections, {hs:.0f} TLS handshakes (completed or timed out): "
+      f"gateway {gw/conns if conns else float('nan'):.2f} ms of CPU per attack connection, handshakes included")
+PY
+  curl -sf "http://127.0.0.1:$http/metrics" | grep -E "^mssgw_tls_handshakes_total|^mssgw_smtp_refusals_total" || true
+  exit 0
+fi
 # One measured window around a legitimate run: sets win_<name>_{wall,gw,load,att,mach,hs} (ms, handshakes).
 measure() { # name messages [attacker_pid]
   local t0 t1 g0 g1 m0 m1 a0=0 a1=0 h0 h1 out
