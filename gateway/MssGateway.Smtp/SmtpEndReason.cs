@@ -30,6 +30,6 @@ public enum SmtpEndReason
     /// <summary>The session was refused and closed: at connect, the client certificate, a budget, a protocol violation ("refused").</summary>
     Refused,
 
-    /// <summary>An unexpected error in the engine, answered 421 and logged ("error").</summary>
+    /// <summary>An unexpected error in the engine, answered 451 4.3.0 local_error and logged ("error").</summary>
     Error,
 }

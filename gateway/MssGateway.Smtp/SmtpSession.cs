@@ -69,7 +69,7 @@ internal sealed class SmtpSession
         {
             endReason = SmtpEndReason.ShuttingDown;
         }
-#pragma warning disable CA1031 // The session boundary: a bug must not take the listener down; it is logged and answered 421.
+#pragma warning disable CA1031 // The session boundary: a bug must not take the listener down; it is logged and answered 451 4.3.0 local_error.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
