@@ -9,7 +9,11 @@
 # addresses; the limits under test are the ones that bound each session). Prints the gateway's peak RSS
 # (VmHWM), spool/tmp at the end, the legitimate client's msgs/s and p99 quiet and under attack, the ratio,
 # and whether the targets hold (peak RSS < 512 MB, spool/tmp back to 0, throughput >= 70 % of quiet).
-# Usage: [MESSAGES=10000] [FLOOD=2000] [SLOWLORIS=2000] [BDAT=500] bench/abuse.sh   (under flock /tmp/mssgw-bench.lock)
+# Also prints who spent the CPU during each legitimate run (gateway, load tool, attacker, rest of the
+# machine, from /proc) so that the ratio can be read honestly: the attacker and the load tool run on
+# the same cores as the gateway.
+# Usage: [MESSAGES=10000] [FLOOD=2000] [SLOWLORIS=2000] [BDAT=500] bench/abuse.sh   (under flock -x /tmp/mssgw-quiet.lock)
+#        [ATTACK_SECONDS=60] bench/abuse.sh --attack-only   (the attack alone: the CPU it costs the gateway and the attacker)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${SHARED_BENCH:-../shared/bench}
@@ -19,24 +23,88 @@ export BENCH_MAX_PER_CLIENT=20000 BENCH_MAX_SESSIONS=20000
 source bench/lib/gateway.sh
 trap 'stop_gateway' EXIT
 start_gateway
-legit() {
-  python3 "$shared/smtpload.py" --port "$port" --mode starttls --ca "$work/pki/ca.pem" --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
+legit() { # messages cpu_file: the load tool, its own CPU (and its children's) written to cpu_file
+  python3 bench/lib/cputime.py run "$2" -- python3 "$shared/smtpload.py" --port "$port" --mode starttls --ca "$work/pki/ca.pem" \
+    --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
     --sender dev.sender@hopital-dev.mssante.test --rcpt dev.recipient@hopital-dev.mssante.test --size 20000 --concurrency 16 --per-session 50 --messages "$1"
 }
 field() { sed -E "s/.*$1=([0-9.]+).*/\1/" <<<"$2"; }
-legit 2000 >/dev/null   # warm-up
-quiet=$(legit "$msgs")
-echo "quiet:        $quiet"
+cpu() { python3 bench/lib/cputime.py pid "$1" 2>/dev/null || echo 0; }
+mach() { python3 bench/lib/cputime.py machine; }
+now_ms() { date +%s%3N; }
+handshakes() { { curl -sf "http://127.0.0.1:$http/metrics" || true; } | awk '/^mssgw_tls_handshakes_total/ {s += $NF} END {printf "%d", s}'; }
+connections() { { curl -sf "http://127.0.0.1:$http/metrics" || true; } | awk '/^mssgw_smtp_connections_total/ {s += $NF} END {printf "%d", s}'; }
+if [ "${1:-}" = "--attack-only" ]; then
+  # The attack alone, no legitimate load: what it costs the gateway, what it costs the attacker.
+  t0=$(now_ms); g0=$(cpu "$gw"); m0=$(mach); h0=$(handshakes); c0=$(connections)
+  python3 bench/lib/cputime.py run "$work/attacker.cpu" -- python3 bench/lib/abuse.py --port "$port" --ca "$work/pki/ca.pem" \
+    --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" --flood "${FLOOD:-2000}" --slowloris "${SLOWLORIS:-2000}" \
+    --bdat "${BDAT:-500}" --seconds "${ATTACK_SECONDS:-60}" > "$work/abuse.out" 2>&1 || true
+  t1=$(now_ms); g1=$(cpu "$gw"); m1=$(mach); h1=$(handshakes); c1=$(connections)
+  echo "attack alone: $(cat "$work/abuse.out")"
+  python3 - $((t1 - t0)) $((g1 - g0)) "$(cat "$work/attacker.cpu")" $((m1 - m0)) $((h1 - h0)) $((c1 - c0)) "$(nproc)" <<'PY'
+import sys
+wall, gw, att, mach, hs, conns, n = map(float, sys.argv[1:])
+rest = max(0.0, mach - gw - att)
+print(f"  {wall/1000:.1f} s; cores: gateway {gw/wall:.2f}, attacker {att/wall:.2f}, rest of the machine {rest/wall:.2f} (of {n:.0f})")
+print(f"  {conns:.0f} attack connections, {hs:.0f} TLS handshakes (completed or timed out): "
+      f"gateway {gw/conns if conns else float('nan'):.2f} ms of CPU per attack connection, handshakes included")
+PY
+  curl -sf "http://127.0.0.1:$http/metrics" | grep -E "^mssgw_tls_handshakes_total|^mssgw_smtp_refusals_total" || true
+  exit 0
+fi
+# One measured window around a legitimate run: sets win_<name>_{wall,gw,load,att,mach,hs} (ms, handshakes).
+measure() { # name messages [attacker_pid]
+  local t0 t1 g0 g1 m0 m1 a0=0 a1=0 h0 h1 out
+  t0=$(now_ms); g0=$(cpu "$gw"); m0=$(mach); h0=$(handshakes); [ -n "${3:-}" ] && a0=$(cpu "$3")
+  out=$(legit "$2" "$work/load-$1.cpu")
+  t1=$(now_ms); g1=$(cpu "$gw"); m1=$(mach); h1=$(handshakes); [ -n "${3:-}" ] && a1=$(cpu "$3")
+  printf -v "win_$1_wall" %s $((t1 - t0)); printf -v "win_$1_gw" %s $((g1 - g0)); printf -v "win_$1_load" %s "$(cat "$work/load-$1.cpu")"
+  printf -v "win_$1_att" %s $((a1 - a0)); printf -v "win_$1_mach" %s $((m1 - m0)); printf -v "win_$1_hs" %s $((h1 - h0))
+  printf -v "out_$1" %s "$out"
+}
+legit 2000 "$work/warm.cpu" >/dev/null   # warm-up
+measure quiet "$msgs"
+echo "quiet:        $out_quiet"
 rss_before=$(awk '/VmRSS/{print $2}' "/proc/$gw/status")
 # The attack starts, gets 20 s to build up, lasts while the legitimate run runs, then stops by itself.
 python3 bench/lib/abuse.py --port "$port" --ca "$work/pki/ca.pem" --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
   --flood "${FLOOD:-2000}" --slowloris "${SLOWLORIS:-2000}" --bdat "${BDAT:-500}" --seconds "${ATTACK_SECONDS:-150}" > "$work/abuse.out" 2>&1 &
 attacker=$!
 sleep 20
-attacked=$(legit "$msgs")
+threads_mid=$(awk '/Threads/{print $2}' "/proc/$gw/status")
+measure attacked "$msgs" "$attacker"
+attacked=$out_attacked; quiet=$out_quiet
 echo "under attack: $attacked"
 wait "$attacker" || true
 echo "attack:       $(cat "$work/abuse.out")"
+# Who spent the 2 cores during each legitimate run (cores = CPU ms / wall ms), from /proc: the gateway
+# process, the legitimate load tool, the attacker (one Python process), and the rest of the machine
+# (other users' builds, the kernel's softirq time on loopback that no process is charged for).
+cores() { python3 -c "print(f'{$1/$2:.2f}')"; }
+echo "CPU split during each legitimate run (cores = CPU ms / wall ms; $(nproc) cores on this machine):"
+row() { printf '  %-9s %8s %10s %9s %6s | %7s %20s %15s\n' "$@"; }
+row run gateway load_tool attacker rest wall_s gateway_ms/legit_msg tls_handshakes
+for w in quiet attacked; do
+  wall=$(eval echo \$win_${w}_wall); g=$(eval echo \$win_${w}_gw); l=$(eval echo \$win_${w}_load); a=$(eval echo \$win_${w}_att)
+  m=$(eval echo \$win_${w}_mach); hs=$(eval echo \$win_${w}_hs); rest=$((m - g - l - a)); [ $rest -lt 0 ] && rest=0
+  ok_msgs=$(field messages_ok "$(eval echo \$out_$w)")
+  row "$w" "$(cores "$g" "$wall")" "$(cores "$l" "$wall")" "$(cores "$a" "$wall")" "$(cores "$rest" "$wall")" \
+    "$(python3 -c "print(f'{$wall/1000:.1f}')")" "$(python3 -c "print(f'{$g/$ok_msgs:.2f}' if $ok_msgs else 'nan')")" "$hs"
+done
+python3 - "$win_quiet_gw" "$win_quiet_wall" "$win_attacked_gw" "$win_attacked_wall" "$win_attacked_mach" "$win_attacked_att" "$win_attacked_load" "$win_attacked_hs" "$win_quiet_hs" "$(nproc)" <<'PY'
+import sys
+qg, qw, ag, aw, am, aa, al, ahs, qhs, n = map(float, sys.argv[1:])
+busy = am / aw
+print(f"  machine busy during the attacked run: {busy:.2f} of {n:.0f} cores; attacker {aa/aw:.2f}, load tool {al/aw:.2f}, gateway {ag/aw:.2f}")
+extra = ahs - qhs
+if extra > 0:
+    print(f"  gateway CPU beyond the quiet run: {(ag/aw - qg/qw):.2f} cores for {extra/aw*1000:.0f} extra TLS handshakes/s "
+          f"({(ag - qg*aw/qw)/extra:.2f} ms each, everything the attack sessions cost included)")
+print("  reading: " + ("the machine was saturated (the attacker and the load tool share the cores with the gateway)" if busy > n - 0.15
+                        else "the machine had idle CPU: a shortfall is the gateway's waiting, not CPU"))
+PY
+echo "  gateway threads 20 s into the attack: $threads_mid"
 # Sessions the attack left open end by their own limits (TLS start 30 s, command 5 min, data rate): wait for spool/tmp.
 for _ in $(seq 1 120); do [ -z "$(ls -A "$work/spool/tmp")" ] && break; sleep 1; done
 peak=$(awk '/VmHWM/{print $2}' "/proc/$gw/status")

@@ -7,7 +7,7 @@
 # server's CPU milliseconds per message (bench/lib/cputime.py). SmtpServer cannot ask for a client
 # certificate (its STARTTLS takes only a server certificate), so its sessions verify none: it does less
 # work per handshake than the gateway.
-# Usage: [RUNS=3] [MESSAGES_A=2000] [MESSAGES_B=10000] bench/SmtpServerPeer/compare.sh   (under flock /tmp/mssgw-bench.lock)
+# Usage: [RUNS=3] [MESSAGES_A=2000] [MESSAGES_B=10000] bench/SmtpServerPeer/compare.sh   (under flock -x /tmp/mssgw-quiet.lock)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 shared=${SHARED_BENCH:-../shared/bench}

@@ -2,6 +2,11 @@
 """CPU time a server has spent so far, in milliseconds (user + system, from /proc), so that a
 benchmark can report what the server spends per message, not only what the client gets.
   cputime.py pid PID   one process with all its threads (the gateway)
+  cputime.py machine   every CPU of the machine together (busy time from /proc/stat: user, nice,
+                       system, irq, softirq, steal), so that a benchmark can show what the rest of the
+                       machine (the load tool, other users) spent beside the server
+  cputime.py run FILE -- CMD...  runs CMD (its output passes through), then writes the CPU it and
+                       its children spent to FILE (a load tool, measured whole even after it exits)
   cputime.py postfix [PORT]  the Postfix instance listening on 127.0.0.1:PORT (default 10025, the one
                        postfix-peer.sh configures) as a whole: its master (found by the listening
                        socket), every live child of it, and
@@ -62,9 +67,23 @@ def postfix(port):
             pass                          # exited meanwhile: its time is in the master's cutime
     return total
 
-if sys.argv[1] == 'pid':
+def machine():
+    with open('/proc/stat') as f:
+        cols = f.readline().split()       # "cpu user nice system idle iowait irq softirq steal ..."
+    return sum(int(cols[i]) for i in (1, 2, 3, 6, 7, 8))
+
+if sys.argv[1] == 'run':
+    import resource, subprocess
+    rc = subprocess.call(sys.argv[4:] if sys.argv[3] == '--' else sys.argv[3:])
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(sys.argv[2], 'w') as f:
+        f.write(f'{(ru.ru_utime + ru.ru_stime) * 1000:.0f}\n')
+    sys.exit(rc)
+elif sys.argv[1] == 'machine':
+    print(f'{machine() * TICK_MS:.0f}')
+elif sys.argv[1] == 'pid':
     print(f'{own(sys.argv[2]) * TICK_MS:.0f}')
 elif sys.argv[1] == 'postfix':
     print(f'{postfix(int(sys.argv[2]) if len(sys.argv) > 2 else 10025) * TICK_MS:.0f}')
 else:
-    sys.exit('usage: cputime.py pid PID | postfix [PORT]')
+    sys.exit('usage: cputime.py pid PID | machine | run FILE -- CMD... | postfix [PORT]')

@@ -59,8 +59,11 @@ public sealed class SmtpSessionSummary
 
     public required int MessagesRefused { get; init; }
 
-    /// <summary>Why the session ended: quit, client_closed, timeout, too_many_errors, shutting_down, tls_failed, refused, error.</summary>
-    public required string EndReason { get; init; }
+    /// <summary>Why the session ended.</summary>
+    public required SmtpEndReason End { get; init; }
+
+    /// <summary>The log label of <see cref="End"/> (quit, client_closed, timeout, ...: <see cref="SmtpSessionLabels"/>).</summary>
+    public string EndReason => End.ToLabel();
 
     /// <summary>Reason label of the last refusal in the session, if any.</summary>
     public string? LastRefusalReason { get; init; }

@@ -17,7 +17,7 @@ internal static class ImplicitTlsMiddleware
         var tls = await SmtpTlsUpgrade.AuthenticateAsync(server, listener, lifetime.Info, connection.Transport);
         if (tls is null)
         {
-            lifetime.EndReason = "tls_failed";
+            lifetime.EndReason = SmtpEndReason.TlsFailed;
             return;
         }
 

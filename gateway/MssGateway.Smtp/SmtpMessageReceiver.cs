@@ -40,14 +40,14 @@ internal sealed class SmtpMessageReceiver : IAsyncDisposable
     {
         if (args.Length > 0)
         {
-            _session.Reply(SmtpReplies.SyntaxError.WithText("DATA takes no argument"), "data");
+            _session.Reply(SmtpReplies.SyntaxError.WithText("DATA takes no argument"), SmtpStage.Data);
             return SmtpStep.Continue;
         }
 
         var notReady = _envelope.CheckReadyForData() ?? (_envelope.ChunkingUsed ? SmtpReplies.BadSequenceDataAfterBdat : null);
         if (notReady is not null)
         {
-            _session.Reply(notReady, "data");
+            _session.Reply(notReady, SmtpStage.Data);
             return SmtpStep.Continue;
         }
 
@@ -56,14 +56,14 @@ internal sealed class SmtpMessageReceiver : IAsyncDisposable
         {
             // The product could not open storage: nothing to receive into, refuse before 354.
             await AbortAsync();
-            _session.Reply(SmtpReplies.LocalError, "data");
+            _session.Reply(SmtpReplies.LocalError, SmtpStage.Data);
             return SmtpStep.Continue;
         }
 
-        _session.Reply(SmtpReplies.StartData, "data");
+        _session.Reply(SmtpReplies.StartData, SmtpStage.Data);
         if (!await _session.FlushAsync())
         {
-            return SmtpStep.End("timeout");
+            return SmtpStep.End(SmtpEndReason.Timeout);
         }
 
         while (true)
@@ -92,7 +92,7 @@ internal sealed class SmtpMessageReceiver : IAsyncDisposable
 
             if (result.IsCompleted)
             {
-                return SmtpStep.End("client_closed");
+                return SmtpStep.End(SmtpEndReason.ClientClosed);
             }
         }
 
@@ -104,14 +104,14 @@ internal sealed class SmtpMessageReceiver : IAsyncDisposable
     {
         if (!TryParseBdat(args, out var size, out var last))
         {
-            _session.Reply(SmtpReplies.BdatSyntax, "data");
-            return SmtpStep.End("refused");
+            _session.Reply(SmtpReplies.BdatSyntax, SmtpStage.Data);
+            return SmtpStep.End(SmtpEndReason.Refused);
         }
 
         if (size > _server.Options.Limits.MaxChunkSize)
         {
-            _session.Reply(SmtpReplies.MessageTooBig.WithText("BDAT chunk too large; closing connection"), "data");
-            return SmtpStep.End("refused");
+            _session.Reply(SmtpReplies.MessageTooBig.WithText("BDAT chunk too large; closing connection"), SmtpStage.Data);
+            return SmtpStep.End(SmtpEndReason.Refused);
         }
 
         var notReady = _envelope.CheckReadyForData();
@@ -123,7 +123,7 @@ internal sealed class SmtpMessageReceiver : IAsyncDisposable
                 return discarded;
             }
 
-            _session.Reply(notReady, "data");
+            _session.Reply(notReady, SmtpStage.Data);
             return SmtpStep.Continue;
         }
 
@@ -158,14 +158,14 @@ internal sealed class SmtpMessageReceiver : IAsyncDisposable
             await transfer.WriteBufferedAsync(force: false);
             if (remaining > 0 && result.IsCompleted)
             {
-                return SmtpStep.End("client_closed");
+                return SmtpStep.End(SmtpEndReason.ClientClosed);
             }
         }
 
         if (!last)
         {
             // RFC 3030 §2: an error on one chunk is repeated for the following ones until LAST or RSET.
-            _session.Reply(transfer.Failure ?? SmtpReplies.ChunkReceived(size), "data");
+            _session.Reply(transfer.Failure ?? SmtpReplies.ChunkReceived(size), SmtpStage.Data);
             return SmtpStep.Continue;
         }
 
@@ -227,7 +227,7 @@ internal sealed class SmtpMessageReceiver : IAsyncDisposable
             MessagesRefused++;
         }
 
-        _session.Reply(answer, "data");
+        _session.Reply(answer, SmtpStage.Data);
         await AbortAsync(); // committed or not, the transfer is over: release it
         _envelope.Reset();
     }
@@ -252,7 +252,7 @@ internal sealed class SmtpMessageReceiver : IAsyncDisposable
             received += take;
             if (size > 0 && result.IsCompleted)
             {
-                return SmtpStep.End("client_closed");
+                return SmtpStep.End(SmtpEndReason.ClientClosed);
             }
         }
 
@@ -284,9 +284,9 @@ internal sealed class SmtpMessageReceiver : IAsyncDisposable
 }
 
 /// <summary>What the session does after a command: go on, or end with the given end reason.</summary>
-internal readonly record struct SmtpStep(bool Close, string EndReason)
+internal readonly record struct SmtpStep(bool Close, SmtpEndReason EndReason)
 {
-    public static SmtpStep Continue { get; } = new(false, string.Empty);
+    public static SmtpStep Continue { get; } = new(false, SmtpEndReason.ClientClosed);
 
-    public static SmtpStep End(string endReason) => new(true, endReason);
+    public static SmtpStep End(SmtpEndReason endReason) => new(true, endReason);
 }

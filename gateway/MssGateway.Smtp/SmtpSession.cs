@@ -56,36 +56,36 @@ internal sealed class SmtpSession
     public async Task RunAsync()
     {
         using var closingRegistration = _closing.Register(static s => ((SmtpSession)s!)._reader.RequestShutdown(), this);
-        var endReason = "client_closed";
+        var endReason = SmtpEndReason.ClientClosed;
         try
         {
             endReason = await RunProtocolAsync();
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
         {
-            endReason = "client_closed";
+            endReason = SmtpEndReason.ClientClosed;
         }
         catch (OperationCanceledException)
         {
-            endReason = "shutting_down";
+            endReason = SmtpEndReason.ShuttingDown;
         }
-#pragma warning disable CA1031 // The session boundary: a bug must not take the listener down; it is logged and answered 421.
+#pragma warning disable CA1031 // The session boundary: a bug must not take the listener down; it is logged and answered 451 4.3.0 local_error.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            endReason = "error";
+            endReason = SmtpEndReason.Error;
             SmtpLog.SessionFailed(_server.Logger, ex, _listener.Name, _info.Id);
             await TryWriteFinalAsync(SmtpReplies.LocalError);
         }
         finally
         {
-            await CleanupAsync(!_outputStalled && endReason is "quit" or "refused" or "too_many_errors" or "timeout" or "shutting_down" or "too_many_messages");
+            await CleanupAsync(!_outputStalled && endReason is SmtpEndReason.Quit or SmtpEndReason.Refused or SmtpEndReason.TooManyErrors or SmtpEndReason.Timeout or SmtpEndReason.ShuttingDown or SmtpEndReason.TooManyMessages);
             _lifetime.EndReason = endReason;
             _lifetime.MessagesRefused = _receiver.MessagesRefused;
         }
     }
 
-    private async Task<string> RunProtocolAsync()
+    private async Task<SmtpEndReason> RunProtocolAsync()
     {
         var implicitTls = _connection.Features.Get<SmtpTlsConnection>();
         if (implicitTls is not null)
@@ -96,38 +96,38 @@ internal sealed class SmtpSession
         var refusal = await _server.Hooks.OnConnectedAsync(_info, _closing);
         if (refusal is not null)
         {
-            Reply(SmtpAnswer.Product(refusal.Code is 421 or 554 ? refusal : new SmtpReply(554, refusal.EnhancedCode, refusal.Reason, refusal.Text)), "connect");
+            Reply(SmtpAnswer.Product(refusal.Code is 421 or 554 ? refusal : new SmtpReply(554, refusal.EnhancedCode, refusal.Reason, refusal.Text)), SmtpStage.Connect);
             await FlushAsync();
-            return "refused";
+            return SmtpEndReason.Refused;
         }
 
-        Reply(SmtpReplies.Greeting(_server.Options.ServerName, _server.Options.Banner), "connect");
+        Reply(SmtpReplies.Greeting(_server.Options.ServerName, _server.Options.Banner), SmtpStage.Connect);
         while (true)
         {
             var (status, line, expired) = await _reader.ReadLineAsync(CommandDeadline(), _flush);
             switch (status)
             {
                 case SmtpReadStatus.Closed:
-                    return "client_closed";
+                    return SmtpEndReason.ClientClosed;
                 case SmtpReadStatus.OutputStalled:
                     _outputStalled = true;
-                    return "timeout";
+                    return SmtpEndReason.Timeout;
                 case SmtpReadStatus.Expired:
-                    Reply(expired switch { SmtpTimeoutKind.Session => SmtpReplies.SessionTooLong, SmtpTimeoutKind.TlsStart => SmtpReplies.TlsNotStarted, _ => SmtpReplies.Timeout }, "command");
+                    Reply(expired switch { SmtpTimeoutKind.Session => SmtpReplies.SessionTooLong, SmtpTimeoutKind.TlsStart => SmtpReplies.TlsNotStarted, _ => SmtpReplies.Timeout }, SmtpStage.Command);
                     await FlushAsync();
-                    return "timeout";
+                    return SmtpEndReason.Timeout;
                 case SmtpReadStatus.ShuttingDown:
-                    Reply(SmtpReplies.ShuttingDown, "command");
+                    Reply(SmtpReplies.ShuttingDown, SmtpStage.Command);
                     await FlushAsync();
-                    return "shutting_down";
+                    return SmtpEndReason.ShuttingDown;
                 case SmtpReadStatus.TooLong:
-                    Reply(SmtpReplies.CommandLineTooLong, "command");
+                    Reply(SmtpReplies.CommandLineTooLong, SmtpStage.Command);
                     break;
                 case SmtpReadStatus.BareLineEnding:
-                    Reply(SmtpReplies.BareLineEndingInCommand, "command");
+                    Reply(SmtpReplies.BareLineEndingInCommand, SmtpStage.Command);
                     break;
                 case SmtpReadStatus.InvalidUtf8:
-                    Reply(SmtpReplies.SyntaxError.WithText("Command is not valid UTF-8"), "command");
+                    Reply(SmtpReplies.SyntaxError.WithText("Command is not valid UTF-8"), SmtpStage.Command);
                     break;
                 default:
                     var step = await ExecuteAsync(line!);
@@ -142,28 +142,28 @@ internal sealed class SmtpSession
 
             if (_errors >= _limits.MaxErrors)
             {
-                Reply(SmtpReplies.TooManyErrors, "command");
+                Reply(SmtpReplies.TooManyErrors, SmtpStage.Command);
                 await FlushAsync();
-                return "too_many_errors";
+                return SmtpEndReason.TooManyErrors;
             }
 
             if (_info.MessagesAccepted >= _limits.MaxMessagesPerSession)
             {
-                Reply(SmtpReplies.TooManyMessages, "command");
+                Reply(SmtpReplies.TooManyMessages, SmtpStage.Command);
                 await FlushAsync();
-                return "too_many_messages";
+                return SmtpEndReason.TooManyMessages;
             }
 
             if (_reader.ShutdownRequested && _envelope.Transaction is null)
             {
-                Reply(SmtpReplies.ShuttingDown, "command");
+                Reply(SmtpReplies.ShuttingDown, SmtpStage.Command);
                 await FlushAsync();
-                return "shutting_down";
+                return SmtpEndReason.ShuttingDown;
             }
 
             if (_writer.IsFull && !await FlushAsync())
             {
-                return "timeout"; // a client that sends commands and never reads its replies
+                return SmtpEndReason.Timeout; // a client that sends commands and never reads its replies
             }
         }
     }
@@ -177,8 +177,8 @@ internal sealed class SmtpSession
         if (_pendingRefusal is not null && verb != "QUIT")
         {
             // The client certificate was refused after the handshake: answer and end the session.
-            Reply(SmtpAnswer.Product(_pendingRefusal), "tls");
-            return SmtpStep.End("refused");
+            Reply(SmtpAnswer.Product(_pendingRefusal), SmtpStage.Tls);
+            return SmtpStep.End(SmtpEndReason.Refused);
         }
 
         if (TlsPending)
@@ -186,14 +186,14 @@ internal sealed class SmtpSession
             // A client that means to use TLS needs two commands (EHLO, STARTTLS); one that does not is cut.
             if (++_commandsBeforeTls > _limits.MaxCommandsBeforeTls && verb != "QUIT")
             {
-                Reply(SmtpReplies.TooManyCommandsBeforeTls, "command");
-                return SmtpStep.End("refused");
+                Reply(SmtpReplies.TooManyCommandsBeforeTls, SmtpStage.Command);
+                return SmtpStep.End(SmtpEndReason.Refused);
             }
 
             if (verb is not ("EHLO" or "HELO" or "STARTTLS" or "QUIT" or "NOOP" or "RSET"))
             {
                 var discarded = verb == "BDAT" ? await _receiver.DiscardRefusedChunkAsync(args) : SmtpStep.Continue;
-                Reply(SmtpReplies.TlsRequired, "command");
+                Reply(SmtpReplies.TlsRequired, SmtpStage.Command);
                 return discarded;
             }
         }
@@ -208,13 +208,13 @@ internal sealed class SmtpSession
                     await _receiver.AbortAsync(); // RFC 5321 §4.1.4: EHLO resets the transaction, BDAT data included
                 }
 
-                Reply(hello, "helo");
+                Reply(hello, SmtpStage.Helo);
                 return SmtpStep.Continue;
             case "MAIL":
-                Reply(await _envelope.MailAsync(args), "mail");
+                Reply(await _envelope.MailAsync(args), SmtpStage.Mail);
                 return SmtpStep.Continue;
             case "RCPT":
-                Reply(await _envelope.RcptAsync(args), "rcpt");
+                Reply(await _envelope.RcptAsync(args), SmtpStage.Rcpt);
                 return SmtpStep.Continue;
             case "DATA":
                 return await _receiver.DataAsync(args);
@@ -223,19 +223,19 @@ internal sealed class SmtpSession
             case "RSET":
                 await _receiver.AbortAsync();
                 _envelope.Reset();
-                Reply(SmtpReplies.ResetOk, "command");
+                Reply(SmtpReplies.ResetOk, SmtpStage.Command);
                 return SmtpStep.Continue;
             case "NOOP":
-                Reply(SmtpReplies.NoopOk, "command");
+                Reply(SmtpReplies.NoopOk, SmtpStage.Command);
                 return SmtpStep.Continue;
             case "QUIT":
-                Reply(SmtpReplies.Bye, "command");
-                return SmtpStep.End("quit");
+                Reply(SmtpReplies.Bye, SmtpStage.Command);
+                return SmtpStep.End(SmtpEndReason.Quit);
             case "VRFY":
-                Reply(SmtpReplies.CannotVrfy, "command");
+                Reply(SmtpReplies.CannotVrfy, SmtpStage.Command);
                 return SmtpStep.Continue;
             case "HELP":
-                Reply(SmtpReplies.Help, "command");
+                Reply(SmtpReplies.Help, SmtpStage.Command);
                 return SmtpStep.Continue;
             case "STARTTLS":
                 return await StartTlsAsync(args);
@@ -247,10 +247,10 @@ internal sealed class SmtpSession
             case "SEND":
             case "SOML":
             case "SAML":
-                Reply(SmtpReplies.CommandNotImplemented, "command");
+                Reply(SmtpReplies.CommandNotImplemented, SmtpStage.Command);
                 return SmtpStep.Continue;
             default:
-                Reply(SmtpReplies.CommandUnrecognized, "command");
+                Reply(SmtpReplies.CommandUnrecognized, SmtpStage.Command);
                 return SmtpStep.Continue;
         }
     }
@@ -259,33 +259,33 @@ internal sealed class SmtpSession
     {
         if (args.Length > 0)
         {
-            Reply(SmtpReplies.SyntaxError.WithText("STARTTLS takes no argument"), "tls");
+            Reply(SmtpReplies.SyntaxError.WithText("STARTTLS takes no argument"), SmtpStage.Tls);
             return SmtpStep.Continue;
         }
 
         if (_info.IsTls)
         {
-            Reply(SmtpReplies.TlsAlreadyActive, "tls");
+            Reply(SmtpReplies.TlsAlreadyActive, SmtpStage.Tls);
             return SmtpStep.Continue;
         }
 
         if (_listener.TlsMode != SmtpTlsMode.StartTls || _server.Tls is null)
         {
-            Reply(SmtpReplies.TlsNotAvailable, "tls");
+            Reply(SmtpReplies.TlsNotAvailable, SmtpStage.Tls);
             return SmtpStep.Continue;
         }
 
         // CVE-2011-0411 class: anything the client sent after STARTTLS in plain text is refused.
         if (_reader.HasBufferedInput())
         {
-            Reply(SmtpReplies.PipelinedAfterStartTls, "tls");
-            return SmtpStep.End("refused");
+            Reply(SmtpReplies.PipelinedAfterStartTls, SmtpStage.Tls);
+            return SmtpStep.End(SmtpEndReason.Refused);
         }
 
-        Reply(SmtpReplies.ReadyToStartTls, "tls");
+        Reply(SmtpReplies.ReadyToStartTls, SmtpStage.Tls);
         if (!await FlushAsync())
         {
-            return SmtpStep.End("timeout");
+            return SmtpStep.End(SmtpEndReason.Timeout);
         }
 
         // RFC 3207 §4.2: forget everything learnt before TLS, the data of an open BDAT transfer included.
@@ -294,7 +294,7 @@ internal sealed class SmtpSession
         var tls = await SmtpTlsUpgrade.AuthenticateAsync(_server, _listener, _info, _connection.Transport);
         if (tls is null)
         {
-            return SmtpStep.End("tls_failed");
+            return SmtpStep.End(SmtpEndReason.TlsFailed);
         }
 
         _reader.Input = tls.Input;
@@ -345,16 +345,16 @@ internal sealed class SmtpSession
             SmtpTimeoutKind.DataRate => SmtpReplies.DataRateTooLow,
             SmtpTimeoutKind.TlsStart => SmtpReplies.TlsNotStarted,
             _ => SmtpReplies.Timeout,
-        }, "data");
-        return SmtpStep.End("timeout");
+        }, SmtpStage.Data);
+        return SmtpStep.End(SmtpEndReason.Timeout);
     }
 
     private SmtpDeadline SessionDeadline() => new(_info.StartedAt + _limits.MaxSessionDuration, SmtpTimeoutKind.Session);
 
     /// <summary>Buffers one of the engine's replies (must come from <see cref="SmtpReplies"/>).</summary>
-    internal void Reply(SmtpReply reply, string stage) => Reply(SmtpAnswer.Engine(reply), stage);
+    internal void Reply(SmtpReply reply, SmtpStage stage) => Reply(SmtpAnswer.Engine(reply), stage);
 
-    internal void Reply(SmtpAnswer answer, string stage)
+    internal void Reply(SmtpAnswer answer, SmtpStage stage)
     {
         var reply = answer.Reply;
         if (answer.FromProduct)
@@ -372,8 +372,8 @@ internal sealed class SmtpSession
             _errors++;
             var reason = reply.Reason ?? "unspecified";
             _lifetime.LastRefusalReason = reason;
-            _server.Metrics.Refusal(_listener.Name, stage, reason);
-            SmtpLog.Refused(_server.Logger, _info.Id, stage, reply.Code, reply.EnhancedCode, reply.Reason);
+            _server.Metrics.Refusal(_listener.Name, stage.ToLabel(), reason);
+            SmtpLog.Refused(_server.Logger, _info.Id, stage.ToLabel(), reply.Code, reply.EnhancedCode, reply.Reason);
         }
     }
 
@@ -398,7 +398,7 @@ internal sealed class SmtpSession
     {
         try
         {
-            Reply(reply, "command");
+            Reply(reply, SmtpStage.Command);
             await FlushAsync();
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)

@@ -19,7 +19,7 @@ internal sealed class SmtpSessionLifetime
     public SmtpSessionInfo Info { get; }
 
     /// <summary>Why the session ended (the session summary's labels).</summary>
-    public string EndReason { get; set; } = "client_closed";
+    public SmtpEndReason EndReason { get; set; } = SmtpEndReason.ClientClosed;
 
     public int MessagesRefused { get; set; }
 
@@ -47,7 +47,7 @@ internal sealed class SmtpSessionLifetime
                 Duration = duration,
                 MessagesAccepted = info.MessagesAccepted,
                 MessagesRefused = lifetime.MessagesRefused,
-                EndReason = lifetime.EndReason,
+                End = lifetime.EndReason,
                 LastRefusalReason = lifetime.LastRefusalReason,
                 LastReplyCode = lifetime.LastReplyCode,
             });

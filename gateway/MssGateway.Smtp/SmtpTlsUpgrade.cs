@@ -43,11 +43,12 @@ internal static class SmtpTlsUpgrade
             {
                 if (chain is not null)
                 {
-                    // Copies: SslStream disposes the chain and its store once the callback returns.
-                    foreach (var c in chain.ChainPolicy.ExtraStore)
-                    {
-                        sentChain.Add(X509CertificateLoader.LoadCertificate(c.RawData));
-                    }
+                    // The certificates the client sent, as SslStream decoded them (X509_dup) for this chain:
+                    // kept, not copied — a copy decodes each certificate once more through OpenSSL's
+                    // decoders, a cost on every full handshake (docs/benchmarks.md "Profile (issue 18)").
+                    // SslStream disposes the chain and its elements after the callback, not the store's
+                    // certificates (TlsTests check the chain is readable after the handshake).
+                    sentChain.AddRange(chain.ChainPolicy.ExtraStore);
                 }
 
                 return true;

@@ -1,3 +1,5 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using MssGateway.Testing;
 
 namespace MssGateway.Smtp.Tests;
@@ -24,7 +26,7 @@ public sealed class TlsResumptionTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private async Task<string> SClientAsync(int port, bool startTls, string session, bool resume, string input = "QUIT\r\n")
+    private static async Task<string> SClientAsync(int port, bool startTls, string session, bool resume, string input = "QUIT\r\n")
     {
         var pki = await DevPki.SharedAsync();
         var args = new List<string> { "s_client", "-connect", $"127.0.0.1:{port}", "-cert", pki.ClientCertificate, "-key", pki.ClientKey, "-CAfile", pki.CaBundle, "-ign_eof", "-crlf" };
@@ -93,6 +95,39 @@ public sealed class TlsResumptionTests : IAsyncLifetime
             _host.Hooks.RevokedThumbprints.Clear();
         }
     }
+
+    /// <summary>
+    /// Pins what the platform allows for ticket keys (docs/smtp.md "TLS", ticket keys): .NET 10 on Linux
+    /// keeps one OpenSSL context, with the ticket keys OpenSSL drew when it made it, per server
+    /// certificate chain and protocol set for the whole process (a static cache keyed by the chain's
+    /// thumbprints), and exposes no ticket-key callback. So a new certificate context of the same chain
+    /// does not rotate the keys (a ticket from before still resumes), while a changed chain — what a
+    /// certificate renewal brings — gets new keys (a ticket from before no longer resumes). If a runtime
+    /// update makes the first assertion fail, keys can be rotated in the running process.
+    /// </summary>
+    [Fact]
+    public async Task Ticket_keys_belong_to_the_certificate_chain_for_the_life_of_the_process()
+    {
+        var pki = await DevPki.SharedAsync();
+        await using var host = await EngineHost.StartAsync();
+        var port = host.ImplicitTlsPort;
+        var ticket = Path.Combine(_dir.Path, "ticket-chain.pem");
+        Handshake("New, TLSv1.3", await SClientAsync(port, false, ticket, resume: false));
+
+        var leaf = X509CertificateLoader.LoadPkcs12(X509Certificate2.CreateFromPemFile(pki.ServerCertificate, pki.ServerKey).Export(X509ContentType.Pkcs12), null);
+        host.Server.Tls = new SmtpTlsSettings { ServerCertificate = SslStreamCertificateContext.Create(leaf, [], offline: true) };
+        Handshake("Reused, TLSv1.3", await SClientAsync(port, false, ticket, resume: true));
+
+        var intermediates = new X509Certificate2Collection();
+        intermediates.ImportFromPemFile(pki.ServerChain);
+        host.Server.Tls = new SmtpTlsSettings { ServerCertificate = SslStreamCertificateContext.Create(leaf, intermediates, offline: true) };
+        var afterRenewal = await SClientAsync(port, false, ticket, resume: true);
+        Handshake("New, TLSv1.3", afterRenewal);
+        Assert.Contains("221 2.0.0", afterRenewal, StringComparison.Ordinal);
+    }
+
+    private static void Handshake(string expected, string output) =>
+        Assert.True(output.Contains(expected, StringComparison.Ordinal), $"expected '{expected}' in:\n{output}");
 
     [Fact]
     public async Task With_resumption_off_every_session_is_a_full_handshake()

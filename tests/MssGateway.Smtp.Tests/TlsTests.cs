@@ -1,4 +1,5 @@
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using MssGateway.Testing;
 
 namespace MssGateway.Smtp.Tests;
@@ -151,5 +152,27 @@ public sealed class TlsTests : IClassFixture<EngineHostFixture>
             stdin: "QUIT\r\n",
             timeout: TimeSpan.FromSeconds(30));
         Assert.Contains("220 mx.test.local", strong.StdOut + strong.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_chain_the_client_sent_reaches_the_hooks_intact_after_the_handshake()
+    {
+        // The engine keeps the certificates SslStream decoded for its chain instead of copying them
+        // (one decode less per handshake): they must outlive the handshake and the chain SslStream disposes.
+        var pki = await DevPki.SharedAsync();
+        await using var host = await EngineHost.StartAsync();
+        var intermediate = Path.Combine(pki.Directory, "ca-fort-personnes.pem");
+        var r = await ExternalProcess.RunAsync("openssl", ["s_client", "-connect", $"127.0.0.1:{host.ImplicitTlsPort}", "-cert", pki.ClientCertificate, "-key", pki.ClientKey,
+            "-cert_chain", intermediate, "-CAfile", pki.CaBundle, "-ign_eof", "-crlf"], stdin: "QUIT\n", timeout: TimeSpan.FromSeconds(30));
+        Assert.Contains("221 2.0.0", r.StdOut, StringComparison.Ordinal);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var session = Assert.Single(host.Hooks.TlsSessions);
+        var sent = Assert.Single(session.ClientCertificateChain);
+        using var expected = X509CertificateLoader.LoadCertificateFromFile(intermediate);
+        Assert.Equal(expected.RawData, sent.RawData);
+        Assert.Equal(expected.Subject, sent.Subject);
+        Assert.NotNull(sent.PublicKey.GetRSAPublicKey() ?? (object?)sent.PublicKey.GetECDsaPublicKey());
     }
 }
