@@ -229,10 +229,12 @@ public static class GatewayProgram
             // Options validated on start (trust, policy…) report every problem at once, naming the keys.
             app.Services.GetRequiredService<IStartupValidator>().Validate();
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when (ex is OptionsValidationException || (ex is AggregateException all && all.InnerExceptions.All(e => e is OptionsValidationException)))
         {
+            // Several options classes failing at once come as an AggregateException of each one's failures.
             await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:");
-            foreach (var failure in ex.Failures)
+            var failures = ex is AggregateException aggregate ? aggregate.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures) : ((OptionsValidationException)ex).Failures;
+            foreach (var failure in failures)
             {
                 await Console.Error.WriteLineAsync("  - " + failure);
             }
@@ -254,8 +256,23 @@ public static class GatewayProgram
             GatewayLog.SpoolKeyMissing(logger, report.KeyMissing, string.Join(", ", spool.Encryption?.Keys?.Ids ?? []));
         }
 
+        var sealing = app.Services.GetRequiredService<IOptions<SpoolEncryptionOptions>>().Value;
+        if (sealing.Enabled && spool.Encryption is not { SealNewFiles: true })
+        {
+            await Console.Error.WriteLineAsync($"mssgw: configuration error(s), not starting:\n  - {SpoolEncryptionOptions.Section}:KeyFile could not be read when the spool was opened: check the file (mounted from its Secret).");
+            return 2;
+        }
+
         // The journal is opened (its last file read back and repaired) before the first session.
-        _ = app.Services.GetService<ExchangeJournal>();
+        try
+        {
+            app.Services.GetService<ExchangeJournal>()?.Open();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            await Console.Error.WriteLineAsync($"mssgw: cannot open the exchange journal ({ex.Message}): check {JournalOptions.Section}:Path (default <Gateway:Spool:Path>/journal) is writable and {JournalOptions.Section}:SigningKeyFile readable.");
+            return 2;
+        }
         if (options.Logging.HashAddresses && options.Logging.HashKeyFile is null)
         {
             GatewayLog.EphemeralHashKey(logger);
@@ -336,12 +353,15 @@ public static class GatewayProgram
         services.AddSingleton<IValidateOptions<SpoolEncryptionOptions>, SpoolEncryptionOptionsValidator>();
         services.AddOptions<JournalOptions>().BindConfiguration(JournalOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<JournalOptions>, JournalOptionsValidator>();
-        services.AddSingleton(sp => new MessageSpool(options.Spool.Path, options.Spool.Sync, SpoolEncryption.FromOptions(sp.GetRequiredService<IOptions<SpoolEncryptionOptions>>().Value)));
+        // Kestrel's listener setup resolves the session hooks (hence the spool and the journal) while the
+        // host is built, before the start-up validator runs: these factories read the raw options and do
+        // no I/O that can fail; the validator then names every problem, and the journal opens after it.
+        services.AddSingleton(_ => new MessageSpool(options.Spool.Path, options.Spool.Sync, SpoolEncryptionFor(configuration)));
         if (configuration.GetValue<bool>(JournalOptions.Section + ":Enabled"))
         {
             services.AddSingleton(sp =>
             {
-                var journal = sp.GetRequiredService<IOptions<JournalOptions>>().Value;
+                var journal = configuration.GetSection(JournalOptions.Section).Get<JournalOptions>() ?? new JournalOptions();
                 return new ExchangeJournal(
                     journal, journal.Path ?? Path.Combine(options.Spool.Path, "journal"), options.InstanceName, sp.GetRequiredService<AddressRedactor>(),
                     sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ExchangeJournal>>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>());
@@ -407,6 +427,19 @@ public static class GatewayProgram
 
             return server;
         });
+    }
+
+    /// <summary>The spool's encryption from the raw options; null when they cannot be read yet (the start-up validator then names why).</summary>
+    private static SpoolEncryption? SpoolEncryptionFor(IConfiguration configuration)
+    {
+        try
+        {
+            return SpoolEncryption.FromOptions(configuration.GetSection(SpoolEncryptionOptions.Section).Get<SpoolEncryptionOptions>() ?? new SpoolEncryptionOptions());
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

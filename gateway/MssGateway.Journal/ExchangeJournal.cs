@@ -25,7 +25,7 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
     private readonly JournalOptions _options;
-    private readonly JournalSigner _signer;
+    private JournalSigner? _signer;
     private readonly AddressRedactor _redactor;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -37,8 +37,9 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
     private readonly Lock _lock = new();
     private readonly Lock _flushLock = new();
     private readonly List<SafeFileHandle> _retired = [];
-    private SafeFileHandle _handle;
-    private string _file;
+    private SafeFileHandle _handle = null!;
+    private string _file = string.Empty;
+    private bool _opened;
     private long _offset;
     private long _seq;
     private string _prev = JournalFiles.Genesis;
@@ -65,11 +66,29 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
         _records = _meter.CreateCounter<long>("mssgw_journal_records_total", description: "Records appended to the exchange journal, by kind.");
         _failures = _meter.CreateCounter<long>("mssgw_journal_verify_failures_total", description: "Journal chains found broken when the gateway read its journal back at start (tampering or a disk fault).");
         _repairs = _meter.CreateCounter<long>("mssgw_journal_torn_records_total", description: "Records torn by a crash and cut off at start (never acknowledged).");
-        _signer = JournalSigner.Load(options.SigningKeyFile ?? throw new ArgumentException("Gateway:Journal:SigningKeyFile is not set.", nameof(options)));
         Instance = instance;
         Directory = System.IO.Path.Combine(System.IO.Path.GetFullPath(root), JournalFiles.SafeInstance(instance));
-        System.IO.Directory.CreateDirectory(Directory);
-        (_handle, _file) = OpenAtStart();
+    }
+
+    /// <summary>
+    /// Loads the signing key, reads the last file back (repairing a torn record) and opens it for
+    /// appending. Separate from the constructor so the host validates the options first and opens
+    /// the journal after the spool's recovery, before the first session.
+    /// </summary>
+    public void Open()
+    {
+        lock (_lock)
+        {
+            if (_opened)
+            {
+                return;
+            }
+
+            _signer = JournalSigner.Load(_options.SigningKeyFile ?? throw new InvalidOperationException($"{JournalOptions.Section}:SigningKeyFile is not set."));
+            System.IO.Directory.CreateDirectory(Directory);
+            (_handle, _file) = OpenAtStart();
+            _opened = true;
+        }
     }
 
     /// <summary>The instance (pod) whose journal this is.</summary>
@@ -91,13 +110,20 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
     }
 
     /// <summary>The key id of the checkpoints' signing key.</summary>
-    public string KeyId => _signer.KeyId;
+    public string KeyId => Signer.KeyId;
+
+    private JournalSigner Signer => _signer ?? throw new InvalidOperationException("The exchange journal is not open (call Open first).");
 
     public void Append(JournalRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         lock (_lock)
         {
+            if (!_opened)
+            {
+                throw new InvalidOperationException("The exchange journal is not open (call Open first).");
+            }
+
             Write(Redact(record));
             if (_sinceCheckpoint >= _options.CheckpointEveryRecords)
             {
@@ -125,6 +151,11 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
     /// </summary>
     public Task FlushAsync()
     {
+        if (!_opened)
+        {
+            return Task.CompletedTask;
+        }
+
         lock (_flushLock)
         {
             if (_pendingFlush is not null)
@@ -153,6 +184,11 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
         var now = _time.GetUtcNow();
         lock (_lock)
         {
+            if (!_opened)
+            {
+                return;
+            }
+
             if (_sinceCheckpoint > 0 && now - _lastCheckpoint >= _options.CheckpointInterval)
             {
                 Checkpoint(final: false);
@@ -177,6 +213,11 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
         await base.StopAsync(cancellationToken);
         lock (_lock)
         {
+            if (!_opened)
+            {
+                return;
+            }
+
             if (_sinceCheckpoint > 0)
             {
                 Checkpoint(final: false); // what this run wrote is signed before it stops
@@ -190,14 +231,14 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
     {
         lock (_lock)
         {
-            _handle.Dispose();
+            _handle?.Dispose();
             foreach (var h in _retired)
             {
                 h.Dispose();
             }
         }
 
-        _signer.Dispose();
+        _signer?.Dispose();
         if (_ownsMeter)
         {
             _meter.Dispose();
@@ -271,8 +312,8 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
         Write(new JournalRecord
         {
             Kind = JournalRecordKind.Checkpoint,
-            KeyId = _signer.KeyId,
-            Signature = _signer.Sign(Instance, seq, _prev),
+            KeyId = Signer.KeyId,
+            Signature = Signer.Sign(Instance, seq, _prev),
             Final = final ? true : null,
             LastSeq = _seq,
         });

@@ -37,7 +37,12 @@ internal sealed class JournalFixture : IDisposable
         RotateAfterBytes = rotateAfterBytes,
     };
 
-    public ExchangeJournal Open(JournalOptions? options = null) => new(options ?? Options(), Root, "mssgw-0", Redactor, Time);
+    public ExchangeJournal Open(JournalOptions? options = null)
+    {
+        var journal = new ExchangeJournal(options ?? Options(), Root, "mssgw-0", Redactor, Time);
+        journal.Open();
+        return journal;
+    }
 
     public string InstanceDirectory => Path.Combine(Root, "mssgw-0");
 

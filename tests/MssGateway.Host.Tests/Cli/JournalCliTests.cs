@@ -19,6 +19,7 @@ public sealed class JournalCliTests : IDisposable
 
         var options = new JournalOptions { Enabled = true, SigningKeyFile = _dir.Combine("journal.key"), CheckpointEveryRecords = 4 };
         using var journal = new ExchangeJournal(options, _dir.Combine("journal"), "mssgw-0", AddressRedactor.Clear);
+        journal.Open();
         for (var i = 0; i < 10; i++)
         {
             await journal.AppendDurableAsync(new JournalRecord { Kind = JournalRecordKind.Accept, QueueId = $"0000000000Q{i:D5}", Sender = "a@b.test", ReplyCode = 250 }, CancellationToken.None);
