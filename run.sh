@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the gateway in dev mode on an embedded default: no Redis, no LDAP. Generates (once) a dev
 # PKI under .dev/pki, a file-backed directory in .dev/directory.json, spools under .dev/spool and
-# delivers the dev domain's mail to the maildir .dev/maildir (docs/developer-guide.md).
+# delivers the dev domain's mail to the maildir .dev/maildir (docs/developer-guide.md). The spool is
+# encrypted with a key generated once in .dev/keys/spool.key, and the exchange journal (checkpoints
+# signed with .dev/keys/journal.key) is written under .dev/journal (docs/security.md).
 # Listeners: 127.0.0.1:2587 (STARTTLS), 2465 (implicit TLS), 2525 (relay, STARTTLS); HTTP 127.0.0.1:9090;
 # the dev maildir receiver on 127.0.0.1:2526. Extra arguments go to mssgw (e.g. --Gateway:Http:Port=9191).
 # MSSGW_DLL=path/to/mssgw.dll runs that build instead of building one (the dev-mode test does).
@@ -11,7 +13,10 @@ if ! command -v openssl >/dev/null; then
   echo "run.sh: installing openssl" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 fi
-mkdir -p .dev/spool .dev/maildir
+mkdir -p .dev/spool .dev/maildir .dev/journal
+(umask 077 && mkdir -p .dev/keys
+ [ -f .dev/keys/spool.key ] || openssl rand -base64 32 > .dev/keys/spool.key
+ [ -f .dev/keys/journal.key ] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out .dev/keys/journal.key 2>/dev/null)
 scripts/dev-pki.sh .dev/pki >/dev/null
 [ -f .dev/directory.json ] || cp gateway/MssGateway.Host/dev/directory.json .dev/directory.json
 
@@ -30,7 +35,8 @@ the newest one with:
 
 Implicit TLS: replace "--server 127.0.0.1:2587 --tls" by "--server 127.0.0.1:2465 --tlsc".
 Queue:   dotnet gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll queue list --dev
-Metrics: http://127.0.0.1:9090/metrics   Health: /healthz /readyz   Spool: .dev/spool
+Journal: dotnet gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll journal verify --dev
+Metrics: http://127.0.0.1:9090/metrics   Health: /healthz /readyz   Spool: .dev/spool (encrypted)
 TXT
 dll=${MSSGW_DLL:-}
 if [ -z "$dll" ]; then

@@ -39,7 +39,8 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton(sp => new MessageDelivery(
             sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<INextHopTransport>(), sp.GetRequiredService<DsnWriter>(),
             sp.GetRequiredService<DestinationTable>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<IOptionsMonitor<DeliveryOptions>>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MessageDelivery>>(), sp.GetRequiredService<MssGateway.Directory.AddressRedactor>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MessageDelivery>>(), sp.GetRequiredService<MssGateway.Directory.AddressRedactor>(),
+            sp.GetService<MssGateway.Journal.IExchangeJournal>()));
         services.TryAddSingleton(sp => new DeliveryScheduler(
             sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<MessageDelivery>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<DestinationTable>(),
             sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<IOptionsMonitor<DeliveryOptions>>(), sp.GetRequiredService<ClientCertificateSource>(),

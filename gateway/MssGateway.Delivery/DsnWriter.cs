@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit.Utils;
+using MssGateway.Journal;
 using MssGateway.Spool;
 
 namespace MssGateway.Delivery;
@@ -21,9 +22,11 @@ public sealed class DsnWriter
     private readonly DeliveryMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<DsnWriter> _logger;
+    private readonly IExchangeJournal? _journal;
 
-    public DsnWriter(MessageSpool spool, IOptionsMonitor<DeliveryOptions> options, DeliveryMetrics metrics, TimeProvider time, ILogger<DsnWriter> logger)
+    public DsnWriter(MessageSpool spool, IOptionsMonitor<DeliveryOptions> options, DeliveryMetrics metrics, TimeProvider time, ILogger<DsnWriter> logger, IExchangeJournal? journal = null)
     {
+        _journal = journal;
         _spool = spool;
         _options = options;
         _metrics = metrics;
@@ -171,6 +174,11 @@ public sealed class DsnWriter
             ct);
         _metrics.DsnSent(type);
         DeliveryLog.DsnQueued(_logger, envelope.QueueId, writer.QueueId, type, due.Count);
+        _journal?.Append(new JournalRecord
+        {
+            Kind = JournalRecordKind.Dsn, QueueId = envelope.QueueId, DsnKind = type, DsnQueueId = writer.QueueId,
+            Sender = envelope.Sender, Recipients = [.. due.Select(r => r.Recipient.Address)],
+        });
         return writer.QueueId;
     }
 

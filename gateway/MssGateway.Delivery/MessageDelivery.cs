@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MssGateway.Directory;
+using MssGateway.Journal;
 using MssGateway.Spool;
 
 namespace MssGateway.Delivery;
@@ -27,9 +28,11 @@ public sealed class MessageDelivery
     private readonly TimeProvider _time;
     private readonly ILogger<MessageDelivery> _logger;
     private readonly AddressRedactor _redactor;
+    private readonly IExchangeJournal? _journal;
 
-    internal MessageDelivery(MessageSpool spool, RecipientRouter router, INextHopTransport transport, DsnWriter dsn, DestinationTable destinations, DeliveryMetrics metrics, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, ILogger<MessageDelivery> logger, AddressRedactor redactor)
+    internal MessageDelivery(MessageSpool spool, RecipientRouter router, INextHopTransport transport, DsnWriter dsn, DestinationTable destinations, DeliveryMetrics metrics, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, ILogger<MessageDelivery> logger, AddressRedactor redactor, IExchangeJournal? journal = null)
     {
+        _journal = journal;
         _redactor = redactor;
         _spool = spool;
         _router = router;
@@ -68,6 +71,7 @@ public sealed class MessageDelivery
         {
             DeliveryLog.Corrupt(_logger, queueId, ex.Message);
             await _spool.MoveAsync(queueId, SpoolState.Active, SpoolState.Corrupt);
+            _journal?.Append(new JournalRecord { Kind = JournalRecordKind.Deletion, QueueId = queueId, Result = "corrupt", Detail = ex.Message });
             return DeliveryAttemptResult.Skipped;
         }
 
@@ -274,6 +278,11 @@ public sealed class MessageDelivery
         if (stillPending.Count == 0)
         {
             await _spool.DeleteAsync(envelope.QueueId, SpoolState.Active);
+            _journal?.Append(new JournalRecord
+            {
+                Kind = JournalRecordKind.Deletion, QueueId = envelope.QueueId, Result = "done",
+                Detail = $"delivered {state.Recipients.Count(s => s.Status == RecipientStatus.Delivered)}, failed {state.Recipients.Count(s => s.Status == RecipientStatus.Failed)}, attempts {state.Attempts}",
+            });
             DeliveryLog.Done(_logger, envelope.QueueId, state.Recipients.Count(s => s.Status == RecipientStatus.Delivered), state.Recipients.Count(s => s.Status == RecipientStatus.Failed), state.Attempts);
             return DeliveryAttemptResult.Completed;
         }
@@ -346,5 +355,11 @@ public sealed class MessageDelivery
         // A remote reply quotes addresses ("550 5.1.1 <bob@x>: unknown"): hashed like every address in the logs.
         _metrics.Attempt(result, duration);
         DeliveryLog.Attempt(_logger, queueId, hop, result, results.Count, decisive.Reply.Code, decisive.Reply.EnhancedCode, attempt, (long)(duration?.TotalMilliseconds ?? 0), _redactor.RedactText(decisive.Reply.ToString())!);
+        _journal?.Append(new JournalRecord
+        {
+            Kind = JournalRecordKind.DeliveryAttempt, QueueId = queueId, NextHop = hop, Result = result, Attempt = attempt,
+            Recipients = [.. results.Select(r => r.Address)], ReplyCode = decisive.Reply.Code, EnhancedCode = decisive.Reply.EnhancedCode,
+            RemoteReply = decisive.Reply.ToString(),
+        });
     }
 }

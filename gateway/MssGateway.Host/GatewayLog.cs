@@ -29,6 +29,10 @@ internal static partial class GatewayLog
         Message = "spool recovered: {Messages} messages, {Requeued} requeued from active, {TempRemoved} unacknowledged temp files removed, {Corrupt} set aside as corrupt")]
     public static partial void SpoolRecovered(ILogger logger, int messages, int requeued, int tempRemoved, int corrupt);
 
+    [LoggerMessage(EventId = 17, Level = LogLevel.Error, EventName = "SpoolKeyMissing",
+        Message = "spool: {Count} sealed messages name a key that is not loaded (loaded: {LoadedKeys}); they stay untouched and are set aside when opened: put the key file back in Gateway:Spool:Encryption:PreviousKeyFiles")]
+    public static partial void SpoolKeyMissing(ILogger logger, int count, string loadedKeys);
+
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, EventName = "SpoolWriteFailed",
         Message = "spool write failed session={SessionId}")]
     public static partial void SpoolWriteFailed(ILogger logger, Exception error, string sessionId);

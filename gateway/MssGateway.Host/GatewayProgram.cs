@@ -8,9 +8,11 @@ using MssGateway.Host.Logs;
 using MssGateway.Directory;
 using MssGateway.Directory.Redis;
 using MssGateway.Host.Telemetry;
+using MssGateway.Journal;
 using MssGateway.Policy;
 using MssGateway.Smtp;
 using MssGateway.Spool;
+using MssGateway.Spool.Encryption;
 using MssGateway.Trust;
 
 namespace MssGateway.Host;
@@ -44,6 +46,12 @@ public static class GatewayProgram
                 return 0;
             case "queue":
                 return await RunQueueCommandAsync(rest);
+            case "journal":
+                using (var cts = CancelOnCtrlC())
+                {
+                    return await JournalCommand.RunAsync(rest, Console.Out, Console.Error, cts.Token);
+                }
+
             case "healthcheck":
                 using (var cts = CancelOnCtrlC())
                 {
@@ -221,10 +229,12 @@ public static class GatewayProgram
             // Options validated on start (trust, policy…) report every problem at once, naming the keys.
             app.Services.GetRequiredService<IStartupValidator>().Validate();
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when (ex is OptionsValidationException || (ex is AggregateException all && all.InnerExceptions.All(e => e is OptionsValidationException)))
         {
+            // Several options classes failing at once come as an AggregateException of each one's failures.
             await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:");
-            foreach (var failure in ex.Failures)
+            var failures = ex is AggregateException aggregate ? aggregate.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures) : ((OptionsValidationException)ex).Failures;
+            foreach (var failure in failures)
             {
                 await Console.Error.WriteLineAsync("  - " + failure);
             }
@@ -241,6 +251,28 @@ public static class GatewayProgram
         var report = spool.Recover();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MssGateway.Host");
         GatewayLog.SpoolRecovered(logger, report.Messages, report.Requeued, report.TempFilesRemoved, report.Corrupt.Count);
+        if (report.KeyMissing > 0)
+        {
+            GatewayLog.SpoolKeyMissing(logger, report.KeyMissing, string.Join(", ", spool.Encryption?.Keys?.Ids ?? []));
+        }
+
+        var sealing = app.Services.GetRequiredService<IOptions<SpoolEncryptionOptions>>().Value;
+        if (sealing.Enabled && spool.Encryption is not { SealNewFiles: true })
+        {
+            await Console.Error.WriteLineAsync($"mssgw: configuration error(s), not starting:\n  - {SpoolEncryptionOptions.Section}:KeyFile could not be read when the spool was opened: check the file (mounted from its Secret).");
+            return 2;
+        }
+
+        // The journal is opened (its last file read back and repaired) before the first session.
+        try
+        {
+            app.Services.GetService<ExchangeJournal>()?.Open();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            await Console.Error.WriteLineAsync($"mssgw: cannot open the exchange journal ({ex.Message}): check {JournalOptions.Section}:Path (default <Gateway:Spool:Path>/journal) is writable and {JournalOptions.Section}:SigningKeyFile readable.");
+            return 2;
+        }
         if (options.Logging.HashAddresses && options.Logging.HashKeyFile is null)
         {
             GatewayLog.EphemeralHashKey(logger);
@@ -316,7 +348,28 @@ public static class GatewayProgram
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new MessageSpool(options.Spool.Path, options.Spool.Sync));
+        // Issue 17: the spool's encryption and the exchange journal, options in the shared style (validated at start).
+        services.AddOptions<SpoolEncryptionOptions>().BindConfiguration(SpoolEncryptionOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SpoolEncryptionOptions>, SpoolEncryptionOptionsValidator>();
+        services.AddOptions<JournalOptions>().BindConfiguration(JournalOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JournalOptions>, JournalOptionsValidator>();
+        // Kestrel's listener setup resolves the session hooks (hence the spool and the journal) while the
+        // host is built, before the start-up validator runs: these factories read the raw options and do
+        // no I/O that can fail; the validator then names every problem, and the journal opens after it.
+        services.AddSingleton(_ => new MessageSpool(options.Spool.Path, options.Spool.Sync, SpoolEncryptionFor(configuration)));
+        if (configuration.GetValue<bool>(JournalOptions.Section + ":Enabled"))
+        {
+            services.AddSingleton(sp =>
+            {
+                var journal = configuration.GetSection(JournalOptions.Section).Get<JournalOptions>() ?? new JournalOptions();
+                return new ExchangeJournal(
+                    journal, journal.Path ?? Path.Combine(options.Spool.Path, "journal"), options.InstanceName, sp.GetRequiredService<AddressRedactor>(),
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ExchangeJournal>>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>());
+            });
+            services.AddSingleton<IExchangeJournal>(sp => sp.GetRequiredService<ExchangeJournal>());
+            services.AddHostedService(sp => sp.GetRequiredService<ExchangeJournal>());
+        }
+
         // Orphans of spool/tmp: older than the longest session (plus a margin), removed every 5 minutes (docs/smtp.md).
         services.AddHostedService(sp => new SpoolOrphanSweeper(sp.GetRequiredService<MessageSpool>(), options.Smtp.Limits.MaxSessionDuration + TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<ILogger<SpoolOrphanSweeper>>()));
         services.AddSingleton(sp => new SpoolSpace(options.Spool, sp.GetRequiredService<TimeProvider>()));
@@ -376,6 +429,19 @@ public static class GatewayProgram
         });
     }
 
+    /// <summary>The spool's encryption from the raw options; null when they cannot be read yet (the start-up validator then names why).</summary>
+    private static SpoolEncryption? SpoolEncryptionFor(IConfiguration configuration)
+    {
+        try
+        {
+            return SpoolEncryption.FromOptions(configuration.GetSection(SpoolEncryptionOptions.Section).Get<SpoolEncryptionOptions>() ?? new SpoolEncryptionOptions());
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// The address redactor of every log call (issue 12 rule 9): the configured key, or — hashing on
     /// without a key file — a random key drawn now, so addresses never reach the log in clear.
@@ -433,9 +499,50 @@ public static class GatewayProgram
             return QueueCommand.ExitUsage;
         }
 
+        SpoolEncryption? encryption;
+        try
+        {
+            var encryptionOptions = cli.Configuration.GetSection(SpoolEncryptionOptions.Section).Get<SpoolEncryptionOptions>() ?? new SpoolEncryptionOptions();
+            encryption = SpoolEncryption.FromOptions(encryptionOptions);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            await Console.Error.WriteLineAsync($"mssgw queue: cannot read the spool's keys ({ex.Message}): give the gateway's configuration (--config FILE) so {SpoolEncryptionOptions.Section}:KeyFile can be read.");
+            return QueueCommand.ExitUsage;
+        }
+
+        if (encryption?.Keys is null && SpoolHoldsSealedFiles(spoolDir))
+        {
+            await Console.Error.WriteLineAsync($"mssgw queue: the spool '{spoolDir}' is encrypted and no key was given: messages sealed with a key cannot be listed or shown. Give the gateway's configuration (--config FILE) or --{SpoolEncryptionOptions.Section}:KeyFile=FILE (plus PreviousKeyFiles after a rotation).");
+            return QueueCommand.ExitUsage;
+        }
+
         using var cts = CancelOnCtrlC();
-        var queue = new QueueCommand(new MessageSpool(spoolDir), TimeProvider.System, redactor.IsHashing ? redactor.Render : null, redactor.IsHashing ? t => redactor.RedactText(t) ?? t : null);
+        var queue = new QueueCommand(new MessageSpool(spoolDir, SpoolSyncMode.GroupCommit, encryption), TimeProvider.System, redactor.IsHashing ? redactor.Render : null, redactor.IsHashing ? t => redactor.RedactText(t) ?? t : null);
         return await queue.RunAsync([.. verbArgs], Console.Out, cts.Token);
+    }
+
+    /// <summary>Whether any queued message file starts with a sealed header (one read of 5 octets per file, stops at the first).</summary>
+    private static bool SpoolHoldsSealedFiles(string spoolDir)
+    {
+        foreach (var state in new[] { "incoming", "active", "deferred", "hold" })
+        {
+            var dir = Path.Combine(spoolDir, state);
+            if (!System.IO.Directory.Exists(dir))
+            {
+                continue;
+            }
+
+            foreach (var file in System.IO.Directory.EnumerateFiles(dir))
+            {
+                Span<byte> start = stackalloc byte[5];
+                using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                var n = RandomAccess.Read(handle, start, 0);
+                return n == 5 && start[..4].SequenceEqual("MSSE"u8);
+            }
+        }
+
+        return false;
     }
 
     private static string? ArgValue(string[] args, string name)

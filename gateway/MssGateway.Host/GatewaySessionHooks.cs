@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MssGateway.Directory;
+using MssGateway.Journal;
 using MssGateway.Policy;
 using MssGateway.Smtp;
 using MssGateway.Spool;
@@ -32,6 +33,7 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
     private readonly AddressRedactor _redactor;
     private readonly ILogger<GatewaySessionHooks> _logger;
     private readonly TimeProvider _time;
+    private readonly IExchangeJournal? _journal;
 
     public GatewaySessionHooks(
         GatewayOptions options,
@@ -45,8 +47,10 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         SpoolSpace space,
         AddressRedactor redactor,
         ILogger<GatewaySessionHooks> logger,
-        TimeProvider time)
+        TimeProvider time,
+        IExchangeJournal? journal = null)
     {
+        _journal = journal;
         _options = options;
         _certificateCheck = certificateCheck;
         _directory = directory;
@@ -266,6 +270,7 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         {
             // Header binding and the S/MIME signer match read the directory: try again later, never a 5xx guess.
             GatewayLog.MessageRefused(_logger, session.Id, sender, transaction.Recipients.Count, size, GatewayReplies.DirectoryUnavailable.Reason, GatewayReplies.DirectoryUnavailable.Code, GatewayReplies.DirectoryUnavailable.EnhancedCode);
+            _journal?.Append(ExchangeRecord(JournalRecordKind.Refusal, session, transaction, identity, size, GatewayReplies.DirectoryUnavailable, null, null, receivedAt));
             return GatewayReplies.DirectoryUnavailable;
         }
 
@@ -277,6 +282,7 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         if (verdict.Refusal is not null)
         {
             GatewayLog.MessageRefused(_logger, session.Id, sender, transaction.Recipients.Count, size, verdict.Refusal.Reason, verdict.Refusal.Code, verdict.Refusal.EnhancedCode);
+            _journal?.Append(ExchangeRecord(JournalRecordKind.Refusal, session, transaction, identity, size, verdict.Refusal, verdict, null, receivedAt));
             return verdict.Refusal;
         }
 
@@ -304,20 +310,55 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             SkipRanges = verdict.ForgedHeaderRanges.Select(r => new SpoolByteRange(r.Offset, r.Length)).ToArray(),
         };
 
+        var queued = GatewayReplies.Queued(spoolWriter.QueueId);
         try
         {
-            await spoolWriter.CommitAsync(envelope, cancellationToken);
+            // The accept record is part of the durable accept (issue 17): its fsync runs beside the
+            // message's, and the message is only published (then 250) once both are on disk.
+            var record = _journal is null ? null : ExchangeRecord(JournalRecordKind.Accept, session, transaction, identity, size, queued, verdict, spoolWriter.QueueId, now);
+            await spoolWriter.CommitAsync(envelope, record is null ? null : () => _journal!.AppendDurableAsync(record, cancellationToken), cancellationToken);
         }
         catch (IOException ex)
         {
             GatewayLog.SpoolWriteFailed(_logger, ex, session.Id);
+            _journal?.Append(ExchangeRecord(JournalRecordKind.Refusal, session, transaction, identity, size, SmtpReplies.LocalError, verdict, spoolWriter.QueueId, now));
             return SmtpReplies.LocalError;
         }
 
         GatewayLog.MessageAccepted(_logger, spoolWriter.QueueId, session.Id, sender, transaction.Recipients.Count, size, verdict.SmimeLabel);
         _sink.Accepted(spoolWriter.QueueId);
-        return GatewayReplies.Queued(spoolWriter.QueueId);
+        return queued;
     }
+
+    /// <summary>
+    /// The journal record of an accept or a refusal after DATA: who (certificate identity, issuer,
+    /// listener, client address, TLS), what envelope (addresses: the journal hashes them as the logs do),
+    /// which verdicts, and the answer given. Never a header, a subject or a body.
+    /// </summary>
+    private static JournalRecord ExchangeRecord(JournalRecordKind kind, SmtpSessionInfo session, SmtpTransaction transaction, CertificateIdentity? identity, long size, SmtpReply reply, MessagePolicyVerdict? verdict, string? queueId, DateTimeOffset time) => new()
+    {
+        Kind = kind,
+        Time = time,
+        QueueId = queueId,
+        SessionId = session.Id,
+        Listener = session.Listener.Name,
+        ClientAddress = session.RemoteEndPoint?.Address.ToString(),
+        ClientIdentity = identity?.NationalIdentifier ?? identity?.StructureIdentifier,
+        ClientSubject = TerminalSafeText.Escape(identity?.Subject ?? session.ClientCertificate?.Subject),
+        ClientIssuer = TerminalSafeText.Escape(identity?.Issuer ?? session.ClientCertificate?.Issuer),
+        ClientSerial = session.ClientCertificate?.SerialNumber,
+        Tls = session.IsTls ? session.TlsProtocolName : null,
+        TlsCipher = session.TlsCipherSuite?.ToString(),
+        Sender = transaction.MailFrom.Address,
+        Recipients = [.. transaction.Recipients.Select(r => r.Address)],
+        Size = size,
+        Policy = reply.IsPositive ? "accepted" : reply.Reason ?? "refused",
+        Smime = verdict?.SmimeLabel,
+        SenderBinding = verdict?.SenderBindingViolation?.Reason,
+        ReplyCode = reply.Code,
+        EnhancedCode = reply.EnhancedCode,
+        Reason = reply.Reason,
+    };
 
     /// <summary>The MAIL FROM decision, kept for the end of data of the same transaction.</summary>
     private sealed record PendingMailFromBinding(SmtpMailFrom MailFrom, MailFromBinding Binding);

@@ -7,6 +7,7 @@ using MimeKit.IO;
 using MimeKit.IO.Filters;
 using MssGateway.Directory;
 using MssGateway.Smtp;
+using MssGateway.Spool.Encryption;
 
 namespace MssGateway.Policy;
 
@@ -183,7 +184,8 @@ public sealed class MessagePolicy
     private async ValueTask<SignatureCheck?> UnwrapOpaqueAsync(Stream source, SignedEntity entity, MimeScanBudget budget, CancellationToken ct)
     {
         var tempPath = Path.Combine(_options.TempPath ?? Path.GetTempPath(), "mssgw-smime-" + Guid.NewGuid().ToString("N"));
-        await using var content = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
+        // Sealed under a key held in memory only: the signed content in clear never reaches the temp directory (the spool volume).
+        await using var content = new SealedTempFile(tempPath);
         SignatureCheck? check;
         using (var cms = OpenDecoded(source, entity))
         {

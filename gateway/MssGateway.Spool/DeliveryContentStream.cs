@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 namespace MssGateway.Spool;
 
 /// <summary>
@@ -7,18 +6,19 @@ namespace MssGateway.Spool;
 /// without its skip ranges (forged Authentication-Results fields) — the file is never rewritten.
 /// Seekable: MimeKit's parser needs to seek to keep
 /// part contents on disk (persistent parsing) instead of copying a 20 MB message into memory, and
-/// MailKit then writes those parts back byte for byte. Reads are positional on one file handle.
+/// MailKit then writes those parts back byte for byte. Reads are positional on one file handle
+/// (through the decryption of a sealed file when the spool is encrypted).
 /// </summary>
 internal sealed class DeliveryContentStream : Stream
 {
-    private readonly SafeFileHandle _file;
+    private readonly ISpoolContent _file;
     private readonly Segment[] _segments;
     private long _position;
 
     public DeliveryContentStream(SpoolMessage message, IEnumerable<SpoolByteRange>? extraSkips = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        _file = File.OpenHandle(message.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.RandomAccess);
+        _file = message.OpenStored();
         var segments = new List<Segment>();
         long logical = 0;
         var prefix = Encoding.UTF8.GetBytes(message.Envelope.PrependHeaders);
@@ -81,7 +81,7 @@ internal sealed class DeliveryContentStream : Stream
             }
             else
             {
-                n = RandomAccess.Read(_file, buffer[..n], segment.FileOffset + within);
+                n = _file.Read(segment.FileOffset + within, buffer[..n]);
                 if (n == 0)
                 {
                     throw new IOException("The spool file is shorter than its footer says.");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MssGateway.Spool.Encryption;
 
 namespace MssGateway.Spool;
 
@@ -7,7 +8,9 @@ namespace MssGateway.Spool;
 /// envelope. Accepting writes to <c>tmp/</c>, fsyncs, renames into <c>incoming/</c> and fsyncs the
 /// directory before the caller may answer 250. After a crash the spool is the truth:
 /// <see cref="Recover"/> discards unacknowledged temp files, sets unreadable files aside and puts
-/// messages that were being delivered back in line.
+/// messages that were being delivered back in line. With <see cref="SpoolEncryption"/>, every file it
+/// writes (messages, DSNs, delivery state) is sealed (<see cref="SealedFileHeader"/>), and files written
+/// in clear before encryption was switched on still open.
 /// </summary>
 public sealed class MessageSpool
 {
@@ -18,15 +21,16 @@ public sealed class MessageSpool
     private readonly string _signalPath;
     private (IReadOnlyDictionary<SpoolState, int> Counts, long ValidUntil)? _count;
 
-    public MessageSpool(string root, SpoolSyncMode sync = SpoolSyncMode.GroupCommit)
-        : this(root, sync, static file => RandomAccess.FlushToDisk(file), DirectoryFsync.SyncFilesystem)
+    public MessageSpool(string root, SpoolSyncMode sync = SpoolSyncMode.GroupCommit, SpoolEncryption? encryption = null)
+        : this(root, sync, static file => RandomAccess.FlushToDisk(file), DirectoryFsync.SyncFilesystem, encryption)
     {
     }
 
     /// <summary>Tests: the two hooks replace fsync(2) of a message file and syncfs(2) of the spool.</summary>
-    internal MessageSpool(string root, SpoolSyncMode sync, Action<Microsoft.Win32.SafeHandles.SafeFileHandle> syncFile, Action<string> syncFilesystem)
+    internal MessageSpool(string root, SpoolSyncMode sync, Action<Microsoft.Win32.SafeHandles.SafeFileHandle> syncFile, Action<string> syncFilesystem, SpoolEncryption? encryption = null)
     {
         SyncMode = sync;
+        Encryption = encryption;
         Root = System.IO.Path.GetFullPath(root);
         TempDirectory = System.IO.Path.Combine(Root, "tmp");
         StateDirectory = System.IO.Path.Combine(Root, "state");
@@ -56,6 +60,11 @@ public sealed class MessageSpool
 
     public string TempDirectory { get; }
 
+    /// <summary>Sealing and key ring of this spool; null for a spool in clear without keys.</summary>
+    public SpoolEncryption? Encryption { get; }
+
+    private SpoolKey? SealKey => Encryption is { SealNewFiles: true, Keys: { } keys } ? keys.Current : null;
+
     public string StateDirectory { get; }
 
     public string DirectoryOf(SpoolState state) => System.IO.Path.Combine(Root, state.ToString().ToLowerInvariant());
@@ -79,7 +88,7 @@ public sealed class MessageSpool
                     BufferSize = 0,
                     Options = FileOptions.None,
                 });
-                return new SpoolMessageWriter(this, id, tmp, stream);
+                return new SpoolMessageWriter(this, id, tmp, stream, SealKey);
             }
             catch (IOException) when (attempt < 5 && File.Exists(tmp))
             {
@@ -134,9 +143,15 @@ public sealed class MessageSpool
             }
         }
 
+        var keyMissing = 0;
         Parallel.ForEach(files, file =>
         {
-            if (!QueueId.IsValid(file.Id) || !SpoolFileFormat.HasValidFooter(file.Path))
+            var valid = QueueId.IsValid(file.Id) ? CheckComplete(file.Path, file.Id) : false;
+            if (valid is null)
+            {
+                Interlocked.Increment(ref keyMissing); // intact as far as we can tell: left for an operator who brings the key back
+            }
+            else if (!valid.Value)
             {
                 File.Move(file.Path, PathOf(SpoolState.Corrupt, file.Id + "." + DateTime.UtcNow.Ticks), overwrite: false);
                 corrupt.Add(file.Id);
@@ -177,7 +192,52 @@ public sealed class MessageSpool
 
         DirectoryFsync.Flush(TempDirectory);
         DirectoryFsync.Flush(StateDirectory);
-        return new SpoolRecoveryReport(known.Count, requeued, removedTemp, [.. corrupt.Order(StringComparer.Ordinal)], orphanStates);
+        return new SpoolRecoveryReport(known.Count, requeued, removedTemp, [.. corrupt.Order(StringComparer.Ordinal)], orphanStates) { KeyMissing = keyMissing };
+    }
+
+    /// <summary>
+    /// Recovery's check of one file: a clear file by its footer; a sealed one by its header and its
+    /// final chunk (decrypted and authenticated, then the footer inside it): one chunk at most. Null when
+    /// the file's key is not loaded (cannot be judged).
+    /// </summary>
+    private bool? CheckComplete(string path, string queueId)
+    {
+        try
+        {
+            if (!IsSealed(path))
+            {
+                return SpoolFileFormat.HasValidFooter(path);
+            }
+
+            using var reader = SealedContentReader.Open(path, Encryption?.Keys, SealedFileKind.Message, queueId);
+            Span<byte> footer = stackalloc byte[SpoolFileFormat.FooterLength];
+            return reader.PlainLength >= SpoolFileFormat.FooterLength
+                && reader.Read(reader.PlainLength - SpoolFileFormat.FooterLength, footer) == footer.Length
+                && SpoolFileFormat.FooterMatches(footer, reader.PlainLength);
+        }
+        catch (SpoolDecryptionException ex) when (ex.Failure == SpoolDecryptionFailure.KeyMissing)
+        {
+            SpoolEncryption.CountFailure(ex.Failure);
+            return null;
+        }
+        catch (SpoolDecryptionException ex)
+        {
+            SpoolEncryption.CountFailure(ex.Failure);
+            return false;
+        }
+        catch (FileNotFoundException)
+        {
+            return true; // moved meanwhile: not ours to judge
+        }
+    }
+
+    /// <summary>Whether a file starts with a sealed header (else it was written in clear).</summary>
+    private static bool IsSealed(string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        Span<byte> start = stackalloc byte[8];
+        var n = RandomAccess.Read(handle, start, 0);
+        return SealedFileHeader.LooksSealed(start[..n]);
     }
 
     /// <summary>Ids of the messages in a state, oldest first (ids sort by time).</summary>
@@ -256,13 +316,51 @@ public sealed class MessageSpool
         return null;
     }
 
-    /// <summary>Opens a spooled message for reading (envelope and content).</summary>
+    /// <summary>
+    /// Opens a spooled message for reading (envelope and content). A sealed file is authenticated whole
+    /// first — every chunk, the final flag, the header against the file's name — so a message altered
+    /// on disk fails here (an <see cref="InvalidDataException"/> whose inner <see cref="SpoolDecryptionException"/>
+    /// says why: delivery sets it aside in <c>corrupt/</c>) before a single octet of it leaves the gateway.
+    /// </summary>
     public SpoolMessage Open(SpoolState state, string queueId)
     {
         var path = PathOf(state, queueId);
-        var envelope = SpoolFileFormat.ReadEnvelope(path, out var contentLength, out var error)
-            ?? throw new InvalidDataException($"Spool file {path} is not valid: {error}");
-        return new SpoolMessage(path, envelope, contentLength);
+        try
+        {
+            if (IsSealed(path))
+            {
+                var keys = Encryption?.Keys;
+                using var reader = SealedContentReader.Open(path, keys, SealedFileKind.Message, queueId);
+                reader.VerifyAll();
+                var sealedEnvelope = SpoolFileFormat.ReadEnvelope(reader, out var sealedLength, out var sealedError);
+                if (sealedEnvelope is null || sealedEnvelope.QueueId != queueId)
+                {
+                    throw new SpoolDecryptionException(SpoolDecryptionFailure.BadLayout, $"Spool file {path} decrypts but is not valid: {sealedError ?? "the envelope names another message"}");
+                }
+
+                return new SpoolMessage(path, sealedEnvelope, sealedLength, () => SealedContentReader.Open(path, keys, SealedFileKind.Message, queueId));
+            }
+        }
+        catch (SpoolDecryptionException ex)
+        {
+            SpoolEncryption.CountFailure(ex.Failure);
+            throw new InvalidDataException($"Spool file {path} does not open ({SpoolEncryption.Label(ex.Failure)}): {ex.Message}", ex);
+        }
+
+        if (Encryption is { ReadPlainFiles: false })
+        {
+            SpoolEncryption.CountFailure(SpoolDecryptionFailure.PlainRefused);
+            throw new InvalidDataException(
+                $"Spool file {path} is in clear and {SpoolEncryptionOptions.Section}:ReadPlainFiles is false",
+                new SpoolDecryptionException(SpoolDecryptionFailure.PlainRefused, "file in clear"));
+        }
+
+        using (var plain = new PlainSpoolContent(path))
+        {
+            var envelope = SpoolFileFormat.ReadEnvelope(plain, out var contentLength, out var error)
+                ?? throw new InvalidDataException($"Spool file {path} is not valid: {error}");
+            return new SpoolMessage(path, envelope, contentLength, () => new PlainSpoolContent(path));
+        }
     }
 
     /// <summary>
@@ -396,12 +494,30 @@ public sealed class MessageSpool
 
         try
         {
-            using var s = File.OpenRead(path);
-            return JsonSerializer.Deserialize(s, SpoolJsonContext.Default.SpoolDeliveryState);
+            var bytes = File.ReadAllBytes(path);
+            if (SealedFileHeader.LooksSealed(bytes))
+            {
+                using var reader = SealedContentReader.Open(path, Encryption?.Keys, SealedFileKind.DeliveryState, queueId);
+                var plain = new byte[reader.PlainLength];
+                reader.Read(0, plain);
+                return JsonSerializer.Deserialize(plain, SpoolJsonContext.Default.SpoolDeliveryState);
+            }
+
+            return Encryption is { ReadPlainFiles: false } ? null : JsonSerializer.Deserialize(bytes, SpoolJsonContext.Default.SpoolDeliveryState);
         }
         catch (JsonException)
         {
             return null; // state files are replaced atomically; a broken one means a disk fault: start over
+        }
+        catch (SpoolDecryptionException ex)
+        {
+            // Altered or unreadable: the same as a broken one (recipients are tried again, never lost).
+            SpoolEncryption.CountFailure(ex.Failure);
+            return null;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
         }
     }
 
@@ -411,9 +527,17 @@ public sealed class MessageSpool
         ArgumentNullException.ThrowIfNull(state);
         var path = StatePath(state.QueueId);
         var tmp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        var json = JsonSerializer.SerializeToUtf8Bytes(state, SpoolJsonContext.Default.SpoolDeliveryState);
+        if (SealKey is { } key)
+        {
+            // Recipients and the next hop's replies (which quote addresses) are never on disk in clear.
+            json = SealedFileWriter.SealToArray(key, SealedFileKind.DeliveryState, state.QueueId, json);
+            SpoolEncryption.CountSealed(SealedFileKind.DeliveryState);
+        }
+
         await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096))
         {
-            await JsonSerializer.SerializeAsync(fs, state, SpoolJsonContext.Default.SpoolDeliveryState, cancellationToken);
+            await fs.WriteAsync(json, cancellationToken);
             fs.Flush(flushToDisk: true);
         }
 
@@ -425,4 +549,8 @@ public sealed class MessageSpool
 }
 
 /// <summary>What <see cref="MessageSpool.Recover"/> found.</summary>
-public sealed record SpoolRecoveryReport(int Messages, int Requeued, int TempFilesRemoved, IReadOnlyList<string> Corrupt, int OrphanStatesRemoved);
+public sealed record SpoolRecoveryReport(int Messages, int Requeued, int TempFilesRemoved, IReadOnlyList<string> Corrupt, int OrphanStatesRemoved)
+{
+    /// <summary>Sealed messages whose key is not loaded: left where they are (intact), they fail with a precise error when opened.</summary>
+    public int KeyMissing { get; init; }
+}

@@ -26,8 +26,15 @@ internal sealed class SpoolBulkImport
         var trailer = SpoolFileFormat.BuildTrailer(envelope, content.Length);
         using (var handle = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write))
         {
-            RandomAccess.Write(handle, content, 0);
-            RandomAccess.Write(handle, trailer, content.Length);
+            if (_spool.Encryption is { SealNewFiles: true, Keys: { } keys })
+            {
+                RandomAccess.Write(handle, Encryption.SealedFileWriter.SealToArray(keys.Current, Encryption.SealedFileKind.Message, envelope.QueueId, [.. content, .. trailer]), 0);
+            }
+            else
+            {
+                RandomAccess.Write(handle, content, 0);
+                RandomAccess.Write(handle, trailer, content.Length);
+            }
         }
 
         if (due is { } d)
@@ -38,6 +45,11 @@ internal sealed class SpoolBulkImport
         if (delivery is not null)
         {
             var json = JsonSerializer.SerializeToUtf8Bytes(delivery, SpoolJsonContext.Default.SpoolDeliveryState);
+            if (_spool.Encryption is { SealNewFiles: true, Keys: { } stateKeys })
+            {
+                json = Encryption.SealedFileWriter.SealToArray(stateKeys.Current, Encryption.SealedFileKind.DeliveryState, envelope.QueueId, json);
+            }
+
             File.WriteAllBytes(System.IO.Path.Combine(_spool.StateDirectory, envelope.QueueId + ".json"), json);
         }
 

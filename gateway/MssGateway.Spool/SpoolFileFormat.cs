@@ -8,7 +8,9 @@ namespace MssGateway.Spool;
 /// envelope as UTF-8 JSON, then a 32-octet footer:
 /// <c>"MSSQ" | version u32 | content length i64 | envelope length i32 | reserved u32 | "MSSQ-END"</c>
 /// (little endian). A file is only renamed into a state directory once complete and fsync'd, so a
-/// file without a valid footer was never acknowledged; it is set aside in <c>corrupt/</c>.
+/// file without a valid footer was never acknowledged; it is set aside in <c>corrupt/</c>. In an
+/// encrypted spool the same layout is the plaintext of a sealed file (<see cref="Encryption.SealedFileHeader"/>):
+/// the footer is inside the final chunk, never in clear.
 /// </summary>
 internal static class SpoolFileFormat
 {
@@ -30,6 +32,20 @@ internal static class SpoolFileFormat
         BinaryPrimitives.WriteUInt32LittleEndian(footer[20..], 0);
         EndMagic.CopyTo(footer[24..]);
         return trailer;
+    }
+
+    /// <summary>Whether a footer's magic, version and lengths fit stored content of <paramref name="length"/> octets.</summary>
+    public static bool FooterMatches(ReadOnlySpan<byte> footer, long length)
+    {
+        if (footer.Length != FooterLength || !footer[..4].SequenceEqual(Magic) || !footer[24..].SequenceEqual(EndMagic)
+            || BinaryPrimitives.ReadUInt32LittleEndian(footer[4..]) != Version)
+        {
+            return false;
+        }
+
+        var contentLength = BinaryPrimitives.ReadInt64LittleEndian(footer[8..]);
+        var envelopeLength = BinaryPrimitives.ReadInt32LittleEndian(footer[16..]);
+        return contentLength >= 0 && envelopeLength > 0 && contentLength + envelopeLength + FooterLength == length;
     }
 
     /// <summary>
@@ -65,12 +81,11 @@ internal static class SpoolFileFormat
         }
     }
 
-    /// <summary>Reads the envelope of a spool file, or returns null with the reason when the file is not valid.</summary>
-    public static SpoolEnvelope? ReadEnvelope(string path, out long contentLength, out string? error)
+    /// <summary>Reads the envelope of stored content (a clear file, or a sealed file's plaintext), or returns null with the reason when it is not valid.</summary>
+    public static SpoolEnvelope? ReadEnvelope(ISpoolContent content, out long contentLength, out string? error)
     {
         contentLength = 0;
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var length = RandomAccess.GetLength(handle);
+        var length = content.Length;
         if (length < FooterLength)
         {
             error = "file shorter than the footer";
@@ -78,8 +93,7 @@ internal static class SpoolFileFormat
         }
 
         Span<byte> footer = stackalloc byte[FooterLength];
-        RandomAccess.Read(handle, footer, length - FooterLength);
-        if (!footer[..4].SequenceEqual(Magic) || !footer[24..].SequenceEqual(EndMagic))
+        if (ReadExactly(content, footer, length - FooterLength) != FooterLength || !footer[..4].SequenceEqual(Magic) || !footer[24..].SequenceEqual(EndMagic))
         {
             error = "footer missing (incomplete write)";
             return null;
@@ -100,7 +114,12 @@ internal static class SpoolFileFormat
         }
 
         var json = new byte[envelopeLength];
-        RandomAccess.Read(handle, json, contentLength);
+        if (ReadExactly(content, json, contentLength) != envelopeLength)
+        {
+            error = "envelope cut short";
+            return null;
+        }
+
         try
         {
             var envelope = JsonSerializer.Deserialize(json, SpoolJsonContext.Default.SpoolEnvelope);
@@ -112,5 +131,22 @@ internal static class SpoolFileFormat
             error = "envelope is not valid JSON: " + ex.Message;
             return null;
         }
+    }
+
+    private static int ReadExactly(ISpoolContent content, Span<byte> buffer, long offset)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = content.Read(offset + total, buffer[total..]);
+            if (n == 0)
+            {
+                break;
+            }
+
+            total += n;
+        }
+
+        return total;
     }
 }

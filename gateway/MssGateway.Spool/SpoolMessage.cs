@@ -1,13 +1,16 @@
 namespace MssGateway.Spool;
 
-/// <summary>A spooled message opened for delivery or inspection.</summary>
+/// <summary>A spooled message opened for delivery or inspection; its content reads the same whether the file is sealed or in clear.</summary>
 public sealed class SpoolMessage
 {
-    internal SpoolMessage(string path, SpoolEnvelope envelope, long contentLength)
+    private readonly Func<ISpoolContent> _open;
+
+    internal SpoolMessage(string path, SpoolEnvelope envelope, long contentLength, Func<ISpoolContent> open)
     {
         Path = path;
         Envelope = envelope;
         ContentLength = contentLength;
+        _open = open;
     }
 
     public string Path { get; }
@@ -17,11 +20,10 @@ public sealed class SpoolMessage
     public long ContentLength { get; }
 
     /// <summary>The stored content exactly as received (dot-unstuffed, CRLF).</summary>
-    public Stream OpenContent()
-    {
-        var fs = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 65536, FileOptions.SequentialScan);
-        return new BoundedReadStream(fs, ContentLength);
-    }
+    public Stream OpenContent() => new SpoolContentStream(_open(), ContentLength);
+
+    /// <summary>The stored octets (clear or decrypted), for the delivery stream.</summary>
+    internal ISpoolContent OpenStored() => _open();
 
     /// <summary>
     /// The message as it leaves the gateway: the prepended header fields (Received,

@@ -1,25 +1,30 @@
+using MssGateway.Spool.Encryption;
+
 namespace MssGateway.Spool;
 
 /// <summary>
 /// Streams one message into the spool. Content goes straight to a temp file (memory stays bounded
-/// whatever the size); <see cref="CommitAsync"/> appends the envelope, makes the file durable (its own
-/// fsync, or a group-committed syncfs under load: <see cref="SpoolSyncMode"/>), renames it into
-/// <c>incoming/</c> and fsyncs the directory: only when it returns may the server answer 250.
-/// Disposing without committing deletes the temp file.
+/// whatever the size) — sealed chunk by chunk when the spool is encrypted, so no clear octet reaches
+/// the disk, not even in <c>tmp/</c>; <see cref="CommitAsync"/> appends the envelope, makes the file
+/// durable (its own fsync, or a group-committed syncfs under load: <see cref="SpoolSyncMode"/>),
+/// renames it into <c>incoming/</c> and fsyncs the directory: only when it returns may the server
+/// answer 250. Disposing without committing deletes the temp file.
 /// </summary>
 public sealed class SpoolMessageWriter : IAsyncDisposable
 {
     private readonly MessageSpool _spool;
     private readonly string _tempPath;
+    private readonly SealedFileWriter? _sealer;
     private FileStream? _stream;
     private bool _committed;
 
-    internal SpoolMessageWriter(MessageSpool spool, string queueId, string tempPath, FileStream stream)
+    internal SpoolMessageWriter(MessageSpool spool, string queueId, string tempPath, FileStream stream, SpoolKey? sealWith)
     {
         _spool = spool;
         QueueId = queueId;
         _tempPath = tempPath;
         _stream = stream;
+        _sealer = sealWith is null ? null : new SealedFileWriter(stream, sealWith, SealedFileKind.Message, queueId);
     }
 
     public string QueueId { get; }
@@ -27,11 +32,14 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
     /// <summary>Octets of content written so far.</summary>
     public long ContentLength { get; private set; }
 
+    /// <summary>Whether the file is sealed (the spool is encrypted).</summary>
+    public bool IsSealed => _sealer is not null;
+
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var stream = _stream ?? throw new ObjectDisposedException(nameof(SpoolMessageWriter));
         ContentLength += data.Length;
-        return stream.WriteAsync(data, cancellationToken);
+        return _sealer is { } sealer ? sealer.WriteAsync(data, cancellationToken) : stream.WriteAsync(data, cancellationToken);
     }
 
     /// <summary>
@@ -42,12 +50,20 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
     {
         var stream = _stream ?? throw new ObjectDisposedException(nameof(SpoolMessageWriter));
         stream.Flush();
-        var reader = new FileStream(_tempPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 65536, FileOptions.SequentialScan);
-        return new BoundedReadStream(reader, ContentLength);
+        ISpoolContent content = _sealer is { } sealer ? sealer.OpenPartial(_tempPath) : new PlainSpoolContent(_tempPath);
+        return new SpoolContentStream(content, ContentLength);
     }
 
     /// <summary>Makes the message durable in <c>incoming/</c>; the envelope's ContentLength is set from what was written.</summary>
-    public async Task CommitAsync(SpoolEnvelope envelope, CancellationToken cancellationToken)
+    public Task CommitAsync(SpoolEnvelope envelope, CancellationToken cancellationToken) => CommitAsync(envelope, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="CommitAsync(SpoolEnvelope, CancellationToken)"/>, waiting also for
+    /// <paramref name="durableWith"/> (the exchange journal's accept record reaching the disk) after the
+    /// content's fsync and before the rename: the two flushes run at the same time, and a message
+    /// whose record failed is never published (its temp file goes, no 250 is given).
+    /// </summary>
+    public async Task CommitAsync(SpoolEnvelope envelope, Func<Task>? durableWith, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         var stream = _stream ?? throw new ObjectDisposedException(nameof(SpoolMessageWriter));
@@ -57,8 +73,28 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
         }
 
         var trailer = SpoolFileFormat.BuildTrailer(envelope, ContentLength);
-        await stream.WriteAsync(trailer, cancellationToken);
-        await _spool.SyncContentAsync(stream.SafeFileHandle);
+        if (_sealer is { } sealer)
+        {
+            await sealer.WriteAsync(trailer, cancellationToken);
+            await sealer.CompleteAsync(cancellationToken);
+            SpoolEncryption.CountSealed(SealedFileKind.Message);
+        }
+        else
+        {
+            await stream.WriteAsync(trailer, cancellationToken);
+        }
+
+        var content = _spool.SyncContentAsync(stream.SafeFileHandle);
+        if (durableWith is not null)
+        {
+            var alongside = durableWith();
+            await Task.WhenAll(content, alongside);
+        }
+        else
+        {
+            await content;
+        }
+
         await stream.DisposeAsync();
         _stream = null;
         await _spool.PublishAsync(_tempPath, QueueId);
@@ -67,6 +103,7 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _sealer?.Dispose();
         if (_stream is not null)
         {
             await _stream.DisposeAsync();

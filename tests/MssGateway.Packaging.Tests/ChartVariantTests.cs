@@ -20,6 +20,7 @@ public sealed class ChartVariantTests
         "gateway.replicaCount=1",
         "directorySync.workload=CronJob",
         "volumePermissions.enabled=true",
+        "gateway.spool.encryption.enabled=true,gateway.spool.encryption.existingSecret=spool-keys,gateway.journal.enabled=true,gateway.journal.existingSecret=journal-key",
     ];
 
     [Theory]

@@ -31,6 +31,22 @@ public sealed record CliCommand(string Name, string Usage, string Summary, strin
         string.Empty,
         []);
 
+    public static CliCommand Journal { get; } = new(
+        "journal",
+        "mssgw journal verify|export [--journal DIR] [--instance NAME] [--public-key FILE ...] [--since TIME] [--until TIME] [--config FILE | --spool DIR | --dev]",
+        "check the exchange journal's chain and signatures (verify), or stream its records as JSON lines (export)",
+        "verify reads every file of each instance in order and checks sequence numbers, hash links, checkpoint\n"
+        + "signatures, rotated files and retention; it names the first bad record (file, line, seq, reason).\n"
+        + "export writes the records exactly as stored, one JSON object per line, for a SIEM.\n"
+        + "Exit codes: 0 journal intact (export: done), 1 a bad record found or no journal, 2 usage.",
+        [
+            ("--journal DIR", "the journal root (all instances) or one instance's directory (default Gateway:Journal:Path, else <spool>/journal)"),
+            ("--instance NAME", "only this instance (pod)"),
+            ("--public-key FILE", "a public (or private) P-256 key in PEM checking the checkpoints; repeat for older keys (default Gateway:Journal:SigningKeyFile)"),
+            ("--since TIME", "export: records at or after TIME (ISO 8601, UTC unless an offset is given)"),
+            ("--until TIME", "export: records before TIME"),
+        ]);
+
     public static CliCommand HealthCheck { get; } = new(
         "healthcheck",
         "mssgw healthcheck [--ready | --live] [--url URL] [--timeout SECONDS]",
@@ -60,7 +76,7 @@ public sealed record CliCommand(string Name, string Usage, string Summary, strin
         string.Empty,
         []);
 
-    public static IReadOnlyList<CliCommand> All { get; } = [Run, Queue, HealthCheck, Version, Help];
+    public static IReadOnlyList<CliCommand> All { get; } = [Run, Queue, Journal, HealthCheck, Version, Help];
 
     public static CliCommand? Find(string name) => All.FirstOrDefault(c => c.Name == name);
 

@@ -156,6 +156,20 @@ envFrom:
 {{- end -}}
 {{- end -}}
 
+{{/* Secret with the spool's key-encryption keys (Gateway:Spool:Encryption), or "" when encryption is off. */}}
+{{- define "mssgw.spoolKeySecretName" -}}
+{{- if .Values.gateway.spool.encryption.enabled -}}
+{{- default (printf "%s-spool-keys" (include "mssgw.fullname" .)) .Values.gateway.spool.encryption.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Secret with the journal's checkpoint signing key (Gateway:Journal:SigningKeyFile), or "". */}}
+{{- define "mssgw.journalKeySecretName" -}}
+{{- if .Values.gateway.journal.enabled -}}
+{{- default (printf "%s-journal-key" (include "mssgw.fullname" .)) .Values.gateway.journal.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "mssgw.ldapSecretName" -}}
 {{- if .Values.directorySync.ldap.password.existingSecret -}}
 {{- .Values.directorySync.ldap.password.existingSecret -}}
@@ -179,6 +193,8 @@ envFrom:
      layering over it would merge the Listeners arrays index by index. */}}
 {{- define "mssgw.paths.appsettings" -}}/app/appsettings.json{{- end -}}
 {{- define "mssgw.paths.hashKey" -}}/etc/mssgw/logging{{- end -}}
+{{- define "mssgw.paths.spoolKeys" -}}/etc/mssgw/spool-keys{{- end -}}
+{{- define "mssgw.paths.journalKey" -}}/etc/mssgw/journal{{- end -}}
 
 {{/* Shutdown --------------------------------------------------------------------------------- */}}
 
@@ -243,12 +259,24 @@ envFrom:
   "AnchorPaths" (list $anchors)
   "Revocation" (dict "CacheDirectory" (printf "%s/crl" (include "mssgw.paths.cache" .)) "CrlFiles" $crlFiles)
 -}}
+{{- $spool := dict "Path" (include "mssgw.paths.spool" .) -}}
+{{- if $g.spool.encryption.enabled -}}
+{{- $previous := list -}}
+{{- range $g.spool.encryption.previousKeys -}}{{- $previous = append $previous (printf "%s/%s" (include "mssgw.paths.spoolKeys" $) .) -}}{{- end -}}
+{{- $_ := set $spool "Encryption" (dict "Enabled" true "KeyFile" (printf "%s/%s" (include "mssgw.paths.spoolKeys" .) $g.spool.encryption.currentKey) "PreviousKeyFiles" $previous) -}}
+{{- end -}}
+{{- $journal := dict "Enabled" $g.journal.enabled -}}
+{{- if $g.journal.enabled -}}
+{{- $_ := set $journal "SigningKeyFile" (printf "%s/%s" (include "mssgw.paths.journalKey" .) $g.journal.key) -}}
+{{- $_ := set $journal "Retention" (printf "%d.00:00:00" (int $g.journal.retentionDays)) -}}
+{{- end -}}
 {{- $gateway := dict
   "ServerName" $g.serverName
   "Listeners" $listeners
   "Tls" $tls
   "Trust" $trust
-  "Spool" (dict "Path" (include "mssgw.paths.spool" .))
+  "Spool" $spool
+  "Journal" $journal
   "Policy" (dict "TempPath" $g.tempPath)
   "Http" (dict "Address" $g.listenAddress "Port" (int $g.httpPort))
   "Directory" (dict "Kind" "Redis" "Redis" $redis)

@@ -12,10 +12,21 @@ internal sealed class TestSpool : IDisposable
 {
     private readonly TempDirectory _dir = new("mssgw-queue-cli");
 
-    public TestSpool()
+    public TestSpool(bool encrypted = false)
     {
-        Spool = new MessageSpool(_dir.Combine("spool"));
+        if (encrypted)
+        {
+            KeyFile = _dir.Combine("spool.key");
+            Spool = new MessageSpool(_dir.Combine("spool"), SpoolSyncMode.GroupCommit, new MssGateway.Spool.Encryption.SpoolEncryption(new MssGateway.Spool.Encryption.SpoolKeyRing(MssGateway.Spool.Encryption.SpoolKey.Generate(KeyFile)), sealNewFiles: true));
+        }
+        else
+        {
+            Spool = new MessageSpool(_dir.Combine("spool"));
+        }
     }
+
+    /// <summary>The key file of an encrypted spool (null when in clear).</summary>
+    public string? KeyFile { get; }
 
     public MessageSpool Spool { get; }
 

@@ -62,6 +62,21 @@ public sealed class DevModeMaildirTests(ITestOutputHelper log) : IDisposable
         // Delivered, so gone from the queue; the queue CLI finds the dev spool with --dev.
         var queue = await Mssgw.RunAsync(["queue", "list", "--dev"], _copy.Path, null);
         Assert.Contains("-- 0 message(s)", queue.StdOut, StringComparison.Ordinal);
+
+        // Issue 17: the spool is encrypted with the key run.sh generated once, the journal is on and verifies.
+        Assert.True(File.Exists(_copy.Combine(".dev", "keys", "spool.key")), "run.sh made no spool key");
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_copy.Combine(".dev", "keys", "spool.key")));
+        }
+
+        MssGateway.Testing.RawSpoolAssert.HoldsNone(_copy.Combine(".dev", "spool"), requireFiles: false, "This is a test mailing", "dev.recipient@");
+        var verify = await Mssgw.RunAsync(["journal", "verify", "--dev"], _copy.Path, null);
+        Assert.True(verify.ExitCode == 0, verify.StdOut + verify.StdErr);
+        var export = await Mssgw.RunAsync(["journal", "export", "--dev"], _copy.Path, null);
+        Assert.Contains("\"kind\":\"accept\"", export.StdOut, StringComparison.Ordinal);
+        Assert.Contains("\"kind\":\"delivery_attempt\"", export.StdOut, StringComparison.Ordinal);
+        Assert.Contains("\"kind\":\"deletion\"", export.StdOut, StringComparison.Ordinal);
         using var client = new HttpClient();
         using var readyz = JsonDocument.Parse(await client.GetStringAsync(new Uri($"http://127.0.0.1:{http}/readyz")));
         Assert.Equal("ready", readyz.RootElement.GetProperty("status").GetString());
