@@ -199,7 +199,8 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             _logger, session.Id, listener.Name, stage, listener.SenderBinding == SenderBindingMode.Tag ? "tag" : "enforce", violation.Reason,
             violation.Address is null ? null : _redactor.Render(violation.Address), _redactor.RedactText(IdentityOf(session)?.Subject), violation.Detail);
 
-    private static bool IsDirectoryFailure(Exception ex) => ex is IOException or TimeoutException or StackExchange.Redis.RedisException;
+    /// <summary>The directory contract's one failure type (every implementation throws it and only it).</summary>
+    private static bool IsDirectoryFailure(Exception ex) => ex is DirectoryUnavailableException;
 
     public ValueTask<ISmtpMessageWriter> OpenMessageAsync(SmtpSessionInfo session, SmtpTransaction transaction, CancellationToken cancellationToken)
     {
