@@ -332,6 +332,7 @@ public static class GatewayProgram
         }
 
         services.AddMssTrust(configuration.GetSection("Gateway:Trust"));
+        services.AddSingleton<ClientCertificateCheck>();
         services.AddSingleton<ISmimeSignerValidator, TrustSmimeSignerValidator>();
         services.AddMessagePolicy(configuration.GetSection("Gateway:Policy"));
         if (options.Delivery.Enabled)

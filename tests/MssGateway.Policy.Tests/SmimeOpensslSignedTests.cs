@@ -37,8 +37,7 @@ public sealed class SmimeOpensslSignedTests(SmimePki pki) : IDisposable
         var verdict = await _harness.EvaluateAsync(tampered, SmimePolicy.Require);
 
         Assert.Equal(SmimeVerdict.Fail, verdict.SmimeVerdict);
-        Assert.Equal("smime_invalid", verdict.Refusal?.Reason);
-        Assert.Equal(550, verdict.Refusal?.Code);
+        Assert.Equal("smime_invalid", verdict.RefusalReason);
     }
 
     [Fact]
@@ -76,8 +75,7 @@ public sealed class SmimeOpensslSignedTests(SmimePki pki) : IDisposable
         var verdict = await _harness.EvaluateAsync(message, SmimePolicy.Require);
 
         Assert.Equal(expected, verdict.SmimeVerdict);
-        Assert.Equal("smime_untrusted", verdict.Refusal?.Reason);
-        Assert.Equal("5.7.5", verdict.Refusal?.EnhancedCode);
+        Assert.Equal("smime_untrusted", verdict.RefusalReason);
     }
 
     [Fact]
@@ -102,7 +100,7 @@ public sealed class SmimeOpensslSignedTests(SmimePki pki) : IDisposable
         var verdict = await _harness.EvaluateAsync(message, SmimePolicy.Require);
 
         Assert.Equal(SmimeVerdict.SignerMismatch, verdict.SmimeVerdict);
-        Assert.Equal("smime_signer_mismatch", verdict.Refusal?.Reason);
+        Assert.Equal("smime_signer_mismatch", verdict.RefusalReason);
     }
 
     [Fact]
@@ -132,8 +130,7 @@ public sealed class SmimeOpensslSignedTests(SmimePki pki) : IDisposable
         var verdict = await _harness.EvaluateAsync(TestMessages.PlainText(), SmimePolicy.Require);
 
         Assert.Equal(SmimeVerdict.None, verdict.SmimeVerdict);
-        Assert.Equal("smime_missing", verdict.Refusal?.Reason);
-        Assert.Equal(550, verdict.Refusal?.Code);
+        Assert.Equal("smime_missing", verdict.RefusalReason);
         Assert.Null(verdict.AuthenticationResultsHeader);
     }
 

@@ -6,23 +6,23 @@ using MssGateway.Testing;
 namespace MssGateway.Host.Tests.Documentation;
 
 /// <summary>
-/// docs/refusal-reasons.md ("reason → what it means → what to check") against the reply catalogue, both
-/// ways. The replies are read from code — every static <see cref="SmtpReply"/> (property, field or list)
-/// of the gateway's assemblies — not from a hand list, so a reply added anywhere needs its row, and a
-/// row whose reason no code gives any more fails too.
+/// docs/refusal-reasons.md ("reason → what it means → what to check") against the replies, both ways. The
+/// replies are read from code — the verdict table (<see cref="GatewayVerdicts"/>) and every static
+/// <see cref="SmtpReply"/> (property, field or list) of the gateway's assemblies — not from a hand list, so a
+/// reply added anywhere needs its row, and a row whose reason no code gives any more fails too.
 /// </summary>
 public sealed partial class RefusalReasonsDocumentationTests
 {
     private static readonly Assembly[] GatewayAssemblies =
     [
-        typeof(SmtpReplies).Assembly, typeof(GatewayReplies).Assembly, typeof(MssGateway.Trust.TrustReasons).Assembly,
-        typeof(MssGateway.Policy.PolicyReplies).Assembly, typeof(MssGateway.Delivery.QueueCommand).Assembly, typeof(MssGateway.Directory.AddressKey).Assembly,
+        typeof(SmtpReplies).Assembly, typeof(GatewayVerdicts).Assembly, typeof(MssGateway.Trust.TrustLabels).Assembly,
+        typeof(MssGateway.Policy.PolicyLabels).Assembly, typeof(MssGateway.Delivery.QueueCommand).Assembly, typeof(MssGateway.Directory.AddressKey).Assembly,
     ];
 
     /// <summary>Every refusal the code declares: reason → its (code, enhanced code) pairs.</summary>
     private static Dictionary<string, SortedSet<string>> Catalogue()
     {
-        var replies = new List<SmtpReply>();
+        var replies = GatewayVerdicts.All.Select(v => v.Reply).ToList();
         foreach (var type in GatewayAssemblies.Distinct().SelectMany(a => a.GetTypes()))
         {
             const BindingFlags Static = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.DeclaredOnly;
