@@ -193,8 +193,8 @@ public sealed class PathValidationTests(TestPki pki) : IDisposable
         Assert.NotNull(verdict.Refusal);
         Assert.Equal(reason, verdict.Refusal!.Value.ToLabel());
 
-        // The reply is the host's (GatewayVerdicts, tested in MssGateway.Host.Tests); every certificate refusal but a missing one is 535 5.7.8.
-        Assert.Equal((535, "5.7.8"), (code, enhanced));
+        // The reply is the host's (GatewayVerdicts, tested in MssGateway.Host.Tests): every certificate refusal is 535 5.7.8 but a missing one, 530 5.7.0.
+        Assert.Equal(verdict.Refusal == CertificateRefusal.Missing ? (530, "5.7.0") : (535, "5.7.8"), (code, enhanced));
     }
 
     /// <summary>
