@@ -176,9 +176,12 @@ public sealed class RedisMailboxDirectoryTests : IClassFixture<RedisFixture>, ID
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:Directory:Redis:KeyPrefix"] = "x" }).Build();
         var services = new ServiceCollection();
 
-        var ex = Assert.Throws<RedisDirectoryConfigurationException>(() => services.AddRedisMailboxDirectory(configuration.GetSection("Gateway:Directory:Redis")));
+        services.AddRedisMailboxDirectory(configuration.GetSection("Gateway:Directory:Redis"));
+        using var provider = services.BuildServiceProvider();
 
-        Assert.Contains("Gateway:Directory:Redis:Configuration", ex.Message, StringComparison.Ordinal);
+        // ValidateOnStart: the host's start-up validation reports it with the other configuration errors.
+        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<RedisDirectoryOptions>>().Value);
+        Assert.Contains(ex.Failures, f => f.StartsWith("Gateway:Directory:Redis:Configuration is empty", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -90,11 +90,21 @@ public sealed class ConfigurationKeyCatalogueTests
     }
 
     [Theory]
-    [InlineData("appsettings.json")]
-    [InlineData("appsettings.Development.json")]
-    public void The_shipped_configuration_files_hold_no_unknown_key(string file)
+    [InlineData("gateway/MssGateway.Host/appsettings.json")]
+    [InlineData("gateway/MssGateway.Host/appsettings.Development.json")]
+    [InlineData("docker/gateway/appsettings.json")]
+    public void The_shipped_gateway_configuration_files_hold_no_unknown_key(string file)
     {
-        var configuration = new ConfigurationBuilder().AddJsonFile(RepositoryPaths.Combine("gateway", "MssGateway.Host", file)).Build();
+        var configuration = new ConfigurationBuilder().AddJsonFile(RepositoryPaths.Combine(file.Split('/'))).Build();
         Assert.Empty(GatewayProgram.AllKeys().FindUnknown(configuration, "Gateway"));
+    }
+
+    [Fact]
+    public void The_shipped_directory_sync_configuration_holds_no_unknown_key()
+    {
+        var configuration = new ConfigurationBuilder().AddJsonFile(RepositoryPaths.Combine("docker", "directory-sync", "appsettings.json")).Build();
+        var catalogue = new ConfigurationKeyCatalogue().Add(MssGateway.DirectorySync.Options.DirectorySyncOptions.SectionName, typeof(MssGateway.DirectorySync.Options.DirectorySyncOptions));
+        Assert.NotEmpty(configuration.GetSection("DirectorySync").GetChildren());
+        Assert.Empty(catalogue.FindUnknown(configuration, "DirectorySync"));
     }
 }
