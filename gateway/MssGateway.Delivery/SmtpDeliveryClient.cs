@@ -230,7 +230,7 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
             Lmtp = !isOperator && internalHop.Protocol == NextHopProtocol.Lmtp,
             Tls = isOperator ? NextHopTls.StartTls : internalHop.Tls,
             ClientCertificate = isOperator || internalHop.PresentClientCertificate ? _clientCertificate.Current : null,
-            Protocols = options.MinimumTlsVersion == "Tls13" ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
+            Protocols = options.MinimumTlsVersion == OutboundTlsVersion.Tls13 ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
             AllowTlsResume = options.TlsSessionResumption,
             ChainPolicy = chainPolicy,
             AcceptCertificate = accept,
