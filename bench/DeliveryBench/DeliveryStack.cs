@@ -44,6 +44,6 @@ internal static class DeliveryStack
     private sealed class NoOperatorPeers : IPeerCertificateValidator
     {
         public ValueTask<PeerVerdict> ValidateAsync(X509Certificate2 peer, X509Certificate2Collection extra, string expectedDomain, CancellationToken ct) =>
-            ValueTask.FromResult(PeerVerdict.Reject("peer_not_listed", "bench"));
+            ValueTask.FromResult(PeerVerdict.Reject(PeerRefusal.NotListed, "bench"));
     }
 }

@@ -49,7 +49,7 @@ try
         var first = await EvaluateAsync(policy, path, context);
         if (first.SmimeVerdict != expected || first.Refusal is not null)
         {
-            throw new InvalidOperationException($"{name}: verdict {first.SmimeLabel}, refusal {first.Refusal?.Reason}");
+            throw new InvalidOperationException($"{name}: verdict {first.SmimeLabel}, refusal {first.RefusalReason}");
         }
 
         if (example is null && first.SmimeVerdict == SmimeVerdict.Pass)

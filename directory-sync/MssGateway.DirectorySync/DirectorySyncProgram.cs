@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MssGateway.Directory.Redis;
+using MssGateway.Configuration;
 using MssGateway.DirectorySync.Options;
 using MssGateway.Telemetry;
 using Prometheus;
@@ -92,6 +93,13 @@ public static partial class DirectorySyncProgram
             if (configFile is not null && !File.Exists(configFile))
             {
                 throw DirectorySyncException.Configuration($"--config '{configFile}' does not exist.");
+            }
+
+            // An unknown key under DirectorySync (a typo, a key in the wrong section) stops the run like a bad value.
+            var unknown = new ConfigurationKeyCatalogue().Add(DirectorySyncOptions.SectionName, typeof(DirectorySyncOptions)).FindUnknown(configuration, DirectorySyncOptions.SectionName);
+            if (unknown.Count > 0)
+            {
+                throw DirectorySyncException.Configuration(string.Join("; ", unknown));
             }
 
             options = Bind(configuration);

@@ -109,7 +109,7 @@ public sealed class DeliveryOptions
     public int MaxReceivedHeaders { get; set; } = 30;
 
     /// <summary>Lowest TLS version towards other operators and the internal hop: "Tls12" or "Tls13".</summary>
-    public string MinimumTlsVersion { get; set; } = "Tls12";
+    public OutboundTlsVersion MinimumTlsVersion { get; set; } = OutboundTlsVersion.Tls12;
 
     /// <summary>PEM certificate (IGC-Santé SERV SSL) presented to other operators as TLS client certificate.</summary>
     public string? ClientCertificateFile { get; set; }

@@ -117,9 +117,9 @@ public sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
             errors.Add($"{S}:MaxReceivedHeaders is {options.MaxReceivedHeaders}: set at least 1 (30 is usual).");
         }
 
-        if (options.MinimumTlsVersion is not ("Tls12" or "Tls13"))
+        if (!Enum.IsDefined(options.MinimumTlsVersion))
         {
-            errors.Add($"{S}:MinimumTlsVersion is '{options.MinimumTlsVersion}': set \"Tls12\" or \"Tls13\".");
+            errors.Add($"{S}:MinimumTlsVersion is '{options.MinimumTlsVersion}': set Tls12 or Tls13.");
         }
 
         if (string.IsNullOrEmpty(options.ClientCertificateFile) != string.IsNullOrEmpty(options.ClientKeyFile))

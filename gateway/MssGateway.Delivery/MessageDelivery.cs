@@ -100,7 +100,7 @@ public sealed class MessageDelivery
             // count the attempt and treat every pending recipient as deferred, so the message still
             // expires (with its DSN) instead of looping for ever.
             DeliveryLog.Crashed(_logger, ex, queueId);
-            var reply = new DeliveryReply(451, "4.3.0", "delivery_error: " + ex.GetType().Name);
+            var reply = DeliveryFailures.Reply(DeliveryFailure.DeliveryError, ex.GetType().Name);
             var pending = state.Recipients.Where(r => r.Status == RecipientStatus.Pending)
                 .Select(r => new RecipientOutcome(r.Address, RecipientResult.Deferred, reply, "local")).ToList();
             return await ConcludeAsync(message, state, pending, CancellationToken.None);
@@ -123,7 +123,7 @@ public sealed class MessageDelivery
         {
             if (content.ReceivedFields > options.MaxReceivedHeaders)
             {
-                var loop = new DeliveryReply(554, "5.4.6", $"mail_loop: {content.ReceivedFields} Received header fields, more than {options.MaxReceivedHeaders}");
+                var loop = DeliveryFailures.Reply(DeliveryFailure.MailLoop, $"{content.ReceivedFields} Received header fields, more than {options.MaxReceivedHeaders}");
                 outcomes.AddRange(pending.Select(r => new RecipientOutcome(r.Address, RecipientResult.Failed, loop, "local")));
                 Record(queueId, "local", attempt, outcomes, null);
             }
@@ -153,7 +153,7 @@ public sealed class MessageDelivery
                         if (_destinations.IsDead(destination) && !lease.Probe)
                         {
                             // Dead destination: no connection per message; the recipients wait with the reason it died.
-                            var reply = destination.DeadReply ?? new DeliveryReply(451, "4.4.1", "destination_dead: the next hop is not answering");
+                            var reply = destination.DeadReply ?? DeliveryFailures.Reply(DeliveryFailure.DestinationDead, "the next hop is not answering");
                             results = recipients.Select(r => new RecipientOutcome(r.Address, RecipientResult.Deferred, reply, destination.Key)).ToList();
                         }
                         else

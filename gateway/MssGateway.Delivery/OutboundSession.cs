@@ -81,7 +81,7 @@ internal sealed class OutboundSession : IAsyncDisposable
         }
         catch (Exception ex) when (ex is SocketException or IOException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            return (null, new DeliveryReply(451, "4.4.1", $"connect_failed: cannot connect to {hop}: {ex.GetType().Name}: {Short(ex.Message)}"));
+            return (null, DeliveryFailures.Reply(DeliveryFailure.ConnectFailed, $"cannot connect to {hop}: {ex.GetType().Name}: {Short(ex.Message)}"));
         }
 
         var session = new OutboundSession(settings, target, new NetworkStream(socket, ownsSocket: true), now, metrics);
@@ -99,7 +99,7 @@ internal sealed class OutboundSession : IAsyncDisposable
         catch (Exception ex) when (IsSessionFailure(ex, ct))
         {
             await session.DisposeAsync();
-            return (null, new DeliveryReply(451, "4.4.1", $"connect_failed: cannot connect to {hop}: {ex.GetType().Name}: {Short(ex.Message)}"));
+            return (null, DeliveryFailures.Reply(DeliveryFailure.ConnectFailed, $"cannot connect to {hop}: {ex.GetType().Name}: {Short(ex.Message)}"));
         }
         catch
         {
@@ -455,7 +455,7 @@ internal sealed class OutboundSession : IAsyncDisposable
 
         if (!Capabilities.Has(PeerExtensions.StartTls))
         {
-            return new DeliveryReply(451, "4.7.10", $"starttls_not_offered: {Name} does not offer STARTTLS, required towards this next hop");
+            return DeliveryFailures.Reply(DeliveryFailure.StartTlsNotOffered, $"{Name} does not offer STARTTLS, required towards this next hop");
         }
 
         var starttls = await CommandAsync("STARTTLS\r\n", token);
@@ -583,7 +583,7 @@ internal sealed class OutboundSession : IAsyncDisposable
     private static IReadOnlyList<RecipientOutcome> Outcomes(RecipientOutcome?[] outcomes) => outcomes.Select(o => o!).ToList();
 
     private List<RecipientOutcome> Defer(IReadOnlyList<SpoolRecipient> recipients, RemoteReply reply) =>
-        recipients.Select(r => Local(r, new DeliveryReply(451, "4.4.2", $"connection_lost: {Name} refused RSET ({Short(reply.ToString())})"))).ToList();
+        recipients.Select(r => Local(r, DeliveryFailures.Reply(DeliveryFailure.ConnectionLost, $"{Name} refused RSET ({Short(reply.ToString())})"))).ToList();
 
     private RecipientOutcome Remote(SpoolRecipient recipient, RemoteReply reply, bool dsn)
     {

@@ -1,13 +1,15 @@
 namespace MssGateway.Delivery;
 
 /// <summary>
-/// The verdict on a peer's certificate. <see cref="Reason"/> is a bounded label (for logs, the queue
-/// CLI and DSN diagnostics), e.g. <c>peer_cert_untrusted</c>, <c>peer_not_listed</c>,
-/// <c>peer_cert_expired</c>, <c>peer_cert_revoked</c>; <see cref="Detail"/> is free text for humans.
+/// The verdict on a peer's certificate: trusted, or refused for a <see cref="PeerRefusal"/>. <see cref="Reason"/>
+/// is its bounded label (for logs, the queue CLI and DSN diagnostics); <see cref="Detail"/> is free text for humans.
 /// </summary>
-public sealed record PeerVerdict(bool Trusted, string Reason, string? Detail = null)
+public sealed record PeerVerdict(bool Trusted, PeerRefusal? Refusal, string? Detail = null)
 {
-    public static PeerVerdict Trust() => new(true, "trusted");
+    /// <summary><c>trusted</c>, or the label of <see cref="Refusal"/> (<c>peer_cert_untrusted</c>, <c>peer_not_listed</c>, <c>domain_not_authorised</c>).</summary>
+    public string Reason => Refusal?.ToLabel() ?? "trusted";
 
-    public static PeerVerdict Reject(string reason, string? detail = null) => new(false, reason, detail);
+    public static PeerVerdict Trust() => new(true, null);
+
+    public static PeerVerdict Reject(PeerRefusal refusal, string? detail = null) => new(false, refusal, detail);
 }

@@ -36,7 +36,7 @@ public sealed class RecipientRouter
         var authorised = await _directory.FindAuthorisedDomainAsync(domain, ct);
         if (authorised is null)
         {
-            return RecipientRoute.Fail(new DeliveryReply(550, "5.7.1", "domain_not_authorised: the recipient domain is not on the MSSanté authorised-domain list"));
+            return RecipientRoute.Fail(DeliveryFailures.Reply(DeliveryFailure.DomainNotAuthorised, "the recipient domain is not on the MSSanté authorised-domain list"));
         }
 
         NextHopAddress? fixedHop = null;

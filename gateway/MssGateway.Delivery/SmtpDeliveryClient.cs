@@ -164,7 +164,7 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
             targets = mx.Hosts.Select(h => new NextHopAddress(h, options.RemotePort)).ToList();
         }
 
-        var last = new DeliveryReply(451, "4.4.1", "connect_failed: no next hop host to try");
+        var last = DeliveryFailures.Reply(DeliveryFailure.ConnectFailed, "no next hop host to try");
         var lastHop = hop.Key;
         foreach (var target in targets)
         {
@@ -230,7 +230,7 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
             Lmtp = !isOperator && internalHop.Protocol == NextHopProtocol.Lmtp,
             Tls = isOperator ? NextHopTls.StartTls : internalHop.Tls,
             ClientCertificate = isOperator || internalHop.PresentClientCertificate ? _clientCertificate.Current : null,
-            Protocols = options.MinimumTlsVersion == "Tls13" ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
+            Protocols = options.MinimumTlsVersion == OutboundTlsVersion.Tls13 ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
             AllowTlsResume = options.TlsSessionResumption,
             ChainPolicy = chainPolicy,
             AcceptCertificate = accept,
@@ -266,18 +266,18 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
     {
         if (session.PeerCertificate is not { } peer)
         {
-            return new DeliveryReply(451, "4.7.5", "peer_cert_missing: the next hop presented no certificate");
+            return DeliveryFailures.Reply(DeliveryFailure.PeerCertificateMissing, "the next hop presented no certificate");
         }
 
         if (options.CheckPeerName && !peer.MatchesHostname(host, allowWildcards: true, allowCommonName: true))
         {
-            return new DeliveryReply(451, "4.7.5", $"peer_name_mismatch: the next hop's certificate does not name {host}");
+            return DeliveryFailures.Reply(DeliveryFailure.PeerNameMismatch, $"the next hop's certificate does not name {host}");
         }
 
         var verdict = await _peerValidator.ValidateAsync(peer, session.PeerChain, domain, ct);
         return verdict.Trusted
             ? null
-            : new DeliveryReply(451, "4.7.5", $"{verdict.Reason}: the next hop's certificate is not accepted for {domain}" + (verdict.Detail is null ? string.Empty : " (" + OutboundSession.Short(verdict.Detail) + ")"));
+            : DeliveryFailures.Reply(verdict.Refusal!.Value.ToFailure(), $"the next hop's certificate is not accepted for {domain}" + (verdict.Detail is null ? string.Empty : " (" + OutboundSession.Short(verdict.Detail) + ")"));
     }
 
     /// <summary>Extensions the message needs but the next hop lacks: a permanent failure (RFC 6152 §3, RFC 6531 §3.2, RFC 1870).</summary>

@@ -4,6 +4,8 @@ namespace MssGateway.Directory;
 /// Read side of the MSSanté directory (DESIGN.md §2 "Directory client"). Implementations: the Redis
 /// mirror written by directory-sync, and a file-backed directory for development and single hosts.
 /// Lookups take normalised or raw addresses; implementations normalise with <see cref="AddressKey"/>.
+/// A lookup that cannot be answered throws <see cref="DirectoryUnavailableException"/> (never the store's
+/// own exception types); <see cref="GetStatusAsync"/> never throws.
 /// </summary>
 public interface IMailboxDirectory
 {

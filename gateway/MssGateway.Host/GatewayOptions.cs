@@ -38,8 +38,6 @@ public sealed class GatewayOptions
 
     public LoggingSection Logging { get; set; } = new();
 
-    public ShutdownOptions Shutdown { get; set; } = new();
-
     /// <summary>Dev mode only: local domains delivered to a maildir (see <see cref="Dev.DevMaildirOptions"/>).</summary>
     public Dev.DevMaildirOptions DevMaildir { get; set; } = new();
 }
@@ -79,7 +77,7 @@ public sealed class TlsFileOptions
     public string? ChainFile { get; set; }
 
     /// <summary>Lowest TLS version accepted: Tls12 (default) or Tls13.</summary>
-    public string MinimumProtocol { get; set; } = "Tls12";
+    public TlsMinimumProtocol MinimumProtocol { get; set; } = TlsMinimumProtocol.Tls12;
 
     /// <summary>IANA names of allowed cipher suites; empty keeps the default (TLS 1.3 suites + ECDHE AES-GCM).</summary>
     public List<string> CipherSuites { get; set; } = [];
@@ -103,6 +101,23 @@ public sealed class HttpOptions
     public string Address { get; set; } = "0.0.0.0";
 
     public int Port { get; set; } = 9090;
+}
+
+/// <summary>The lowest TLS version a listener accepts (DESIGN.md §3: TLS 1.2 and 1.3 only).</summary>
+public enum TlsMinimumProtocol
+{
+    Tls12,
+    Tls13,
+}
+
+/// <summary>The log output format.</summary>
+public enum LogFormat
+{
+    /// <summary>One JSON object per line (production).</summary>
+    Json,
+
+    /// <summary>One plain line per event (dev).</summary>
+    Text,
 }
 
 /// <summary>Which directory the gateway reads.</summary>
@@ -150,7 +165,7 @@ public sealed class DeliverySwitch
 public sealed class LoggingSection
 {
     /// <summary>Json (one object per line, production) or Text (dev).</summary>
-    public string Format { get; set; } = "Json";
+    public LogFormat Format { get; set; } = LogFormat.Json;
 
     /// <summary>
     /// Replace mail addresses in logs by a keyed hash (HMAC-SHA256, truncated), remote replies quoted in
@@ -164,10 +179,4 @@ public sealed class LoggingSection
     /// one process (a warning says so at start-up).
     /// </summary>
     public string? HashKeyFile { get; set; }
-}
-
-public sealed class ShutdownOptions
-{
-    /// <summary>On SIGTERM: time sessions get to finish before they are cut (a DATA in progress is never acknowledged if cut).</summary>
-    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Options;
 using MssGateway.Smtp;
 
 namespace MssGateway.Host;
@@ -7,8 +8,15 @@ namespace MssGateway.Host;
 /// Start-up validation of <see cref="GatewayOptions"/>: every problem names its configuration key and
 /// says how to fix it, and the gateway refuses to start (exit code 2) rather than run half-configured.
 /// </summary>
-public static class GatewayOptionsValidator
+public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
+    /// <summary>Every failure of <paramref name="options"/>, each naming its full key and the fix.</summary>
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var errors = Validate(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
     /// <summary>
     /// Turns a configuration binder failure ("Failed to convert configuration value 'x' at 'Key' to
     /// type 'T'") into one line naming the key, the value and, for an enum, the accepted values.
@@ -92,11 +100,6 @@ public static class GatewayOptionsValidator
             }
         }
 
-        if (o.Tls.MinimumProtocol is not ("Tls12" or "Tls13"))
-        {
-            errors.Add($"Gateway:Tls:MinimumProtocol '{o.Tls.MinimumProtocol}' is not valid: use Tls12 or Tls13.");
-        }
-
         foreach (var suite in o.Tls.CipherSuites)
         {
             if (!Enum.TryParse<System.Net.Security.TlsCipherSuite>(suite, ignoreCase: false, out _))
@@ -133,11 +136,6 @@ public static class GatewayOptionsValidator
             RequireFile(errors, "Gateway:Directory:File", o.Directory.File, "the JSON directory file (docs/directory.md)");
         }
 
-        if (o.Logging.Format is not ("Json" or "Text"))
-        {
-            errors.Add($"Gateway:Logging:Format '{o.Logging.Format}' is not valid: use Json or Text.");
-        }
-
         if (o.Logging.HashAddresses && o.Logging.HashKeyFile is not null)
         {
             RequireFile(errors, "Gateway:Logging:HashKeyFile", o.Logging.HashKeyFile, "the secret key of the address hash (or remove the key: a random key is then drawn at each start)");
@@ -145,11 +143,6 @@ public static class GatewayOptionsValidator
             {
                 errors.Add($"Gateway:Logging:HashKeyFile '{o.Logging.HashKeyFile}' holds fewer than 16 octets: write a random key of at least 32 octets (head -c 32 /dev/urandom > FILE).");
             }
-        }
-
-        if (o.Shutdown.DrainTimeout < TimeSpan.Zero || o.Shutdown.DrainTimeout > TimeSpan.FromHours(1))
-        {
-            errors.Add("Gateway:Shutdown:DrainTimeout must be between 00:00:00 and 01:00:00.");
         }
 
         return errors;

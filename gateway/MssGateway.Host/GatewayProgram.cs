@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using MssGateway.Configuration;
 using MssGateway.Delivery;
 using MssGateway.Host.Cli;
 using MssGateway.Host.Dev;
@@ -157,19 +159,8 @@ public static class GatewayProgram
 
         var localDomains = builder.Configuration.GetSection("Gateway:Delivery:LocalDomains").Get<List<string>>() ?? [];
         var errors = GatewayOptionsValidator.Validate(options)
-            .Concat(GatewayTelemetry.Validate(builder.Configuration))
             .Concat(options.DevMaildir.Validate(builder.Environment.IsDevelopment(), options.Delivery.Enabled, localDomains))
             .ToList();
-        if (errors.Count > 0)
-        {
-            await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:");
-            foreach (var e in errors)
-            {
-                await Console.Error.WriteLineAsync("  - " + e);
-            }
-
-            return 2;
-        }
 
         // The Authentication-Results authserv-id and the outbound HELO are this gateway's name unless configured otherwise;
         // outbound sessions present the gateway's own certificate.
@@ -188,17 +179,17 @@ public static class GatewayProgram
         }
 
         ConfigureLogging(builder, options);
-        try
+        ConfigureServices(builder.Services, builder.Configuration, options);
+        builder.AddGatewayTelemetry(options);
+
+        // Unknown keys (a typo, a key in the wrong section) stop start-up too: the known ones are learned from
+        // every options type bound above, so a component's new options are known as soon as it registers them.
+        errors.AddRange(KnownKeys(builder.Services, builder.Configuration).FindUnknown(builder.Configuration, GatewayOptions.Section));
+        if (errors.Count > 0)
         {
-            ConfigureServices(builder.Services, builder.Configuration, options);
-        }
-        catch (RedisDirectoryConfigurationException ex)
-        {
-            await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:\n  - " + ex.Message);
-            return 2;
+            return await ConfigurationErrorsAsync(errors);
         }
 
-        builder.AddGatewayTelemetry(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -226,20 +217,12 @@ public static class GatewayProgram
         var app = builder.Build();
         try
         {
-            // Options validated on start (trust, policy…) report every problem at once, naming the keys.
+            // Options validated on start (every options type, ValidateOnStart) report every problem at once, naming the keys.
             app.Services.GetRequiredService<IStartupValidator>().Validate();
         }
-        catch (Exception ex) when (ex is OptionsValidationException || (ex is AggregateException all && all.InnerExceptions.All(e => e is OptionsValidationException)))
+        catch (Exception ex) when (StartupFailures(ex) is { Count: > 0 } failures)
         {
-            // Several options classes failing at once come as an AggregateException of each one's failures.
-            await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:");
-            var failures = ex is AggregateException aggregate ? aggregate.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures) : ((OptionsValidationException)ex).Failures;
-            foreach (var failure in failures)
-            {
-                await Console.Error.WriteLineAsync("  - " + failure);
-            }
-
-            return 2;
+            return await ConfigurationErrorsAsync(failures);
         }
 
         if (options.Directory.Kind == DirectoryKind.Redis)
@@ -317,10 +300,56 @@ public static class GatewayProgram
         return 0;
     }
 
+    /// <summary>
+    /// Every configuration key the gateway reads: those of the options types registered in <paramref name="services"/>
+    /// (learned from the registrations), of <see cref="GatewayOptions"/>, and of the components this configuration
+    /// turns off (delivery disabled, file directory) — their keys are still known, only unused.
+    /// </summary>
+    public static ConfigurationKeyCatalogue KnownKeys(IServiceCollection services, IConfiguration configuration) =>
+        new ConfigurationKeyCatalogue()
+            .Add(GatewayOptions.Section, typeof(GatewayOptions))
+            .Add(DeliveryOptions.SectionName, typeof(DeliveryOptions))
+            .Add("Gateway:Directory:Redis", typeof(RedisDirectoryOptions))
+            .AddRegistered(services, configuration);
+
+    /// <summary>
+    /// The keys of a gateway with every component registered (delivery on, the Redis directory's keys too), as
+    /// docs/configuration.md "Every key" lists them: the same registrations as a start, without starting.
+    /// </summary>
+    public static ConfigurationKeyCatalogue AllKeys()
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        var options = new GatewayOptions();
+        ConfigureServices(builder.Services, builder.Configuration, options);
+        builder.AddGatewayTelemetry(options);
+        return KnownKeys(builder.Services, builder.Configuration);
+    }
+
+    /// <summary>The configuration failures behind a start-up validation exception (several options types fail together as an AggregateException).</summary>
+    private static List<string> StartupFailures(Exception ex) => ex switch
+    {
+        OptionsValidationException v => [.. v.Failures],
+        AggregateException a => [.. a.InnerExceptions.SelectMany(StartupFailures)],
+        InvalidOperationException binding when binding.Message.Contains("configuration value", StringComparison.Ordinal) => [GatewayOptionsValidator.DescribeBindingError(binding)],
+        _ => [],
+    };
+
+    private static async Task<int> ConfigurationErrorsAsync(IEnumerable<string> errors)
+    {
+        await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:");
+        foreach (var e in errors)
+        {
+            await Console.Error.WriteLineAsync("  - " + e);
+        }
+
+        return 2;
+    }
+
     private static void ConfigureLogging(WebApplicationBuilder builder, GatewayOptions options)
     {
         builder.Logging.ClearProviders();
-        if (options.Logging.Format == "Json")
+        if (options.Logging.Format == LogFormat.Json)
         {
             // Every event carries the instance (pod) name and the scopes (connection, session).
             builder.Logging.AddConsole(o => o.FormatterName = GatewayJsonConsoleFormatter.FormatterName);
@@ -347,6 +376,8 @@ public static class GatewayProgram
     private static void ConfigureServices(IServiceCollection services, IConfiguration configuration, GatewayOptions options)
     {
         services.AddSingleton(options);
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
         services.AddSingleton(TimeProvider.System);
         // Issue 17: the spool's encryption and the exchange journal, options in the shared style (validated at start).
         services.AddOptions<SpoolEncryptionOptions>().BindConfiguration(SpoolEncryptionOptions.Section).ValidateOnStart();
@@ -373,7 +404,7 @@ public static class GatewayProgram
         // Orphans of spool/tmp: older than the longest session (plus a margin), removed every 5 minutes (docs/smtp.md).
         services.AddHostedService(sp => new SpoolOrphanSweeper(sp.GetRequiredService<MessageSpool>(), options.Smtp.Limits.MaxSessionDuration + TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<ILogger<SpoolOrphanSweeper>>()));
         services.AddSingleton(sp => new SpoolSpace(options.Spool, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(CreateRedactor(options.Logging));
+        services.AddSingleton(_ => CreateRedactor(options.Logging));
         services.AddSingleton<GatewayReadiness>();
         if (options.Directory.Kind == DirectoryKind.Redis)
         {
@@ -385,6 +416,7 @@ public static class GatewayProgram
         }
 
         services.AddMssTrust(configuration.GetSection("Gateway:Trust"));
+        services.AddSingleton<ClientCertificateCheck>();
         services.AddSingleton<ISmimeSignerValidator, TrustSmimeSignerValidator>();
         services.AddMessagePolicy(configuration.GetSection("Gateway:Policy"));
         if (options.Delivery.Enabled)

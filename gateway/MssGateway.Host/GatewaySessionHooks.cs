@@ -70,7 +70,7 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
     public bool Draining { get; set; }
 
     public ValueTask<SmtpReply?> OnConnectedAsync(SmtpSessionInfo session, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Draining ? GatewayReplies.Draining : null);
+        ValueTask.FromResult(Draining ? GatewayVerdicts.Reply(GatewayRefusal.Draining) : null);
 
     public async ValueTask<SmtpReply?> OnTlsEstablishedAsync(SmtpSessionInfo session, CancellationToken cancellationToken)
     {
@@ -88,13 +88,14 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         session.Items.Remove(MailFromBindingItem); // a new MAIL starts a new transaction
         if (!_space.HasRoom())
         {
-            return GatewayReplies.SpoolFull;
+            return GatewayVerdicts.Reply(GatewayRefusal.SpoolFull);
         }
 
         if (TerminalSafeText.HasUnsafeCharacters(mailFrom.Address))
         {
-            GatewayLog.EnvelopeRefused(_logger, "mail", session.Id, _redactor.Render(mailFrom.Address), GatewayReplies.UnsafeAddress.Reason, _redactor.RedactText(IdentityOf(session)?.Subject));
-            return GatewayReplies.UnsafeAddress;
+            var unsafeAddress = GatewayVerdicts.Reply(GatewayRefusal.UnsafeAddress);
+            GatewayLog.EnvelopeRefused(_logger, "mail", session.Id, _redactor.Render(mailFrom.Address), unsafeAddress.Reason, _redactor.RedactText(IdentityOf(session)?.Subject));
+            return unsafeAddress;
         }
 
         var listener = (GatewayListenerOptions)session.Listener;
@@ -105,7 +106,7 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             if (session.Items.TryGetValue(ClientCertificateCheck.VerdictItem, out var v) && v is CertificateVerdict verdict)
             {
                 // The null sender is bound too (rule 1): no shortcut before the certificate's holder is asked.
-                refusal = verdict.IsTrusted ? null : verdict.Reply;
+                refusal = ClientCertificateCheck.ReplyFor(verdict);
                 if (verdict.IsTrusted)
                 {
                     binding = await _senderBinding.CheckMailFromAsync(verdict.Identity!, mailFrom.Address, cancellationToken);
@@ -113,25 +114,25 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             }
             else if (listener.ClientCertificate == ClientCertificateMode.Require)
             {
-                refusal = TrustReasons.ClientCertificateMissing;
+                refusal = GatewayVerdicts.Reply(CertificateRefusal.Missing);
             }
         }
         catch (Exception ex) when (IsDirectoryFailure(ex))
         {
-            refusal = GatewayReplies.DirectoryUnavailable; // sender binding needs the directory
+            refusal = GatewayVerdicts.Reply(GatewayRefusal.DirectoryUnavailable); // sender binding needs the directory
         }
 
         if (refusal is null && binding is not null)
         {
-            if (binding.Refusal is not null)
+            if (binding.Refusal is { } senderRefusal)
             {
-                refusal = binding.Refusal;
+                refusal = GatewayVerdicts.Reply(senderRefusal);
             }
             else if (binding.Violation is { } violation)
             {
                 _policyMetrics.SenderBindingViolation(listener.Name, listener.SenderBinding, violation.Reason);
                 LogViolation(session, listener, "mail", violation);
-                refusal = listener.SenderBinding == SenderBindingMode.Enforce ? violation.Reply : null;
+                refusal = listener.SenderBinding == SenderBindingMode.Enforce ? GatewayVerdicts.Reply(violation.Refusal) : null;
             }
         }
 
@@ -155,13 +156,13 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         try
         {
             refusal = TerminalSafeText.HasUnsafeCharacters(recipient.Address)
-                ? GatewayReplies.UnsafeAddress
+                ? GatewayVerdicts.Reply(GatewayRefusal.UnsafeAddress)
                 : await DecideRecipientAsync((GatewayListenerOptions)session.Listener, recipient.Address, cancellationToken);
         }
         catch (Exception ex) when (IsDirectoryFailure(ex))
         {
             // The directory cannot answer: a temporary failure, the client retries (never a 5xx guess).
-            refusal = GatewayReplies.DirectoryUnavailable;
+            refusal = GatewayVerdicts.Reply(GatewayRefusal.DirectoryUnavailable);
         }
 
         if (refusal is not null)
@@ -182,12 +183,12 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         var domain = AddressKey.DomainOf(address);
         if (listener.RoleInForce() == ListenerRole.Relay && !_localDomains.Contains(domain))
         {
-            return GatewayReplies.RelayDenied;
+            return GatewayVerdicts.Reply(GatewayRefusal.RelayDenied);
         }
 
         if (domain.Length == 0 || await _directory.FindAuthorisedDomainAsync(domain, cancellationToken) is null)
         {
-            return GatewayReplies.DomainNotAuthorised;
+            return GatewayVerdicts.Reply(GatewayRefusal.RecipientDomainNotAuthorised);
         }
 
         if (await _directory.FindByAddressAsync(address, cancellationToken) is not null)
@@ -195,7 +196,7 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             return null;
         }
 
-        return _options.Routing.AcceptUnlistedRecipientsOnAuthorisedDomains ? null : GatewayReplies.RecipientUnknown;
+        return _options.Routing.AcceptUnlistedRecipientsOnAuthorisedDomains ? null : GatewayVerdicts.Reply(GatewayRefusal.RecipientUnknown);
     }
 
     private void LogViolation(SmtpSessionInfo session, GatewayListenerOptions listener, string stage, SenderBindingViolation violation) =>
@@ -203,7 +204,8 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             _logger, session.Id, listener.Name, stage, listener.SenderBinding == SenderBindingMode.Tag ? "tag" : "enforce", violation.Reason,
             violation.Address is null ? null : _redactor.Render(violation.Address), _redactor.RedactText(IdentityOf(session)?.Subject), violation.Detail);
 
-    private static bool IsDirectoryFailure(Exception ex) => ex is IOException or TimeoutException or StackExchange.Redis.RedisException;
+    /// <summary>The directory contract's one failure type (every implementation throws it and only it).</summary>
+    private static bool IsDirectoryFailure(Exception ex) => ex is DirectoryUnavailableException;
 
     public ValueTask<ISmtpMessageWriter> OpenMessageAsync(SmtpSessionInfo session, SmtpTransaction transaction, CancellationToken cancellationToken)
     {
@@ -261,7 +263,7 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
                     SenderBinding = listener.SenderBinding,
 
                     // A trusted identity without a MAIL FROM decision cannot happen; bind it as unbound rather than skip.
-                    MailFromBinding = identity is null ? null : mailFromBinding ?? MailFromBinding.Violated(new SenderBindingViolation(TrustReasons.SenderNotBound, transaction.MailFrom.Address, "no MAIL FROM binding recorded")),
+                    MailFromBinding = identity is null ? null : mailFromBinding ?? MailFromBinding.Violated(new SenderBindingViolation(PolicyRefusal.SenderNotBound, transaction.MailFrom.Address, "no MAIL FROM binding recorded")),
                     ReceivedAt = receivedAt,
                 },
                 cancellationToken);
@@ -269,9 +271,10 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         catch (Exception ex) when (IsDirectoryFailure(ex))
         {
             // Header binding and the S/MIME signer match read the directory: try again later, never a 5xx guess.
-            GatewayLog.MessageRefused(_logger, session.Id, sender, transaction.Recipients.Count, size, GatewayReplies.DirectoryUnavailable.Reason, GatewayReplies.DirectoryUnavailable.Code, GatewayReplies.DirectoryUnavailable.EnhancedCode);
-            _journal?.Append(ExchangeRecord(JournalRecordKind.Refusal, session, transaction, identity, size, GatewayReplies.DirectoryUnavailable, null, null, receivedAt));
-            return GatewayReplies.DirectoryUnavailable;
+            var unavailable = GatewayVerdicts.Reply(GatewayRefusal.DirectoryUnavailable);
+            GatewayLog.MessageRefused(_logger, session.Id, sender, transaction.Recipients.Count, size, unavailable.Reason, unavailable.Code, unavailable.EnhancedCode);
+            _journal?.Append(ExchangeRecord(JournalRecordKind.Refusal, session, transaction, identity, size, unavailable, null, null, receivedAt));
+            return unavailable;
         }
 
         if (verdict.SenderBindingViolation is { } violation && !ReferenceEquals(violation, mailFromBinding?.Violation))
@@ -279,11 +282,12 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             LogViolation(session, listener, "data", violation);
         }
 
-        if (verdict.Refusal is not null)
+        if (verdict.Refusal is { } policyRefusal)
         {
-            GatewayLog.MessageRefused(_logger, session.Id, sender, transaction.Recipients.Count, size, verdict.Refusal.Reason, verdict.Refusal.Code, verdict.Refusal.EnhancedCode);
-            _journal?.Append(ExchangeRecord(JournalRecordKind.Refusal, session, transaction, identity, size, verdict.Refusal, verdict, null, receivedAt));
-            return verdict.Refusal;
+            var reply = GatewayVerdicts.Reply(policyRefusal);
+            GatewayLog.MessageRefused(_logger, session.Id, sender, transaction.Recipients.Count, size, reply.Reason, reply.Code, reply.EnhancedCode);
+            _journal?.Append(ExchangeRecord(JournalRecordKind.Refusal, session, transaction, identity, size, reply, verdict, null, receivedAt));
+            return reply;
         }
 
         var now = receivedAt;
@@ -310,7 +314,7 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
             SkipRanges = verdict.ForgedHeaderRanges.Select(r => new SpoolByteRange(r.Offset, r.Length)).ToArray(),
         };
 
-        var queued = GatewayReplies.Queued(spoolWriter.QueueId);
+        var queued = GatewayVerdicts.Queued(spoolWriter.QueueId);
         try
         {
             // The accept record is part of the durable accept (issue 17): its fsync runs beside the

@@ -36,7 +36,7 @@ public static class ServerCertificateLoader
         return new SmtpTlsSettings
         {
             ServerCertificate = SslStreamCertificateContext.Create(usable, intermediates, offline: true),
-            Protocols = options.MinimumProtocol == "Tls13" ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
+            Protocols = options.MinimumProtocol == TlsMinimumProtocol.Tls13 ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
             CipherSuites = suites,
             Resumption = options.Resumption,
         };

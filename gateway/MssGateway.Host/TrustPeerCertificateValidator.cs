@@ -26,17 +26,17 @@ public sealed class TrustPeerCertificateValidator : IPeerCertificateValidator
         var verdict = await _engine.ValidateAsync(peer, extra, CertificateUsage.ServerAuth, null, ct);
         if (!verdict.IsTrusted)
         {
-            return PeerVerdict.Reject("peer_cert_untrusted", verdict.Reason);
+            return PeerVerdict.Reject(PeerRefusal.CertificateUntrusted, verdict.Reason);
         }
 
         var authorised = await _directory.FindAuthorisedDomainAsync(expectedDomain, ct);
         if (authorised is null)
         {
-            return PeerVerdict.Reject("domain_not_authorised", expectedDomain);
+            return PeerVerdict.Reject(PeerRefusal.DomainNotAuthorised, expectedDomain);
         }
 
         return SenderBinding.SubjectListed(verdict.Identity!.Subject, authorised.OperatorCertificateSubjects)
             ? PeerVerdict.Trust()
-            : PeerVerdict.Reject("peer_not_listed", verdict.Identity.Subject);
+            : PeerVerdict.Reject(PeerRefusal.NotListed, verdict.Identity.Subject);
     }
 }

@@ -27,7 +27,7 @@ public sealed class TrustSmimeSignerValidator : ISmimeSignerValidator
     {
         ArgumentNullException.ThrowIfNull(signer);
         var verdict = await _engine.ValidateAsync(signer, extraCertificates, CertificateUsage.EmailProtection, null, cancellationToken);
-        if (verdict.Reason == TrustReasons.Expired.Reason && signingTime is { } signed)
+        if (verdict.Refusal == CertificateRefusal.Expired && signingTime is { } signed)
         {
             var notBefore = new DateTimeOffset(signer.NotBefore.ToUniversalTime());
             var notAfter = new DateTimeOffset(signer.NotAfter.ToUniversalTime());
@@ -43,10 +43,10 @@ public sealed class TrustSmimeSignerValidator : ISmimeSignerValidator
             return SignerValidation.Trusted(verdict.Identity?.NationalIdentifier, verdict.Identity?.Emails);
         }
 
-        var status = verdict.Reason switch
+        var status = verdict.Refusal switch
         {
-            "client_cert_revoked" => SignerTrustStatus.Revoked,
-            "client_cert_expired" => SignerTrustStatus.Expired,
+            CertificateRefusal.Revoked => SignerTrustStatus.Revoked,
+            CertificateRefusal.Expired => SignerTrustStatus.Expired,
             _ => SignerTrustStatus.Untrusted,
         };
         return new SignerValidation { Status = status, NationalIdentifier = verdict.Identity?.NationalIdentifier, EmailAddresses = verdict.Identity?.Emails ?? [], Detail = verdict.Reason };

@@ -1,4 +1,4 @@
-using MssGateway.Smtp;
+using MssGateway.Trust;
 
 namespace MssGateway.Policy;
 
@@ -16,7 +16,7 @@ public sealed record MailFromBinding
     public static MailFromBinding NeedsReport { get; } = new() { RequiresReport = true };
 
     /// <summary>Refused whatever the listener's <see cref="SenderBindingMode"/> (certificate refusals, liste blanche).</summary>
-    public SmtpReply? Refusal { get; private init; }
+    public SenderRefusal? Refusal { get; private init; }
 
     /// <summary>Not bound: refused under Enforce, tagged under Tag.</summary>
     public SenderBindingViolation? Violation { get; private init; }
@@ -24,7 +24,7 @@ public sealed record MailFromBinding
     /// <summary>Set for <see cref="NeedsReport"/>.</summary>
     public bool RequiresReport { get; private init; }
 
-    public static MailFromBinding Refused(SmtpReply reply) => new() { Refusal = reply };
+    public static MailFromBinding Refused(SenderRefusal refusal) => new() { Refusal = refusal };
 
     public static MailFromBinding Violated(SenderBindingViolation violation) => new() { Violation = violation };
 }

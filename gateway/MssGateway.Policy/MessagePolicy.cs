@@ -6,7 +6,6 @@ using MimeKit;
 using MimeKit.IO;
 using MimeKit.IO.Filters;
 using MssGateway.Directory;
-using MssGateway.Smtp;
 using MssGateway.Spool.Encryption;
 
 namespace MssGateway.Policy;
@@ -70,12 +69,12 @@ public sealed class MessagePolicy
         var verdict = await EvaluateCoreAsync(message, context, budget, ct).ConfigureAwait(false);
 
         _metrics.AttachmentBytes(budget.AttachmentBytes);
-        if (context.SmimePolicy != SmimePolicy.Off && verdict.Refusal?.Reason is not ("attachments_too_big" or "mime_too_complex" or "mime_malformed" or "sender_not_bound" or "header_from_not_bound"))
+        if (context.SmimePolicy != SmimePolicy.Off && verdict.Refusal is not (PolicyRefusal.AttachmentsTooBig or PolicyRefusal.MimeTooComplex or PolicyRefusal.MimeMalformed or PolicyRefusal.SenderNotBound or PolicyRefusal.HeaderFromNotBound))
         {
             _metrics.SmimeVerdict(verdict.SmimeVerdict);
         }
 
-        if (verdict.Refusal?.Reason is { } reason)
+        if (verdict.RefusalReason is { } reason)
         {
             _metrics.Refused(reason);
         }
@@ -91,7 +90,7 @@ public sealed class MessagePolicy
             _logger,
             context.ListenerName,
             verdict.IsAccepted ? "accepted" : "refused",
-            verdict.Refusal?.Reason,
+            verdict.RefusalReason,
             verdict.SmimeLabel,
             verdict.AttachmentBytes,
             verdict.MimeParts,
@@ -118,14 +117,14 @@ public sealed class MessagePolicy
         }
         catch (MimeLimitExceededException e)
         {
-            var reply = e.Limit == MimeLimit.AttachmentBytes ? PolicyReplies.AttachmentsTooBig : PolicyReplies.MimeTooComplex;
+            var reply = e.Limit == MimeLimit.AttachmentBytes ? PolicyRefusal.AttachmentsTooBig : PolicyRefusal.MimeTooComplex;
             return new MessagePolicyVerdict { Refusal = reply, AttachmentBytes = budget.AttachmentBytes, MimeParts = budget.Parts };
         }
         catch (FormatException e)
         {
             // Log-safe: the scanner's own messages name the rule broken; MimeKit's may quote content.
             PolicyLog.MimeParseError(_logger, context.ListenerName, e is MalformedMimeException ? e.Message : e.GetType().Name);
-            return new MessagePolicyVerdict { Refusal = PolicyReplies.MimeMalformed, AttachmentBytes = budget.AttachmentBytes, MimeParts = budget.Parts };
+            return new MessagePolicyVerdict { Refusal = PolicyRefusal.MimeMalformed, AttachmentBytes = budget.AttachmentBytes, MimeParts = budget.Parts };
         }
 
         // Sender binding before S/MIME: a message refused for its sender needs no signature check.
@@ -137,7 +136,7 @@ public sealed class MessagePolicy
 
         if (violation is not null && context.SenderBinding == SenderBindingMode.Enforce)
         {
-            return new MessagePolicyVerdict { Refusal = violation.Reply, SenderBindingViolation = violation, AttachmentBytes = budget.AttachmentBytes, MimeParts = budget.Parts };
+            return new MessagePolicyVerdict { Refusal = violation.Refusal, SenderBindingViolation = violation, AttachmentBytes = budget.AttachmentBytes, MimeParts = budget.Parts };
         }
 
         var forged = ForgedRanges(scan.TopLevelHeaders);
@@ -165,15 +164,15 @@ public sealed class MessagePolicy
         };
     }
 
-    private static SmtpReply? RequireRefusal(SmimeVerdict verdict) => verdict switch
+    private static PolicyRefusal? RequireRefusal(SmimeVerdict verdict) => verdict switch
     {
         SmimeVerdict.Pass => null,
-        SmimeVerdict.None => PolicyReplies.SmimeMissing,
-        SmimeVerdict.Fail or SmimeVerdict.PermError => PolicyReplies.SmimeInvalid,
-        SmimeVerdict.SignerMismatch => PolicyReplies.SmimeSignerMismatch,
-        SmimeVerdict.Partial => PolicyReplies.SmimePartial,
-        SmimeVerdict.WeakAlgorithm => PolicyReplies.SmimeWeakAlgorithm,
-        _ => PolicyReplies.SmimeUntrusted,
+        SmimeVerdict.None => PolicyRefusal.SmimeMissing,
+        SmimeVerdict.Fail or SmimeVerdict.PermError => PolicyRefusal.SmimeInvalid,
+        SmimeVerdict.SignerMismatch => PolicyRefusal.SmimeSignerMismatch,
+        SmimeVerdict.Partial => PolicyRefusal.SmimePartial,
+        SmimeVerdict.WeakAlgorithm => PolicyRefusal.SmimeWeakAlgorithm,
+        _ => PolicyRefusal.SmimeUntrusted,
     };
 
     /// <summary>

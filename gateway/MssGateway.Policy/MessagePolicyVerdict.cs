@@ -1,12 +1,13 @@
-using MssGateway.Smtp;
-
 namespace MssGateway.Policy;
 
 /// <summary>What the end-of-data policy decided for one message and what the spool must add or skip.</summary>
 public sealed record MessagePolicyVerdict
 {
-    /// <summary>The reply refusing the message, or null when it is accepted.</summary>
-    public SmtpReply? Refusal { get; init; }
+    /// <summary>Why the message is refused (the host gives the reply), or null when it is accepted.</summary>
+    public PolicyRefusal? Refusal { get; init; }
+
+    /// <summary>The label of <see cref="Refusal"/> (<see cref="PolicyLabels"/>), or null when accepted.</summary>
+    public string? RefusalReason => Refusal?.ToLabel();
 
     public bool IsAccepted => Refusal is null;
 

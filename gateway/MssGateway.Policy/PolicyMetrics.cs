@@ -5,7 +5,7 @@ namespace MssGateway.Policy;
 
 /// <summary>
 /// Metrics of the end-of-data policy (docs/metrics.md). Labels are bounded: verdict labels
-/// (<see cref="SmimeVerdictLabels"/>) and refusal reasons (<see cref="PolicyReplies"/>).
+/// (<see cref="SmimeVerdictLabels"/>) and refusal reasons (<see cref="PolicyLabels"/>).
 /// </summary>
 public sealed class PolicyMetrics
 {

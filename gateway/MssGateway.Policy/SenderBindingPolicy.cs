@@ -47,9 +47,9 @@ public sealed class SenderBindingPolicy
                 return MailFromBinding.Bound;
             }
 
-            return refusal.Reason == TrustReasons.SenderNotBound.Reason
-                ? MailFromBinding.Violated(new SenderBindingViolation(TrustReasons.SenderNotBound, mailFrom, $"MAIL FROM is not bound to the {KindText(identity)}"))
-                : MailFromBinding.Refused(refusal); // domain_not_authorised: the liste blanche holds whatever the mode
+            return refusal == SenderRefusal.NotBound
+                ? MailFromBinding.Violated(new SenderBindingViolation(PolicyRefusal.SenderNotBound, mailFrom, $"MAIL FROM is not bound to the {KindText(identity)}"))
+                : MailFromBinding.Refused(refusal.Value); // domain_not_authorised: the liste blanche holds whatever the mode
         }
 
         switch (identity.Kind)
@@ -62,7 +62,7 @@ public sealed class SenderBindingPolicy
                 // Bound through the directory if at all: the From check at end of data needs a mailbox of the structure.
                 return MailFromBinding.Bound;
             default:
-                return MailFromBinding.Violated(new SenderBindingViolation(TrustReasons.SenderNotBound, null, $"null sender from a {KindText(identity)} bound to no authorised domain"));
+                return MailFromBinding.Violated(new SenderBindingViolation(PolicyRefusal.SenderNotBound, null, $"null sender from a {KindText(identity)} bound to no authorised domain"));
         }
     }
 
@@ -74,7 +74,7 @@ public sealed class SenderBindingPolicy
         ArgumentNullException.ThrowIfNull(facts);
         if (mailFrom.RequiresReport && !facts.IsDeliveryOrDispositionReport)
         {
-            return new SenderBindingViolation(TrustReasons.SenderNotBound, null, "null sender from a personal card on a message that is not a multipart/report (RFC 3464, RFC 8098)");
+            return new SenderBindingViolation(PolicyRefusal.SenderNotBound, null, "null sender from a personal card on a message that is not a multipart/report (RFC 3464, RFC 8098)");
         }
 
         if (facts.FromFields.Count != 1)
@@ -133,7 +133,7 @@ public sealed class SenderBindingPolicy
         return null;
     }
 
-    private static SenderBindingViolation NotBound(string? address, string detail) => new(PolicyReplies.HeaderFromNotBound, address, detail);
+    private static SenderBindingViolation NotBound(string? address, string detail) => new(PolicyRefusal.HeaderFromNotBound, address, detail);
 
     /// <summary>A mailbox is bound as a MAIL FROM would be; for an organisation certificate also through the liste blanche (its DN listed for the domain).</summary>
     private async ValueTask<bool> IsBoundAsync(CertificateIdentity identity, string address, CancellationToken cancellationToken)

@@ -1,5 +1,3 @@
-using MssGateway.Smtp;
-
 namespace MssGateway.Policy;
 
 /// <summary>
@@ -7,8 +5,8 @@ namespace MssGateway.Policy;
 /// <see cref="SenderBindingMode.Enforce"/>, the address at fault (for the host to log through its
 /// address redactor; null when no address is at fault, e.g. two From fields) and a log-safe detail.
 /// </summary>
-public sealed record SenderBindingViolation(SmtpReply Reply, string? Address, string Detail)
+public sealed record SenderBindingViolation(PolicyRefusal Refusal, string? Address, string Detail)
 {
     /// <summary>The reason label (<c>sender_not_bound</c>, <c>header_from_not_bound</c>).</summary>
-    public string Reason => Reply.Reason!;
+    public string Reason => Refusal.ToLabel();
 }

@@ -1,5 +1,4 @@
 using System.Security.Cryptography.X509Certificates;
-using MssGateway.Smtp;
 
 namespace MssGateway.Trust;
 
@@ -18,7 +17,7 @@ internal static class CertificatePathValidator
 {
 
     /// <summary>The path (leaf first, anchor last), or the refusal.</summary>
-    internal readonly record struct PathResult(IReadOnlyList<TrustedCertificate>? Path, SmtpReply? Refusal, string Detail, string Code = CertificateCheckDetails.Ok, CertificatePolicyTree.Outcome? Policies = null);
+    internal readonly record struct PathResult(IReadOnlyList<TrustedCertificate>? Path, CertificateRefusal? Refusal, string Detail, string Code = CertificateCheckDetails.Ok, CertificatePolicyTree.Outcome? Policies = null);
 
     public static PathResult Build(TrustedCertificate leaf, IReadOnlyList<TrustedCertificate> extra, TrustAnchorSet anchors, int maxLength)
     {
@@ -61,7 +60,7 @@ internal static class CertificatePathValidator
                     lastFailure = $"'{current.SubjectName}' does not chain to a trust anchor";
                 }
 
-                return new(null, TrustReasons.Untrusted, lastFailure, CertificateCheckDetails.NoPath);
+                return new(null, CertificateRefusal.Untrusted, lastFailure, CertificateCheckDetails.NoPath);
             }
 
             path.Add(issuer);
@@ -73,7 +72,7 @@ internal static class CertificatePathValidator
             current = issuer;
         }
 
-        return new(null, TrustReasons.Untrusted, $"no anchor within {maxLength} certificates", CertificateCheckDetails.NoPath);
+        return new(null, CertificateRefusal.Untrusted, $"no anchor within {maxLength} certificates", CertificateCheckDetails.NoPath);
     }
 
     /// <summary>Validity, CA constraints and end-certificate usage along a built path.</summary>
@@ -88,13 +87,13 @@ internal static class CertificatePathValidator
             {
                 var what = i == 0 ? "certificate" : $"CA '{path[i].CommonName}'";
                 var when = atUtc < c.NotBefore.ToUniversalTime() ? $"not valid before {c.NotBefore.ToUniversalTime():O}" : $"expired on {c.NotAfter.ToUniversalTime():O}";
-                return new(null, TrustReasons.Expired, $"{what} {when} (checked at {at:O})", CertificateCheckDetails.Validity);
+                return new(null, CertificateRefusal.Expired, $"{what} {when} (checked at {at:O})", CertificateCheckDetails.Validity);
             }
 
             var unknown = CertificateExtensions.UnknownCriticalExtensions(c, options.AcceptedCriticalExtensions).ToArray();
             if (unknown.Length > 0)
             {
-                return new(null, TrustReasons.Untrusted, $"'{path[i].SubjectName}' has unknown critical extensions {string.Join(',', unknown)}", CertificateCheckDetails.CriticalExtension);
+                return new(null, CertificateRefusal.Untrusted, $"'{path[i].SubjectName}' has unknown critical extensions {string.Join(',', unknown)}", CertificateCheckDetails.CriticalExtension);
             }
         }
 
@@ -106,18 +105,18 @@ internal static class CertificatePathValidator
             var isAnchor = i == path.Count - 1;
             if (bc is null ? !isAnchor : !bc.CertificateAuthority)
             {
-                return new(null, TrustReasons.Untrusted, $"'{path[i].CommonName}' issues certificates but is not a CA (basicConstraints)", CertificateCheckDetails.CaConstraints);
+                return new(null, CertificateRefusal.Untrusted, $"'{path[i].CommonName}' issues certificates but is not a CA (basicConstraints)", CertificateCheckDetails.CaConstraints);
             }
 
             // pathLenConstraint: number of non-self-issued intermediates below this CA.
             if (bc is { HasPathLengthConstraint: true } && i - 1 > bc.PathLengthConstraint)
             {
-                return new(null, TrustReasons.Untrusted, $"'{path[i].CommonName}' allows a path length of {bc.PathLengthConstraint}", CertificateCheckDetails.CaConstraints);
+                return new(null, CertificateRefusal.Untrusted, $"'{path[i].CommonName}' allows a path length of {bc.PathLengthConstraint}", CertificateCheckDetails.CaConstraints);
             }
 
             if (CertificateExtensions.KeyUsage(ca) is { } ku && (ku.KeyUsages & X509KeyUsageFlags.KeyCertSign) == 0)
             {
-                return new(null, TrustReasons.Untrusted, $"'{path[i].CommonName}' has no keyCertSign key usage", CertificateCheckDetails.CaConstraints);
+                return new(null, CertificateRefusal.Untrusted, $"'{path[i].CommonName}' has no keyCertSign key usage", CertificateCheckDetails.CaConstraints);
             }
         }
 
@@ -129,13 +128,13 @@ internal static class CertificatePathValidator
         var policies = CertificatePolicyTree.Process(path);
         if (!policies.Valid)
         {
-            return new(null, TrustReasons.Untrusted, policies.Refusal!, CertificateCheckDetails.Policy);
+            return new(null, CertificateRefusal.Untrusted, policies.Refusal!, CertificateCheckDetails.Policy);
         }
 
         var leafCert = leaf.Certificate;
         if (path.Count > 1 && CertificateExtensions.BasicConstraints(leafCert) is { CertificateAuthority: true })
         {
-            return new(null, TrustReasons.Usage, "a CA certificate cannot authenticate an end entity", CertificateCheckDetails.Usage);
+            return new(null, CertificateRefusal.Usage, "a CA certificate cannot authenticate an end entity", CertificateCheckDetails.Usage);
         }
 
         var leafKu = CertificateExtensions.KeyUsage(leafCert)?.KeyUsages;
@@ -157,12 +156,12 @@ internal static class CertificatePathValidator
             {
                 if (options.RequireExtendedKeyUsage)
                 {
-                    return new(null, TrustReasons.Usage, $"no extended key usage extension ({flag} required)", CertificateCheckDetails.Usage);
+                    return new(null, CertificateRefusal.Usage, $"no extended key usage extension ({flag} required)", CertificateCheckDetails.Usage);
                 }
             }
             else if (!ekus.Any(accepted.Contains))
             {
-                return new(null, TrustReasons.Usage, $"extended key usage {string.Join(',', ekus)} does not allow {flag}", CertificateCheckDetails.Usage);
+                return new(null, CertificateRefusal.Usage, $"extended key usage {string.Join(',', ekus)} does not allow {flag}", CertificateCheckDetails.Usage);
             }
 
             var neededKu = flag switch
@@ -173,7 +172,7 @@ internal static class CertificatePathValidator
             };
             if (leafKu is { } k && (k & neededKu) == 0)
             {
-                return new(null, TrustReasons.Usage, $"key usage {k} does not allow {flag}", CertificateCheckDetails.Usage);
+                return new(null, CertificateRefusal.Usage, $"key usage {k} does not allow {flag}", CertificateCheckDetails.Usage);
             }
         }
 
@@ -183,7 +182,7 @@ internal static class CertificatePathValidator
         if (acceptedPolicies is { Count: > 0 } && !policies.Accepts(acceptedPolicies))
         {
             var asserted = CertificateExtensions.Policies(leaf.Bc);
-            return new(null, TrustReasons.Usage, $"no certificate policy of [{string.Join(',', acceptedPolicies)}] is valid for this path (end certificate asserts [{string.Join(',', asserted)}], path validates [{string.Join(',', leafPolicies)}])", CertificateCheckDetails.PolicyNotAccepted);
+            return new(null, CertificateRefusal.Usage, $"no certificate policy of [{string.Join(',', acceptedPolicies)}] is valid for this path (end certificate asserts [{string.Join(',', asserted)}], path validates [{string.Join(',', leafPolicies)}])", CertificateCheckDetails.PolicyNotAccepted);
         }
 
         return new(path, null, "path valid", CertificateCheckDetails.Ok, policies);
@@ -195,7 +194,7 @@ internal static class CertificatePathValidator
         var constraints = new NameConstraintSet();
         if (constraints.Add(path[^1]) is { } anchorError)
         {
-            return new(null, TrustReasons.Untrusted, anchorError, CertificateCheckDetails.NameFormUnsupported);
+            return new(null, CertificateRefusal.Untrusted, anchorError, CertificateCheckDetails.NameFormUnsupported);
         }
 
         for (var i = path.Count - 2; i >= 0; i--)
@@ -211,18 +210,18 @@ internal static class CertificatePathValidator
                 }
                 catch (System.Formats.Asn1.AsnContentException ex)
                 {
-                    return new(null, TrustReasons.Untrusted, $"the subjectAltName of '{cert.SubjectName}' cannot be read: {ex.Message}", CertificateCheckDetails.Unreadable);
+                    return new(null, CertificateRefusal.Untrusted, $"the subjectAltName of '{cert.SubjectName}' cannot be read: {ex.Message}", CertificateCheckDetails.Unreadable);
                 }
 
                 if (constraints.Check(names, isLeaf ? "the certificate" : $"CA '{cert.CommonName}'") is { } refusal)
                 {
-                    return new(null, TrustReasons.Untrusted, refusal.Text, refusal.Code);
+                    return new(null, CertificateRefusal.Untrusted, refusal.Text, refusal.Code);
                 }
             }
 
             if (!isLeaf && constraints.Add(cert) is { } error)
             {
-                return new(null, TrustReasons.Untrusted, error, CertificateCheckDetails.NameFormUnsupported);
+                return new(null, CertificateRefusal.Untrusted, error, CertificateCheckDetails.NameFormUnsupported);
             }
         }
 

@@ -63,9 +63,9 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
     {
         if (leaf is null)
         {
-            _metrics.CertificateChecked(TrustReasons.ClientCertificateMissing.Reason!);
-            _metrics.CertificateRefused(TrustReasons.ClientCertificateMissing.Reason!, CertificateCheckDetails.CertificateMissing);
-            return CertificateVerdict.Refused(TrustReasons.ClientCertificateMissing, null, "no certificate presented", CertificateCheckDetails.CertificateMissing);
+            _metrics.CertificateChecked(CertificateRefusal.Missing.ToLabel());
+            _metrics.CertificateRefused(CertificateRefusal.Missing.ToLabel(), CertificateCheckDetails.CertificateMissing);
+            return CertificateVerdict.Refused(CertificateRefusal.Missing, null, "no certificate presented", CertificateCheckDetails.CertificateMissing);
         }
 
         IReadOnlyCollection<string>? policies = listenerName is not null && _options.PolicyOids.TryGetValue(listenerName, out var p) ? p : null;
@@ -169,7 +169,7 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
     {
         if (leafCert.PublicKey.Oid.Value == CertificateExtensions.LegacyCpsKeyAlgorithm)
         {
-            return CertificateVerdict.Refused(TrustReasons.Untrusted, FallbackIdentity(leafCert), $"legacy proprietary key algorithm {CertificateExtensions.LegacyCpsKeyAlgorithm} (GIP-CPS CPS2ter) is not supported", CertificateCheckDetails.LegacyKeyAlgorithm);
+            return CertificateVerdict.Refused(CertificateRefusal.Untrusted, FallbackIdentity(leafCert), $"legacy proprietary key algorithm {CertificateExtensions.LegacyCpsKeyAlgorithm} (GIP-CPS CPS2ter) is not supported", CertificateCheckDetails.LegacyKeyAlgorithm);
         }
 
         TrustedCertificate leaf;
@@ -180,7 +180,7 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
         catch (Exception ex) when (ex is InvalidDataException or ArgumentException or CryptographicException or System.Formats.Asn1.AsnContentException
             or Org.BouncyCastle.Security.Certificates.CertificateException or IOException)
         {
-            return CertificateVerdict.Refused(TrustReasons.Untrusted, FallbackIdentity(leafCert), "certificate cannot be read: " + ex.Message, CertificateCheckDetails.Unreadable);
+            return CertificateVerdict.Refused(CertificateRefusal.Untrusted, FallbackIdentity(leafCert), "certificate cannot be read: " + ex.Message, CertificateCheckDetails.Unreadable);
         }
 
         var extra = new List<TrustedCertificate>();
@@ -206,7 +206,7 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
         var built = CertificatePathValidator.Build(leaf, extra, anchorSet, _options.MaxPathLength);
         if (built.Path is null)
         {
-            return CertificateVerdict.Refused(built.Refusal!, Provisional(), built.Detail, built.Code);
+            return CertificateVerdict.Refused(built.Refusal!.Value, Provisional(), built.Detail, built.Code);
         }
 
         var path = built.Path;
@@ -214,7 +214,7 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
         var checkedPath = CertificatePathValidator.Check(path, usage, at, _options, policies);
         if (checkedPath.Refusal is not null)
         {
-            return CertificateVerdict.Refused(checkedPath.Refusal, Provisional(), checkedPath.Detail, checkedPath.Code, chain);
+            return CertificateVerdict.Refused(checkedPath.Refusal.Value, Provisional(), checkedPath.Detail, checkedPath.Code, chain);
         }
 
         DateTimeOffset? validUntil = null;
@@ -234,12 +234,12 @@ public sealed class CertificateTrustEngine : ICertificateTrustEngine, IDisposabl
                 var who = i == 0 ? "certificate" : $"CA '{path[i].CommonName}'";
                 if (r.State == RevocationState.Revoked)
                 {
-                    return CertificateVerdict.Refused(TrustReasons.Revoked, Provisional(), $"{who} revoked: {r.Detail}", r.Code, chain);
+                    return CertificateVerdict.Refused(CertificateRefusal.Revoked, Provisional(), $"{who} revoked: {r.Detail}", r.Code, chain);
                 }
 
                 if (r.State == RevocationState.Unknown)
                 {
-                    return CertificateVerdict.Refused(TrustReasons.RevocationUnknown, Provisional(), $"{who}: {r.Detail}", r.Code, chain);
+                    return CertificateVerdict.Refused(CertificateRefusal.RevocationUnknown, Provisional(), $"{who}: {r.Detail}", r.Code, chain);
                 }
 
                 if (r.ValidUntil is { } until && (validUntil is null || until < validUntil))

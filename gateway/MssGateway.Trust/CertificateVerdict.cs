@@ -1,21 +1,19 @@
-using MssGateway.Smtp;
-
 namespace MssGateway.Trust;
 
 /// <summary>
 /// The outcome of one certificate check: trusted or not, the stable reason label ("ok" when trusted),
-/// the SMTP reply to give when refused, the holder's identity (also set for most refusals, for the log)
+/// the refusal in the trust engine's vocabulary, the holder's identity (also set for most refusals, for the log)
 /// and a detail text for logs (never sent to the client).
 /// </summary>
 public sealed class CertificateVerdict
 {
-    private CertificateVerdict(bool trusted, string reason, SmtpReply? reply, CertificateIdentity? identity, string detail, IReadOnlyList<string> chain, string detailCode, DateTimeOffset? validUntil)
+    private CertificateVerdict(bool trusted, string reason, CertificateRefusal? refusal, CertificateIdentity? identity, string detail, IReadOnlyList<string> chain, string detailCode, DateTimeOffset? validUntil)
     {
         DetailCode = detailCode;
         ValidUntil = validUntil;
         IsTrusted = trusted;
         Reason = reason;
-        Reply = reply;
+        Refusal = refusal;
         Identity = identity;
         Detail = detail;
         Chain = chain;
@@ -23,11 +21,11 @@ public sealed class CertificateVerdict
 
     public bool IsTrusted { get; }
 
-    /// <summary>"ok" or a refusal reason of <see cref="TrustReasons"/>.</summary>
+    /// <summary>"ok" or the label of <see cref="Refusal"/> (<see cref="TrustLabels"/>).</summary>
     public string Reason { get; }
 
-    /// <summary>The refusal to send; null when trusted.</summary>
-    public SmtpReply? Reply { get; }
+    /// <summary>Why the certificate is refused; null when trusted (the host maps it to its reply).</summary>
+    public CertificateRefusal? Refusal { get; }
 
     /// <summary>The holder; null only when the certificate could not be read at all.</summary>
     public CertificateIdentity? Identity { get; }
@@ -48,10 +46,10 @@ public sealed class CertificateVerdict
     public bool FromCache { get; private init; }
 
     internal static CertificateVerdict Trusted(CertificateIdentity identity, IReadOnlyList<string> chain, string detail, DateTimeOffset? validUntil = null) =>
-        new(true, TrustReasons.Ok, null, identity, detail, chain, CertificateCheckDetails.Ok, validUntil);
+        new(true, TrustLabels.Ok, null, identity, detail, chain, CertificateCheckDetails.Ok, validUntil);
 
-    internal static CertificateVerdict Refused(SmtpReply reply, CertificateIdentity? identity, string detail, string detailCode, IReadOnlyList<string>? chain = null) =>
-        new(false, reply.Reason!, reply, identity, detail, chain ?? [], detailCode, null);
+    internal static CertificateVerdict Refused(CertificateRefusal refusal, CertificateIdentity? identity, string detail, string detailCode, IReadOnlyList<string>? chain = null) =>
+        new(false, refusal.ToLabel(), refusal, identity, detail, chain ?? [], detailCode, null);
 
-    internal CertificateVerdict AsCached() => new(IsTrusted, Reason, Reply, Identity, Detail, Chain, DetailCode, ValidUntil) { FromCache = true };
+    internal CertificateVerdict AsCached() => new(IsTrusted, Reason, Refusal, Identity, Detail, Chain, DetailCode, ValidUntil) { FromCache = true };
 }

@@ -1,5 +1,4 @@
 using MssGateway.Directory;
-using MssGateway.Smtp;
 
 namespace MssGateway.Trust;
 
@@ -22,7 +21,7 @@ public sealed class SenderBinding
     /// <summary>Null when <paramref name="mailFrom"/> may be used with this certificate, else the refusal.</summary>
     /// <param name="identity">The identity of a trusted certificate (<see cref="CertificateVerdict.Identity"/>).</param>
     /// <param name="mailFrom">The reverse path without angle brackets; empty for the null sender.</param>
-    public async ValueTask<SmtpReply?> CheckAsync(CertificateIdentity identity, string mailFrom, CancellationToken cancellationToken)
+    public async ValueTask<SenderRefusal?> CheckAsync(CertificateIdentity identity, string mailFrom, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(mailFrom);
@@ -32,12 +31,12 @@ public sealed class SenderBinding
             case CertificateKind.PersonalCps when identity.NationalIdentifier is { } id:
                 if (address.Length == 0)
                 {
-                    return TrustReasons.SenderNotBound; // a person's card does not send bounces
+                    return SenderRefusal.NotBound; // a person's card does not send bounces
                 }
 
                 var key = AddressKey.Normalise(address);
                 var mailboxes = await _directory.FindByNationalIdentifierAsync(id, cancellationToken).ConfigureAwait(false);
-                return mailboxes.Any(m => string.Equals(m.Address, key, StringComparison.Ordinal)) ? null : TrustReasons.SenderNotBound;
+                return mailboxes.Any(m => string.Equals(m.Address, key, StringComparison.Ordinal)) ? null : SenderRefusal.NotBound;
 
             case CertificateKind.Server:
                 if (address.Length == 0)
@@ -49,24 +48,24 @@ public sealed class SenderBinding
                 var authorised = domain.Length == 0 ? null : await _directory.FindAuthorisedDomainAsync(domain, cancellationToken).ConfigureAwait(false);
                 if (authorised is null)
                 {
-                    return TrustReasons.DomainNotAuthorised;
+                    return SenderRefusal.DomainNotAuthorised;
                 }
 
-                return SubjectListed(identity.Subject, authorised.OperatorCertificateSubjects) ? null : TrustReasons.SenderNotBound;
+                return SubjectListed(identity.Subject, authorised.OperatorCertificateSubjects) ? null : SenderRefusal.NotBound;
 
             case CertificateKind.Organisation when identity.StructureIdentifier is { } structure:
                 if (address.Length == 0)
                 {
-                    return TrustReasons.SenderNotBound;
+                    return SenderRefusal.NotBound;
                 }
 
                 var entry = await _directory.FindByAddressAsync(address, cancellationToken).ConfigureAwait(false);
                 return entry?.StructureIdentifier is { } s && string.Equals(s.Trim(), structure.Trim(), StringComparison.OrdinalIgnoreCase)
                     ? null
-                    : TrustReasons.SenderNotBound;
+                    : SenderRefusal.NotBound;
 
             default:
-                return TrustReasons.SenderNotBound;
+                return SenderRefusal.NotBound;
         }
     }
 

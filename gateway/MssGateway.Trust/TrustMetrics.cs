@@ -4,7 +4,7 @@ namespace MssGateway.Trust;
 
 /// <summary>
 /// Instruments of the trust component (docs/metrics.md), on the "MssGateway" meter. Labels are bounded:
-/// <c>reason</c> takes the values of <see cref="TrustReasons.CheckReasons"/>, <c>issuer_ca</c> the CN of a
+/// <c>reason</c> takes the values of <see cref="TrustLabels.CheckReasons"/>, <c>issuer_ca</c> the CN of a
 /// configured or path-validated CA, <c>result</c> ok|error, <c>detail</c> the values of
 /// <see cref="CertificateCheckDetails.All"/>, <c>cause</c> those of CRL refusals.
 /// </summary>
@@ -36,7 +36,7 @@ public sealed class TrustMetrics : IDisposable
 
     public void CertificateChecked(string reason) => _checks.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    /// <summary>One refusal: <paramref name="reason"/> of <see cref="TrustReasons.CheckReasons"/>, <paramref name="detail"/> of <see cref="CertificateCheckDetails.All"/>.</summary>
+    /// <summary>One refusal: <paramref name="reason"/> of <see cref="TrustLabels.CheckReasons"/>, <paramref name="detail"/> of <see cref="CertificateCheckDetails.All"/>.</summary>
     public void CertificateRefused(string reason, string detail) =>
         _refusals.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("detail", detail));
 

@@ -11,7 +11,7 @@ public static class TrustServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="TrustOptions"/> bound to <paramref name="section"/> (the <c>Gateway:Trust</c>
     /// section) and validated at start-up, the singleton <see cref="CertificateTrustEngine"/> (also as
-    /// <see cref="ICertificateTrustEngine"/>), <see cref="TrustMetrics"/>, <see cref="SenderBinding"/> and <see cref="ClientCertificateCheck"/> (need an
+    /// <see cref="ICertificateTrustEngine"/>), <see cref="TrustMetrics"/>, <see cref="SenderBinding"/> (needs an
     /// <see cref="MssGateway.Directory.IMailboxDirectory"/>) and the <see cref="TrustRefreshService"/>.
     /// </summary>
     public static IServiceCollection AddMssTrust(this IServiceCollection services, IConfiguration section)
@@ -34,7 +34,6 @@ public static class TrustServiceCollectionExtensions
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(CertificateTrustEngine))));
         services.TryAddSingleton<ICertificateTrustEngine>(sp => sp.GetRequiredService<CertificateTrustEngine>());
         services.TryAddSingleton<SenderBinding>();
-        services.TryAddSingleton<ClientCertificateCheck>();
         services.AddHostedService<TrustRefreshService>();
         return services;
     }

@@ -13,7 +13,7 @@ public sealed class ChainPeerValidator(X509Certificate2Collection roots, IMailbo
     public int Calls;
 
     /// <summary>When set, every verdict is this refusal (a peer delisted or revoked while its connection is pooled).</summary>
-    public string? Refuse { get; set; }
+    public PeerRefusal? Refuse { get; set; }
 
     public async ValueTask<PeerVerdict> ValidateAsync(X509Certificate2 peer, X509Certificate2Collection extra, string expectedDomain, CancellationToken ct)
     {
@@ -30,12 +30,12 @@ public sealed class ChainPeerValidator(X509Certificate2Collection roots, IMailbo
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (!chain.Build(peer))
         {
-            return PeerVerdict.Reject("peer_cert_untrusted", string.Join("; ", chain.ChainStatus.Select(s => s.Status)));
+            return PeerVerdict.Reject(PeerRefusal.CertificateUntrusted, string.Join("; ", chain.ChainStatus.Select(s => s.Status)));
         }
 
         var listed = await directory.FindAuthorisedDomainAsync(expectedDomain, ct);
         return listed is not null && listed.OperatorCertificateSubjects.Contains(peer.Subject, StringComparer.OrdinalIgnoreCase)
             ? PeerVerdict.Trust()
-            : PeerVerdict.Reject("peer_not_listed", "subject DN not listed for " + expectedDomain);
+            : PeerVerdict.Reject(PeerRefusal.NotListed, "subject DN not listed for " + expectedDomain);
     }
 }

@@ -178,7 +178,7 @@ public sealed class ConnectionReuseTests(TestPki pki) : IClassFixture<TestPki>
         await h.SubmitAsync(SampleMessages.Clinical("before@hopital-a.test"), ["dr.durand@operateur-b.test"]);
         await h.WaitAsync(() => server.Transactions.Count == 1 && h.SpoolIsEmpty(), "the first message");
 
-        h.Validator.Refuse = "peer_not_listed"; // the liste blanche no longer names the peer's DN for the domain
+        h.Validator.Refuse = PeerRefusal.NotListed; // the liste blanche no longer names the peer's DN for the domain
         var id = await h.SubmitAsync(SampleMessages.Clinical("after@hopital-a.test"), ["dr.durand@operateur-b.test"]);
         // The state is written before the message leaves active/ (crash order): wait for both.
         await h.WaitAsync(() => h.Spool.ReadState(id)?.Recipients.Single().LastReply is not null && h.Spool.Locate(id) == SpoolState.Deferred, "the second message to be deferred");

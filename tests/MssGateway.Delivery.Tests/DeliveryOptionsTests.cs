@@ -35,7 +35,7 @@ public sealed class DeliveryOptionsTests(TestPki pki) : IClassFixture<TestPki>
                 case "InternalNextHop:Host": o.InternalNextHop.Host = string.Empty; break;
                 case "TransportMap:operateur-b.test": o.TransportMap["operateur-b.test"] = "mx b:25"; break;
                 case "ClientCertificateFile": o.ClientCertificateFile = "/nonexistent/cert.pem"; break;
-                case "MinimumTlsVersion": o.MinimumTlsVersion = "Ssl3"; break;
+                case "MinimumTlsVersion": o.MinimumTlsVersion = (OutboundTlsVersion)99; break;
                 default: o.ConcurrencyPerDestination = 0; break;
             }
         });

@@ -89,7 +89,61 @@ public sealed class RedisMailboxDirectoryTests : IClassFixture<RedisFixture>, ID
         var status = await reader.GetStatusAsync(CancellationToken.None);
 
         Assert.False(status.Reachable);
-        await Assert.ThrowsAnyAsync<RedisException>(async () => await reader.FindByAddressAsync("x@y.test", CancellationToken.None));
+        await Assert.ThrowsAsync<DirectoryUnavailableException>(async () => await reader.FindByAddressAsync("x@y.test", CancellationToken.None));
+    }
+
+    /// <summary>
+    /// The directory contract with a real redis-server stopped under a reader that has already read from it:
+    /// every lookup throws <see cref="DirectoryUnavailableException"/> (wrapping the Redis failure) and nothing
+    /// of StackExchange.Redis reaches the caller, so the gateway answers 451 4.4.3 wherever it asked.
+    /// </summary>
+    [Fact]
+    public async Task Every_lookup_throws_DirectoryUnavailableException_once_redis_is_stopped()
+    {
+        var redis = await RedisServer.StartAsync();
+        var stopped = false;
+        try
+        {
+            var flat = await WriteAsync("stop.txt", "S");
+            await using (var writer = await redis.ConnectAsync())
+            {
+                await SyncHarness.RunAsync(writer, SyncHarness.FlatFileOptions(redis.Configuration, "stop", flat));
+            }
+
+            var options = ConfigurationOptions.Parse(redis.Configuration);
+            options.AbortOnConnectFail = false;
+            options.ConnectTimeout = 500;
+            options.AsyncTimeout = 500;
+            options.SyncTimeout = 500;
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+            await using var reader = new RedisMailboxDirectory(connection, new RedisDirectoryOptions { KeyPrefix = "stop", CacheSize = 0, PointerRefreshInterval = TimeSpan.FromMilliseconds(1) });
+            Assert.NotNull(await reader.FindByAddressAsync(DirectoryDataGenerator.Address(4), CancellationToken.None));
+
+            await redis.DisposeAsync();
+            stopped = true;
+
+            var lookups = new Func<Task>[]
+            {
+                async () => await reader.FindByAddressAsync(DirectoryDataGenerator.Address(4), CancellationToken.None),
+                async () => await reader.FindByNationalIdentifierAsync("899700000004", CancellationToken.None),
+                async () => await reader.FindAuthorisedDomainAsync("a.mssante.test", CancellationToken.None),
+                async () => await reader.GetOperatorCertificateSubjectsAsync(CancellationToken.None),
+            };
+            foreach (var lookup in lookups)
+            {
+                var ex = await Assert.ThrowsAsync<DirectoryUnavailableException>(lookup);
+                Assert.True(ex.InnerException is RedisException or TimeoutException, ex.ToString());
+            }
+
+            Assert.False((await reader.GetStatusAsync(CancellationToken.None)).Reachable);
+        }
+        finally
+        {
+            if (!stopped)
+            {
+                await redis.DisposeAsync();
+            }
+        }
     }
 
     [Fact]
@@ -122,9 +176,12 @@ public sealed class RedisMailboxDirectoryTests : IClassFixture<RedisFixture>, ID
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:Directory:Redis:KeyPrefix"] = "x" }).Build();
         var services = new ServiceCollection();
 
-        var ex = Assert.Throws<RedisDirectoryConfigurationException>(() => services.AddRedisMailboxDirectory(configuration.GetSection("Gateway:Directory:Redis")));
+        services.AddRedisMailboxDirectory(configuration.GetSection("Gateway:Directory:Redis"));
+        using var provider = services.BuildServiceProvider();
 
-        Assert.Contains("Gateway:Directory:Redis:Configuration", ex.Message, StringComparison.Ordinal);
+        // ValidateOnStart: the host's start-up validation reports it with the other configuration errors.
+        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<RedisDirectoryOptions>>().Value);
+        Assert.Contains(ex.Failures, f => f.StartsWith("Gateway:Directory:Redis:Configuration is empty", StringComparison.Ordinal));
     }
 
     [Fact]

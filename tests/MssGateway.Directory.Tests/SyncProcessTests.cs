@@ -61,6 +61,19 @@ public sealed class SyncProcessTests : IClassFixture<LdapSyncFixture>
         Assert.Contains("DirectorySync:Ldap:BaseDn is empty", r.StdErr, StringComparison.Ordinal);
     }
 
+    /// <summary>Issue 14: an unknown key under DirectorySync used to be ignored; it now stops the run naming the key it meant.</summary>
+    [Fact]
+    public async Task An_unknown_key_exits_2_naming_the_nearest_key()
+    {
+        var options = SyncHarness.LdapOptions(_f.Redis.Configuration, "p-unknown", _f.Slapd, "mailboxes", _f.PasswordFile);
+        var env = SyncHarness.Environment(options);
+        env["DirectorySync__Ldap__BaseDN2"] = "ou=people,dc=x";
+        var r = await SyncHarness.RunExecutableAsync(env, "--once");
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("DirectorySync:Ldap:BaseDN2 (set by environment variable DirectorySync__Ldap__BaseDN2) is not a configuration key: did you mean DirectorySync:Ldap:BaseDn?", r.StdErr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task An_unreachable_redis_exits_4()
     {

@@ -71,7 +71,7 @@ public sealed class GatewayTestEnvironment : IDisposable
 
     public static async Task<GatewayTestEnvironment> CreateAsync() => new(await DevPki.SharedAsync());
 
-    public Task<GatewayProcess> StartAsync(bool waitReady = true, IReadOnlyDictionary<string, string>? environment = null) => GatewayProcess.StartAsync(WorkDirectory, Configuration, HttpPort, waitReady, environment);
+    public Task<GatewayProcess> StartAsync(bool waitReady = true, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? arguments = null) => GatewayProcess.StartAsync(WorkDirectory, Configuration, HttpPort, waitReady, environment, arguments);
 
     private static JsonObject Listener(string name, int port, string tlsMode) => new()
     {

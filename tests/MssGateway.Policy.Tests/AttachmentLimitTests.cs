@@ -37,9 +37,7 @@ public sealed class AttachmentLimitTests : IDisposable
 
         var verdict = await _harness.EvaluateFileAsync(path);
 
-        Assert.Equal("attachments_too_big", verdict.Refusal?.Reason);
-        Assert.Equal(552, verdict.Refusal?.Code);
-        Assert.Equal("5.3.4", verdict.Refusal?.EnhancedCode);
+        Assert.Equal("attachments_too_big", verdict.RefusalReason);
         Assert.Null(verdict.AuthenticationResultsHeader);
     }
 
@@ -51,7 +49,7 @@ public sealed class AttachmentLimitTests : IDisposable
 
         var verdict = await _harness.EvaluateFileAsync(path);
 
-        Assert.Equal("attachments_too_big", verdict.Refusal?.Reason);
+        Assert.Equal("attachments_too_big", verdict.RefusalReason);
     }
 
     [Fact]
@@ -171,6 +169,6 @@ public sealed class AttachmentLimitTests : IDisposable
 
         var verdict = await harness.EvaluateAsync(message);
 
-        Assert.Equal("attachments_too_big", verdict.Refusal?.Reason);
+        Assert.Equal("attachments_too_big", verdict.RefusalReason);
     }
 }

@@ -19,7 +19,7 @@ public sealed class MalformedMessageTests : IDisposable
         var tagged = await _harness.EvaluateAsync(message, SmimePolicy.Tag);
 
         Assert.Equal(SmimeVerdict.PermError, verdict.SmimeVerdict);
-        Assert.Equal("smime_invalid", verdict.Refusal?.Reason);
+        Assert.Equal("smime_invalid", verdict.RefusalReason);
         Assert.Equal(2000, tagged.AttachmentBytes);
         Assert.Contains("smime=permerror", tagged.AuthenticationResultsHeader, StringComparison.Ordinal);
     }
@@ -49,7 +49,7 @@ public sealed class MalformedMessageTests : IDisposable
         var verdict = await _harness.EvaluateAsync(message, SmimePolicy.Require);
 
         Assert.Equal(SmimeVerdict.Fail, verdict.SmimeVerdict);
-        Assert.Equal("smime_invalid", verdict.Refusal?.Reason);
+        Assert.Equal("smime_invalid", verdict.RefusalReason);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class MalformedMessageTests : IDisposable
     {
         var verdict = await _harness.EvaluateAsync([]);
 
-        Assert.Equal("mime_malformed", verdict.Refusal?.Reason);
+        Assert.Equal("mime_malformed", verdict.RefusalReason);
     }
 
     [Fact]

@@ -50,9 +50,9 @@ public sealed class MessagePolicyOptionsTests
             Assert.Contains($"`{p.Name}`", docs, StringComparison.Ordinal);
         }
 
-        foreach (var r in PolicyReplies.All)
+        foreach (var label in PolicyLabels.All)
         {
-            Assert.Contains($"`{r.Reason}` | {r.Code} {r.EnhancedCode}", docs, StringComparison.Ordinal);
+            Assert.Contains($"`{label}`", docs, StringComparison.Ordinal);
         }
 
         foreach (var v in SmimeVerdictLabels.All)

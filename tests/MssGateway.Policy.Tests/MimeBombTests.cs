@@ -14,9 +14,7 @@ public sealed class MimeBombTests : IDisposable
     {
         var verdict = await _harness.EvaluateAsync(NestedMultiparts(200));
 
-        Assert.Equal("mime_too_complex", verdict.Refusal?.Reason);
-        Assert.Equal(554, verdict.Refusal?.Code);
-        Assert.Equal("5.6.0", verdict.Refusal?.EnhancedCode);
+        Assert.Equal("mime_too_complex", verdict.RefusalReason);
     }
 
     [Fact]
@@ -40,7 +38,7 @@ public sealed class MimeBombTests : IDisposable
 
         var verdict = await _harness.EvaluateAsync(TestMessages.Ascii(sb.ToString()));
 
-        Assert.Equal("mime_too_complex", verdict.Refusal?.Reason);
+        Assert.Equal("mime_too_complex", verdict.RefusalReason);
     }
 
     [Fact]
@@ -56,7 +54,7 @@ public sealed class MimeBombTests : IDisposable
 
         var verdict = await _harness.EvaluateAsync(TestMessages.Ascii(sb.ToString()));
 
-        Assert.Equal("mime_too_complex", verdict.Refusal?.Reason);
+        Assert.Equal("mime_too_complex", verdict.RefusalReason);
         Assert.Equal(1001, verdict.MimeParts);
     }
 
@@ -73,7 +71,7 @@ public sealed class MimeBombTests : IDisposable
 
         var verdict = await _harness.EvaluateAsync(TestMessages.Ascii(sb.ToString()));
 
-        Assert.Equal("mime_too_complex", verdict.Refusal?.Reason);
+        Assert.Equal("mime_too_complex", verdict.RefusalReason);
     }
 
     [Fact]
@@ -89,7 +87,7 @@ public sealed class MimeBombTests : IDisposable
 
         var verdict = await _harness.EvaluateAsync(TestMessages.Ascii(sb.ToString()));
 
-        Assert.Equal("mime_too_complex", verdict.Refusal?.Reason);
+        Assert.Equal("mime_too_complex", verdict.RefusalReason);
     }
 
     [Fact]
@@ -107,7 +105,7 @@ public sealed class MimeBombTests : IDisposable
 
         var verdict = await _harness.EvaluateAsync(message);
 
-        Assert.Equal("mime_too_complex", verdict.Refusal?.Reason);
+        Assert.Equal("mime_too_complex", verdict.RefusalReason);
     }
 
     private static byte[] NestedMultiparts(int depth)

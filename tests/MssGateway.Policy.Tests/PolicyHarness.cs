@@ -21,7 +21,8 @@ public sealed class PolicyHarness : IDisposable
     /// <param name="settings">Gateway:Policy keys.</param>
     /// <param name="directory">The directory file's content (default: the sender and another professional, no liste blanche).</param>
     /// <param name="time">The policy's clock (default: the system clock).</param>
-    public PolicyHarness(ISmimeSignerValidator? validator = null, IDictionary<string, string?>? settings = null, object? directory = null, TimeProvider? time = null)
+    /// <param name="directoryOverride">A directory to use instead of the file (e.g. one that is down).</param>
+    public PolicyHarness(ISmimeSignerValidator? validator = null, IDictionary<string, string?>? settings = null, object? directory = null, TimeProvider? time = null, IMailboxDirectory? directoryOverride = null)
     {
         var directoryFile = _dir.Combine("directory.json");
         File.WriteAllText(directoryFile, JsonSerializer.Serialize(directory ?? new
@@ -48,7 +49,7 @@ public sealed class PolicyHarness : IDisposable
             services.AddSingleton(time);
         }
 
-        services.AddSingleton<IMailboxDirectory>(new FileMailboxDirectory(directoryFile));
+        services.AddSingleton(directoryOverride ?? new FileMailboxDirectory(directoryFile));
         services.AddSingleton(validator ?? new RefusingValidator());
         services.AddMessagePolicy(configuration.GetSection(MessagePolicyOptions.SectionName));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

@@ -71,7 +71,7 @@ public sealed class SenderBindingRulesTests : IDisposable
         var binding = await Binding.CheckMailFromAsync(identity, mailFrom, CancellationToken.None);
         if (binding.Refusal is not null)
         {
-            return binding.Refusal.Reason;
+            return binding.Refusal.Value.ToLabel();
         }
 
         if (binding.Violation is not null && mode == SenderBindingMode.Enforce)
@@ -82,7 +82,7 @@ public sealed class SenderBindingRulesTests : IDisposable
         using var stream = new MemoryStream(TestMessages.Ascii(message));
         var context = PolicyHarness.Context() with { ClientIdentity = identity, MailFromBinding = binding, SenderBinding = mode, EnvelopeSender = mailFrom };
         var verdict = await _harness.Policy.EvaluateAsync(stream, context, CancellationToken.None);
-        return verdict.Refusal?.Reason;
+        return verdict.RefusalReason;
     }
 
     [Fact]

@@ -37,8 +37,7 @@ public sealed class SmimeOpensslSignedTests(SmimePki pki) : IDisposable
         var verdict = await _harness.EvaluateAsync(tampered, SmimePolicy.Require);
 
         Assert.Equal(SmimeVerdict.Fail, verdict.SmimeVerdict);
-        Assert.Equal("smime_invalid", verdict.Refusal?.Reason);
-        Assert.Equal(550, verdict.Refusal?.Code);
+        Assert.Equal("smime_invalid", verdict.RefusalReason);
     }
 
     [Fact]
@@ -76,8 +75,7 @@ public sealed class SmimeOpensslSignedTests(SmimePki pki) : IDisposable
         var verdict = await _harness.EvaluateAsync(message, SmimePolicy.Require);
 
         Assert.Equal(expected, verdict.SmimeVerdict);
-        Assert.Equal("smime_untrusted", verdict.Refusal?.Reason);
-        Assert.Equal("5.7.5", verdict.Refusal?.EnhancedCode);
+        Assert.Equal("smime_untrusted", verdict.RefusalReason);
     }
 
     [Fact]
@@ -102,7 +100,7 @@ public sealed class SmimeOpensslSignedTests(SmimePki pki) : IDisposable
         var verdict = await _harness.EvaluateAsync(message, SmimePolicy.Require);
 
         Assert.Equal(SmimeVerdict.SignerMismatch, verdict.SmimeVerdict);
-        Assert.Equal("smime_signer_mismatch", verdict.Refusal?.Reason);
+        Assert.Equal("smime_signer_mismatch", verdict.RefusalReason);
     }
 
     [Fact]
@@ -132,8 +130,7 @@ public sealed class SmimeOpensslSignedTests(SmimePki pki) : IDisposable
         var verdict = await _harness.EvaluateAsync(TestMessages.PlainText(), SmimePolicy.Require);
 
         Assert.Equal(SmimeVerdict.None, verdict.SmimeVerdict);
-        Assert.Equal("smime_missing", verdict.Refusal?.Reason);
-        Assert.Equal(550, verdict.Refusal?.Code);
+        Assert.Equal("smime_missing", verdict.RefusalReason);
         Assert.Null(verdict.AuthenticationResultsHeader);
     }
 
@@ -206,5 +203,35 @@ public sealed class SmimeOpensslSignedTests(SmimePki pki) : IDisposable
         cmsPart.Content!.DecodeTo(decoded);
         var signed = new Org.BouncyCastle.Cms.CmsSignedData(decoded.ToArray());
         return string.Join(' ', signed.GetSignerInfos().GetSigners().Select(s => s.SignatureAlgorithm.Algorithm.Id)) + " " + text.Length;
+    }
+
+    /// <summary>
+    /// Issue 14: the S/MIME From match reads the directory at end of data; when it cannot answer, the policy
+    /// neither guesses a verdict (mismatch, permerror) nor hides the failure: the contract's
+    /// DirectoryUnavailableException reaches the host, which answers 451 4.4.3 directory_unavailable.
+    /// </summary>
+    [Fact]
+    public async Task A_directory_outage_during_the_signer_match_is_not_turned_into_a_verdict()
+    {
+        using var harness = new PolicyHarness(new CrlSignerValidator(pki), directoryOverride: new UnavailableDirectory());
+        var message = await pki.OpensslSignAsync("noemail", Entity, SmimePki.SenderAddress, opaque: false);
+
+        await Assert.ThrowsAsync<MssGateway.Directory.DirectoryUnavailableException>(() => harness.EvaluateAsync(message, SmimePolicy.Require));
+    }
+
+    private sealed class UnavailableDirectory : MssGateway.Directory.IMailboxDirectory
+    {
+        private static MssGateway.Directory.DirectoryUnavailableException Down() => new("directory down (test)");
+
+        public ValueTask<MssGateway.Directory.MailboxEntry?> FindByAddressAsync(string address, CancellationToken cancellationToken) => throw Down();
+
+        public ValueTask<IReadOnlyList<MssGateway.Directory.MailboxEntry>> FindByNationalIdentifierAsync(string nationalIdentifier, CancellationToken cancellationToken) => throw Down();
+
+        public ValueTask<MssGateway.Directory.AuthorisedDomain?> FindAuthorisedDomainAsync(string domain, CancellationToken cancellationToken) => throw Down();
+
+        public ValueTask<IReadOnlyCollection<string>> GetOperatorCertificateSubjectsAsync(CancellationToken cancellationToken) => throw Down();
+
+        public ValueTask<MssGateway.Directory.DirectoryStatus> GetStatusAsync(CancellationToken cancellationToken) =>
+            ValueTask.FromResult(new MssGateway.Directory.DirectoryStatus { Reachable = false, Error = "down" });
     }
 }

@@ -35,7 +35,7 @@ public sealed class SmimeSigningRulesTests(SmimePki pki) : IDisposable
 
         Assert.Equal(SmimeVerdict.Partial, tagged.SmimeVerdict);
         Assert.Contains("smime=neutral reason=\"partial\"", tagged.AuthenticationResultsHeader, StringComparison.Ordinal);
-        Assert.Equal("smime_partial", required.Refusal?.Reason);
+        Assert.Equal("smime_partial", required.RefusalReason);
     }
 
     [Fact]
@@ -64,8 +64,7 @@ public sealed class SmimeSigningRulesTests(SmimePki pki) : IDisposable
 
         Assert.Equal(SmimeVerdict.WeakAlgorithm, tagged.SmimeVerdict);
         Assert.Contains("smime=fail reason=\"weak_algorithm\"", tagged.AuthenticationResultsHeader, StringComparison.Ordinal);
-        Assert.Equal("smime_weak_algorithm", required.Refusal?.Reason);
-        Assert.Equal("5.7.5", required.Refusal?.EnhancedCode);
+        Assert.Equal("smime_weak_algorithm", required.RefusalReason);
     }
 
     [Theory]
@@ -97,7 +96,7 @@ public sealed class SmimeSigningRulesTests(SmimePki pki) : IDisposable
 
         Assert.Equal(SmimeVerdict.PermError, tagged.SmimeVerdict);
         Assert.Contains("smime=permerror", tagged.AuthenticationResultsHeader, StringComparison.Ordinal);
-        Assert.Equal("smime_invalid", required.Refusal?.Reason);
+        Assert.Equal("smime_invalid", required.RefusalReason);
     }
 
     [Fact]
@@ -123,7 +122,7 @@ public sealed class SmimeSigningRulesTests(SmimePki pki) : IDisposable
         var verdict = await Harness.EvaluateAsync(message, SmimePolicy.Require);
 
         Assert.Equal(SmimeVerdict.Revoked, verdict.SmimeVerdict);
-        Assert.Equal("smime_untrusted", verdict.Refusal?.Reason);
+        Assert.Equal("smime_untrusted", verdict.RefusalReason);
         Assert.Equal([null], _validator.SigningTimesSeen); // a claim two years back is not even offered to the validator
     }
 

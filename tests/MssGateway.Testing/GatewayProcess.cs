@@ -42,7 +42,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>Writes <paramref name="configuration"/> (the "Gateway" section's content) to a file and starts the gateway (with extra <paramref name="environment"/> variables).</summary>
-    public static async Task<GatewayProcess> StartAsync(string workDirectory, object configuration, int httpPort, bool waitReady = true, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<GatewayProcess> StartAsync(string workDirectory, object configuration, int httpPort, bool waitReady = true, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? arguments = null)
     {
         var configPath = Path.Combine(workDirectory, "gateway.json");
         await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(new { Gateway = configuration }, new JsonSerializerOptions { WriteIndented = true }));
@@ -62,6 +62,11 @@ public sealed class GatewayProcess : IAsyncDisposable
         psi.ArgumentList.Add(dll);
         psi.ArgumentList.Add("--config");
         psi.ArgumentList.Add(configPath);
+        foreach (var argument in arguments ?? [])
+        {
+            psi.ArgumentList.Add(argument);
+        }
+
         psi.Environment["DOTNET_gcServer"] = "0";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";

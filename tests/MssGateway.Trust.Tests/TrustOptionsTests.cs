@@ -157,10 +157,9 @@ public sealed class TrustOptionsTests(TestPki pki) : IDisposable
             Assert.Contains("`" + key + "`", doc, StringComparison.Ordinal);
         }
 
-        foreach (var reply in TrustReasons.All)
+        foreach (var label in Enum.GetValues<CertificateRefusal>().Select(r => r.ToLabel()).Concat(Enum.GetValues<SenderRefusal>().Select(r => r.ToLabel())))
         {
-            Assert.Contains($"`{reply.Reason}`", doc, StringComparison.Ordinal);
-            Assert.Contains($"{reply.Code} {reply.EnhancedCode}", doc, StringComparison.Ordinal);
+            Assert.Contains($"`{label}`", doc, StringComparison.Ordinal);
         }
     }
 

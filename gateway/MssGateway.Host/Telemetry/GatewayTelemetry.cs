@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using MssGateway.Telemetry;
 using MssGateway.Smtp;
 using Prometheus;
@@ -12,26 +14,28 @@ namespace MssGateway.Host.Telemetry;
 /// </summary>
 public static class GatewayTelemetry
 {
-    /// <summary>Registers the exporter, host metrics, readiness checks and shutdown timing; fails on invalid Gateway:Health / Gateway:Shutdown.</summary>
+    /// <summary>
+    /// Registers the exporter, host metrics, readiness checks and shutdown timing; <see cref="HealthOptions"/> and
+    /// <see cref="GracefulShutdownOptions"/> are bound with <c>AddOptions().BindConfiguration().ValidateOnStart()</c>
+    /// and their validators (a bad value stops start-up naming its key).
+    /// </summary>
     public static WebApplicationBuilder AddGatewayTelemetry(this WebApplicationBuilder builder, GatewayOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        var (health, shutdown) = Bind(builder.Configuration);
+        var services = builder.Services;
+        services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthOptions>, HealthOptionsValidator>());
+        services.AddOptions<GracefulShutdownOptions>().BindConfiguration(GracefulShutdownOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GracefulShutdownOptions>, GracefulShutdownOptionsValidator>());
         if (builder.Environment.IsDevelopment() && builder.Configuration[GracefulShutdownOptions.Section + ":ReadinessDelay"] is null)
         {
-            shutdown.ReadinessDelay = TimeSpan.Zero; // dev mode (./run.sh) has no load balancer to wait for: Ctrl-C stops at once
+            // Dev mode (./run.sh) has no load balancer to wait for: Ctrl-C stops at once.
+            services.PostConfigure<GracefulShutdownOptions>(o => o.ReadinessDelay = TimeSpan.Zero);
         }
 
-        var errors = health.Validate().Concat(shutdown.Validate()).ToList();
-        if (errors.Count > 0)
-        {
-            throw new InvalidOperationException("Configuration error(s): " + string.Join(" ", errors));
-        }
-
-        var services = builder.Services;
-        services.AddSingleton(health);
-        services.AddSingleton(shutdown);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<HealthOptions>>().Value);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<GracefulShutdownOptions>>().Value);
         services.AddSingleton<IReadinessCheck, ListenersReadinessCheck>();
         services.AddSingleton<IReadinessCheck, DrainingReadinessCheck>();
         services.AddSingleton<IReadinessCheck, SpoolReadinessCheck>();
@@ -45,24 +49,9 @@ public static class GatewayTelemetry
         services.AddHostedService<GracefulShutdown>();
 
         // Readiness delay first, then the drain: the host's stop budget covers both.
-        services.Configure<HostOptions>(h => h.ShutdownTimeout = shutdown.ReadinessDelay + shutdown.DrainTimeout);
+        services.AddOptions<HostOptions>().Configure<IOptions<GracefulShutdownOptions>>((h, shutdown) => h.ShutdownTimeout = shutdown.Value.ReadinessDelay + shutdown.Value.DrainTimeout);
         return builder;
     }
-
-    /// <summary>
-    /// Problems in Gateway:Health and Gateway:Shutdown, each naming its key and the fix (for the host's
-    /// start-up validation, which exits 2 on any; <see cref="AddGatewayTelemetry"/> throws on them too).
-    /// </summary>
-    public static IReadOnlyList<string> Validate(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var (health, shutdown) = Bind(configuration);
-        return health.Validate().Concat(shutdown.Validate()).ToList();
-    }
-
-    private static (HealthOptions Health, GracefulShutdownOptions Shutdown) Bind(IConfiguration configuration) =>
-        (configuration.GetSection(HealthOptions.Section).Get<HealthOptions>() ?? new HealthOptions(),
-         configuration.GetSection(GracefulShutdownOptions.Section).Get<GracefulShutdownOptions>() ?? new GracefulShutdownOptions());
 
     /// <summary>Maps /healthz, /readyz and /metrics, and starts exporting the "MssGateway" meter.</summary>
     public static WebApplication MapGatewayTelemetry(this WebApplication app)

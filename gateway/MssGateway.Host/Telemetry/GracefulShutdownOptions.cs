@@ -1,7 +1,7 @@
 namespace MssGateway.Host.Telemetry;
 
 /// <summary>
-/// Timing of the SIGTERM life cycle (<c>Gateway:Shutdown</c>, shared with ShutdownOptions.DrainTimeout):
+/// Timing of the SIGTERM life cycle (<c>Gateway:Shutdown</c>):
 /// readiness goes false, the listeners stay open <see cref="ReadinessDelay"/> (new sessions get
 /// 421 4.3.2) so load balancers notice, then they close and sessions get <see cref="DrainTimeout"/>.
 /// </summary>

@@ -43,4 +43,60 @@ public sealed class ConfigurationErrorTests
         Assert.Equal(2, gateway.ExitCode);
         Assert.Contains("Gateway:Listeners:0:Name", gateway.Output, StringComparison.Ordinal);
     }
+
+    /// <summary>Issue 14: a key in the wrong section used to start and do nothing; it now stops start-up naming the key it meant.</summary>
+    [Fact]
+    public async Task A_key_in_the_wrong_section_stops_startup_naming_the_nearest_key()
+    {
+        using var env = await GatewayTestEnvironment.CreateAsync();
+        env.Configuration["Routing"] = new JsonObject { ["LocalDomains"] = new JsonArray("hopital.mssante.test") };
+        var output = await ExitOutputAsync(env.StartAsync(waitReady: false));
+
+        Assert.Contains("Gateway:Routing:LocalDomains (set in ", output, StringComparison.Ordinal);
+        Assert.Contains("did you mean Gateway:Delivery:LocalDomains?", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_key_from_an_environment_variable_stops_startup()
+    {
+        using var env = await GatewayTestEnvironment.CreateAsync();
+        var output = await ExitOutputAsync(env.StartAsync(waitReady: false, environment: new Dictionary<string, string> { ["Gateway__Routing__LocalDomains__0"] = "hopital.mssante.test" }));
+
+        Assert.Contains("Gateway:Routing:LocalDomains (set by environment variable Gateway__Routing__LocalDomains__0)", output, StringComparison.Ordinal);
+        Assert.Contains("did you mean Gateway:Delivery:LocalDomains?", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_key_on_the_command_line_stops_startup()
+    {
+        using var env = await GatewayTestEnvironment.CreateAsync();
+        var output = await ExitOutputAsync(env.StartAsync(waitReady: false, arguments: ["--Gateway:Trust:Revocation:CacheDirectry=/tmp/crl"]));
+
+        Assert.Contains("Gateway:Trust:Revocation:CacheDirectry (set on the command line", output, StringComparison.Ordinal);
+        Assert.Contains("did you mean Gateway:Trust:Revocation:CacheDirectory?", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_enum_value_names_the_key_and_the_accepted_values()
+    {
+        using var env = await GatewayTestEnvironment.CreateAsync();
+        env.Configuration["Tls"]!["MinimumProtocol"] = "Tls11";
+        var output = await ExitOutputAsync(env.StartAsync(waitReady: false));
+
+        Assert.Contains("Gateway:Tls:MinimumProtocol: 'Tls11' is not valid; set it to one of Tls12, Tls13.", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Waits for the gateway to exit, checks the exit code is 2 and returns what it wrote.</summary>
+    private static async Task<string> ExitOutputAsync(Task<GatewayProcess> starting)
+    {
+        await using var gateway = await starting;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!gateway.HasExited)
+        {
+            await Task.Delay(100, cts.Token);
+        }
+
+        Assert.True(gateway.ExitCode == 2, $"exit code {gateway.ExitCode}: {gateway.Output}");
+        return gateway.Output;
+    }
 }

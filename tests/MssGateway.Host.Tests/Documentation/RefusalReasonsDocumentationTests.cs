@@ -6,23 +6,23 @@ using MssGateway.Testing;
 namespace MssGateway.Host.Tests.Documentation;
 
 /// <summary>
-/// docs/refusal-reasons.md ("reason → what it means → what to check") against the reply catalogue, both
-/// ways. The replies are read from code — every static <see cref="SmtpReply"/> (property, field or list)
-/// of the gateway's assemblies — not from a hand list, so a reply added anywhere needs its row, and a
-/// row whose reason no code gives any more fails too.
+/// docs/refusal-reasons.md ("reason → what it means → what to check") against the replies, both ways. The
+/// replies are read from code — the verdict table (<see cref="GatewayVerdicts"/>) and every static
+/// <see cref="SmtpReply"/> (property, field or list) of the gateway's assemblies — not from a hand list, so a
+/// reply added anywhere needs its row, and a row whose reason no code gives any more fails too.
 /// </summary>
 public sealed partial class RefusalReasonsDocumentationTests
 {
     private static readonly Assembly[] GatewayAssemblies =
     [
-        typeof(SmtpReplies).Assembly, typeof(GatewayReplies).Assembly, typeof(MssGateway.Trust.TrustReasons).Assembly,
-        typeof(MssGateway.Policy.PolicyReplies).Assembly, typeof(MssGateway.Delivery.QueueCommand).Assembly, typeof(MssGateway.Directory.AddressKey).Assembly,
+        typeof(SmtpReplies).Assembly, typeof(GatewayVerdicts).Assembly, typeof(MssGateway.Trust.TrustLabels).Assembly,
+        typeof(MssGateway.Policy.PolicyLabels).Assembly, typeof(MssGateway.Delivery.QueueCommand).Assembly, typeof(MssGateway.Directory.AddressKey).Assembly,
     ];
 
     /// <summary>Every refusal the code declares: reason → its (code, enhanced code) pairs.</summary>
     private static Dictionary<string, SortedSet<string>> Catalogue()
     {
-        var replies = new List<SmtpReply>();
+        var replies = GatewayVerdicts.All.Select(v => v.Reply).ToList();
         foreach (var type in GatewayAssemblies.Distinct().SelectMany(a => a.GetTypes()))
         {
             const BindingFlags Static = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.DeclaredOnly;
@@ -110,18 +110,34 @@ public sealed partial class RefusalReasonsDocumentationTests
         }
     }
 
-    [Fact]
-    public void Every_documented_delivery_reason_is_given_by_the_gateway_code()
+    /// <summary>The rows of the "Delivery reasons" table: reason → the reply column's text.</summary>
+    private static Dictionary<string, string> DocumentedDeliveryReasons()
     {
         var doc = File.ReadAllText(RepositoryPaths.Combine("docs", "refusal-reasons.md"));
         var section = doc[doc.IndexOf("## Delivery reasons", StringComparison.Ordinal)..];
-        var sources = string.Concat(System.IO.Directory.GetFiles(RepositoryPaths.Combine("gateway"), "*.cs", SearchOption.AllDirectories).Select(File.ReadAllText));
-        var reasons = Regex.Matches(section, @"^\| `(?<reason>[a-z0-9_]+)` \|", RegexOptions.Multiline).Select(m => m.Groups["reason"].Value).ToList();
+        return Row().Matches(section).ToDictionary(m => m.Groups["reason"].Value, m => m.Groups["reply"].Value, StringComparer.Ordinal);
+    }
 
-        Assert.NotEmpty(reasons);
-        foreach (var reason in reasons)
+    [Fact]
+    public void Every_delivery_failure_has_its_row_with_its_code()
+    {
+        var documented = DocumentedDeliveryReasons();
+        var missing = MssGateway.Delivery.DeliveryFailures.All
+            .Where(f => !documented.TryGetValue(MssGateway.Delivery.DeliveryFailures.ToLabel(f), out var reply) || !reply.Contains($"{MssGateway.Delivery.DeliveryFailures.Code(f)} {MssGateway.Delivery.DeliveryFailures.EnhancedCode(f)}", StringComparison.Ordinal))
+            .Select(f => $"| `{MssGateway.Delivery.DeliveryFailures.ToLabel(f)}` | {MssGateway.Delivery.DeliveryFailures.Code(f)} {MssGateway.Delivery.DeliveryFailures.EnhancedCode(f)} | … | … |").ToList();
+        Assert.True(missing.Count == 0, "docs/refusal-reasons.md \"Delivery reasons\" lacks:\n" + string.Join('\n', missing));
+    }
+
+    [Fact]
+    public void Every_documented_delivery_reason_is_a_delivery_failure_with_that_code()
+    {
+        var failures = MssGateway.Delivery.DeliveryFailures.All.ToDictionary(f => MssGateway.Delivery.DeliveryFailures.ToLabel(f), StringComparer.Ordinal);
+        var documented = DocumentedDeliveryReasons();
+        Assert.NotEmpty(documented);
+        foreach (var (reason, reply) in documented)
         {
-            Assert.True(sources.Contains('"' + reason, StringComparison.Ordinal), $"delivery reason `{reason}` is documented but no gateway code writes it");
+            Assert.True(failures.TryGetValue(reason, out var failure), $"delivery reason `{reason}` is documented but DeliveryFailures has no such failure");
+            Assert.Equal($"{MssGateway.Delivery.DeliveryFailures.Code(failure)} {MssGateway.Delivery.DeliveryFailures.EnhancedCode(failure)}", reply.Trim());
         }
     }
 }

@@ -98,6 +98,61 @@ public sealed class RedisDirectoryTests
         }
     }
 
+    /// <summary>
+    /// Issue 14: a directory failure at end of data (the From header's binding to the card reads the directory)
+    /// is the same temporary refusal as at MAIL or RCPT — 451 4.4.3 directory_unavailable, nothing spooled, the
+    /// session still open — and not 451 4.3.0 local_error with the connection closed. Redis is stopped between
+    /// the accepted RCPT and the end of data.
+    /// </summary>
+    [Fact]
+    public async Task Directory_outage_at_end_of_data_answers_451_4_4_3_and_the_session_goes_on()
+    {
+        using var env = await GatewayTestEnvironment.CreateAsync();
+        var redis = await RedisServer.StartAsync();
+        var stopped = false;
+        try
+        {
+            var syncConfig = await WriteSyncInputsAsync(env.WorkDirectory, redis.Port);
+            await RunSyncAsync(syncConfig, env.WorkDirectory);
+            env.Configuration["Directory"] = new JsonObject
+            {
+                ["Kind"] = "Redis",
+                ["Redis"] = new JsonObject
+                {
+                    ["Configuration"] = redis.Configuration,
+                    ["CacheSize"] = 0,
+                    ["PointerRefreshInterval"] = "00:00:01",
+                    ["ConnectTimeout"] = "00:00:02",
+                },
+            };
+            env.Configuration["Health"] = new JsonObject { ["DirectoryMaxAge"] = "01:00:00" };
+            await using var gateway = await env.StartAsync();
+            using var cps = CpsCertificate(env.Pki);
+
+            await using var smtp = await OpenAsync(env.SubmissionPort, cps);
+            (await smtp.CommandAsync($"MAIL FROM:<{Sender}>")).AssertCode(250);
+            (await smtp.CommandAsync("RCPT TO:<recipient@a.mssante.test>")).AssertCode(250);
+            (await smtp.CommandAsync("DATA")).AssertCode(354);
+
+            await redis.DisposeAsync();
+            stopped = true;
+
+            await smtp.SendAsync(Message("outage-at-end-of-data") + ".\r\n");
+            Trust.ReplyAssert.Refused(await smtp.ReadReplyAsync(), 451, "4.4.3", "directory_unavailable");
+            (await smtp.CommandAsync("NOOP")).AssertCode(250);
+            Assert.Empty(SpoolFiles(env.SpoolPath, "incoming"));
+            Assert.True(await EventuallyAsync(() => gateway.Output.Contains("reason=directory_unavailable", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), gateway.Output);
+            Assert.DoesNotContain("local_error", gateway.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!stopped)
+            {
+                await redis.DisposeAsync();
+            }
+        }
+    }
+
     private static async Task<SmtpTestClient> OpenAsync(int port, System.Security.Cryptography.X509Certificates.X509Certificate2 cps)
     {
         var smtp = await SmtpTestClient.ConnectAsync(port);

@@ -43,10 +43,12 @@ public sealed class ReadinessEvaluatorTests
             ["Gateway:Health:CheckTimeout"] = "00:05:00",
             ["Gateway:Shutdown:ReadinessDelay"] = "-00:00:01",
         }).Build();
-        var errors = GatewayTelemetry.Validate(configuration);
-        Assert.Contains(errors, e => e.StartsWith("Gateway:Health:CheckTimeout", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("Gateway:Shutdown:ReadinessDelay", StringComparison.Ordinal));
-        Assert.Empty(GatewayTelemetry.Validate(new ConfigurationBuilder().Build()));
+        var health = new HealthOptionsValidator().Validate(null, configuration.GetSection(HealthOptions.Section).Get<HealthOptions>()!);
+        var shutdown = new GracefulShutdownOptionsValidator().Validate(null, configuration.GetSection(GracefulShutdownOptions.Section).Get<GracefulShutdownOptions>()!);
+        Assert.Contains(health.Failures!, e => e.StartsWith("Gateway:Health:CheckTimeout", StringComparison.Ordinal));
+        Assert.Contains(shutdown.Failures!, e => e.StartsWith("Gateway:Shutdown:ReadinessDelay", StringComparison.Ordinal));
+        Assert.True(new HealthOptionsValidator().Validate(null, new HealthOptions()).Succeeded);
+        Assert.True(new GracefulShutdownOptionsValidator().Validate(null, new GracefulShutdownOptions()).Succeeded);
     }
 
     private sealed class FixedCheck(string name, ReadinessResult result) : IReadinessCheck

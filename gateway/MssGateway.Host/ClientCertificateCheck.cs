@@ -1,14 +1,17 @@
 using System.Security.Cryptography.X509Certificates;
 using MssGateway.Smtp;
+using MssGateway.Trust;
 
-namespace MssGateway.Trust;
+namespace MssGateway.Host;
 
 /// <summary>
-/// The logic of the session hooks that involve the client certificate (DESIGN.md §1: "TLS handshake →
-/// client identity", "MAIL FROM → sender bound to the certificate's holder?"). The gateway's
-/// <see cref="ISmtpSessionHooks"/> calls <see cref="OnTlsEstablishedAsync"/> and <see cref="OnMailFromAsync"/>;
-/// the verdict is kept in <see cref="SmtpSessionInfo.Items"/> under <see cref="VerdictItem"/> for the
-/// Authentication-Results header and the session log.
+/// The session hooks that involve the client certificate (DESIGN.md §1: "TLS handshake → client
+/// identity", "MAIL FROM → sender bound to the certificate's holder?"): an adapter from the SMTP engine's
+/// hooks to the trust engine, so it lives in the host beside its delivery twin
+/// (<see cref="TrustPeerCertificateValidator"/>). The trust engine answers in its own vocabulary
+/// (<see cref="CertificateRefusal"/>, <see cref="SenderRefusal"/>); <see cref="GatewayVerdicts"/> gives the
+/// reply. The verdict is kept in <see cref="SmtpSessionInfo.Items"/> under <see cref="VerdictItem"/> for
+/// the Authentication-Results header and the session log.
 /// </summary>
 public sealed class ClientCertificateCheck
 {
@@ -54,7 +57,7 @@ public sealed class ClientCertificateCheck
 
         var verdict = await _engine.ValidateAsync(certificate, chain, CertificateUsage.ClientAuth, null, listenerName, cancellationToken).ConfigureAwait(false);
         items[VerdictItem] = verdict;
-        return verdict.IsTrusted ? null : verdict.Reply;
+        return ReplyFor(verdict);
     }
 
     /// <summary>The sender decision: bound to the holder of the trusted certificate of the session.</summary>
@@ -65,13 +68,22 @@ public sealed class ClientCertificateCheck
         {
             if (!verdict.IsTrusted)
             {
-                return verdict.Reply;
+                return ReplyFor(verdict);
             }
 
-            return await _binding.CheckAsync(verdict.Identity!, mailFrom, cancellationToken).ConfigureAwait(false);
+            return await _binding.CheckAsync(verdict.Identity!, mailFrom, cancellationToken).ConfigureAwait(false) is { } refusal
+                ? GatewayVerdicts.Reply(refusal)
+                : null;
         }
 
         // No certificate checked: acceptable only where the listener does not require one.
-        return mode == ClientCertificateMode.Require ? TrustReasons.ClientCertificateMissing : null;
+        return mode == ClientCertificateMode.Require ? GatewayVerdicts.Reply(CertificateRefusal.Missing) : null;
+    }
+
+    /// <summary>The reply for a certificate verdict: null when trusted.</summary>
+    public static SmtpReply? ReplyFor(CertificateVerdict verdict)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        return verdict.Refusal is { } refusal ? GatewayVerdicts.Reply(refusal) : null;
     }
 }

@@ -48,42 +48,68 @@ public sealed class RedisDirectoryOptions
     /// <summary>Connect timeout for Redis operations.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Throws with the key and the fix when a value cannot work. <paramref name="section"/> is the configuration path used in messages.</summary>
+    /// <summary>Throws with the key and the fix when a value cannot work (the first problem). <paramref name="section"/> is the configuration path used in messages.</summary>
     public void Validate(string section)
     {
+        if (Problems(section).FirstOrDefault() is { } problem)
+        {
+            throw new RedisDirectoryConfigurationException(problem);
+        }
+    }
+
+    /// <summary>Every value that cannot work, each naming its full key (under <paramref name="section"/>) and the fix.</summary>
+    public IReadOnlyList<string> Problems(string section)
+    {
+        var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(Configuration))
         {
-            throw new RedisDirectoryConfigurationException($"{section}:Configuration is empty: set it to the StackExchange.Redis configuration string, e.g. 'redis:6379' or 'sentinel:26379,serviceName=mymaster'.");
+            errors.Add($"{section}:Configuration is empty: set it to the StackExchange.Redis configuration string, e.g. 'redis:6379' or 'sentinel:26379,serviceName=mymaster'.");
+        }
+        else
+        {
+            try
+            {
+                _ = StackExchange.Redis.ConfigurationOptions.Parse(Configuration);
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"{section}:Configuration could not be parsed ({ex.Message}): use the StackExchange.Redis configuration string format.");
+            }
         }
 
         if (!string.IsNullOrEmpty(PasswordFile) && !File.Exists(PasswordFile))
         {
-            throw new RedisDirectoryConfigurationException($"{section}:PasswordFile '{PasswordFile}' does not exist: mount the Redis password there or remove the key.");
+            errors.Add($"{section}:PasswordFile '{PasswordFile}' does not exist: mount the Redis password there or remove the key.");
         }
 
         if (!string.IsNullOrEmpty(TlsCaFile) && !File.Exists(TlsCaFile))
         {
-            throw new RedisDirectoryConfigurationException($"{section}:TlsCaFile '{TlsCaFile}' does not exist: give the PEM file of the Redis server's CA or remove the key.");
+            errors.Add($"{section}:TlsCaFile '{TlsCaFile}' does not exist: give the PEM file of the Redis server's CA or remove the key.");
         }
 
         if (string.IsNullOrEmpty(TlsClientCertificateFile) != string.IsNullOrEmpty(TlsClientKeyFile))
         {
-            throw new RedisDirectoryConfigurationException($"{section}:TlsClientCertificateFile and {section}:TlsClientKeyFile go together: set both or neither.");
+            errors.Add($"{section}:TlsClientCertificateFile and {section}:TlsClientKeyFile go together: set both or neither.");
         }
 
         if (string.IsNullOrWhiteSpace(KeyPrefix) || KeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
         {
-            throw new RedisDirectoryConfigurationException($"{section}:KeyPrefix '{KeyPrefix}' is not usable: give a non-empty prefix without braces (default '{RedisDirectoryKeys.DefaultPrefix}').");
+            errors.Add($"{section}:KeyPrefix '{KeyPrefix}' is not usable: give a non-empty prefix without braces (default '{RedisDirectoryKeys.DefaultPrefix}').");
         }
 
         if (CacheSize < 0)
         {
-            throw new RedisDirectoryConfigurationException($"{section}:CacheSize must be 0 or more (0 disables the cache).");
+            errors.Add($"{section}:CacheSize must be 0 or more (0 disables the cache).");
         }
 
-        if (MaxAge <= TimeSpan.Zero || PointerRefreshInterval <= TimeSpan.Zero || ConnectTimeout <= TimeSpan.Zero)
+        foreach (var (key, value) in new[] { ("MaxAge", MaxAge), ("PointerRefreshInterval", PointerRefreshInterval), ("ConnectTimeout", ConnectTimeout) })
         {
-            throw new RedisDirectoryConfigurationException($"{section}:MaxAge, PointerRefreshInterval and ConnectTimeout must be positive durations (hh:mm:ss).");
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add($"{section}:{key} must be a positive duration (hh:mm:ss).");
+            }
         }
+
+        return errors;
     }
 }

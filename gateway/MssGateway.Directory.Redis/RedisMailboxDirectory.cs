@@ -14,8 +14,9 @@ namespace MssGateway.Directory.Redis;
 /// in case a message was lost. A miss re-reads the pointer once, so a reader that still held a
 /// generation being retired never answers from half of it.
 /// </summary>
-/// <remarks>Lookups throw <see cref="RedisException"/> when Redis is unreachable (the caller answers with a
-/// temporary failure); <see cref="GetStatusAsync"/> never throws.</remarks>
+/// <remarks>Lookups throw <see cref="DirectoryUnavailableException"/> when Redis is unreachable or times out
+/// (the caller answers with a temporary failure): no StackExchange.Redis type leaves this class.
+/// <see cref="GetStatusAsync"/> never throws.</remarks>
 public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDisposable
 {
     private readonly IConnectionMultiplexer _redis;
@@ -52,6 +53,18 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
     public async ValueTask<MailboxEntry?> FindByAddressAsync(string address, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
+        try
+        {
+            return await FindByAddressCoreAsync(address).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private async ValueTask<MailboxEntry?> FindByAddressCoreAsync(string address)
+    {
         var key = AddressKey.Normalise(address);
         var pointer = await PointerAsync(force: false).ConfigureAwait(false);
         if (TryCache("a:" + key, pointer, out var cached))
@@ -77,6 +90,18 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
     public async ValueTask<IReadOnlyList<MailboxEntry>> FindByNationalIdentifierAsync(string nationalIdentifier, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(nationalIdentifier);
+        try
+        {
+            return await FindByNationalIdentifierCoreAsync(nationalIdentifier).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private async ValueTask<IReadOnlyList<MailboxEntry>> FindByNationalIdentifierCoreAsync(string nationalIdentifier)
+    {
         var id = nationalIdentifier.Trim();
         var pointer = await PointerAsync(force: false).ConfigureAwait(false);
         if (TryCache("i:" + id, pointer, out var cached))
@@ -103,6 +128,18 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
     public async ValueTask<AuthorisedDomain?> FindAuthorisedDomainAsync(string domain, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
+        try
+        {
+            return await FindAuthorisedDomainCoreAsync(domain).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private async ValueTask<AuthorisedDomain?> FindAuthorisedDomainCoreAsync(string domain)
+    {
         var name = AddressKey.NormaliseDomain(domain);
         var pointer = await PointerAsync(force: false).ConfigureAwait(false);
         if (TryCache("d:" + name, pointer, out var cached))
@@ -126,6 +163,18 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
     }
 
     public async ValueTask<IReadOnlyCollection<string>> GetOperatorCertificateSubjectsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetOperatorCertificateSubjectsCoreAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private async ValueTask<IReadOnlyCollection<string>> GetOperatorCertificateSubjectsCoreAsync()
     {
         var pointer = await PointerAsync(force: false).ConfigureAwait(false);
         if (pointer.DomainGeneration is null)
@@ -162,7 +211,7 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
         {
             pointer = await PointerAsync(force: false).ConfigureAwait(false);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (IsRedisFailure(ex))
         {
             var last = LastPointer;
             return new DirectoryStatus
@@ -246,7 +295,7 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
         {
             fresh = await DirectoryPointer.ReadAsync(_redis.GetDatabase(), _keys).ConfigureAwait(false);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (IsRedisFailure(ex))
         {
             if (_lastError != ex.Message)
             {
@@ -387,6 +436,15 @@ public sealed partial class RedisMailboxDirectory : IMailboxDirectory, IAsyncDis
         _cache.Clear();
         Volatile.Write(ref _cacheCount, 0);
     }
+
+    /// <summary>
+    /// What StackExchange.Redis throws when the server cannot answer: <see cref="RedisException"/> (connection,
+    /// server error) and <see cref="TimeoutException"/> (<c>RedisTimeoutException</c> derives from it, not
+    /// from RedisException).
+    /// </summary>
+    private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException;
+
+    private static DirectoryUnavailableException Unavailable(Exception ex) => new("Redis directory unavailable: " + ex.Message, ex);
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Directory: subscription to the Redis events channel failed: {Error}")]
     private static partial void LogSubscribeFailed(ILogger logger, string error);
