@@ -18,11 +18,8 @@ public sealed class ConfigurationErrorTests
         using var env = await GatewayTestEnvironment.CreateAsync();
         env.Configuration[section]![key] = int.TryParse(value, out var n) ? JsonValue.Create(n) : JsonValue.Create(value);
         await using var gateway = await env.StartAsync(waitReady: false);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!gateway.HasExited)
-        {
-            await Task.Delay(100, cts.Token);
-        }
+        // WaitForExitAsync also waits for the redirected output to drain (polling HasExited did not: a race).
+        await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(2, gateway.ExitCode);
         Assert.Contains(expectedKey, gateway.Output, StringComparison.Ordinal);
@@ -34,11 +31,8 @@ public sealed class ConfigurationErrorTests
         using var env = await GatewayTestEnvironment.CreateAsync();
         env.Configuration["Listeners"]![0]!["Name"] = "bad name!";
         await using var gateway = await env.StartAsync(waitReady: false);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!gateway.HasExited)
-        {
-            await Task.Delay(100, cts.Token);
-        }
+        // WaitForExitAsync also waits for the redirected output to drain (polling HasExited did not: a race).
+        await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(2, gateway.ExitCode);
         Assert.Contains("Gateway:Listeners:0:Name", gateway.Output, StringComparison.Ordinal);
@@ -90,11 +84,8 @@ public sealed class ConfigurationErrorTests
     private static async Task<string> ExitOutputAsync(Task<GatewayProcess> starting)
     {
         await using var gateway = await starting;
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!gateway.HasExited)
-        {
-            await Task.Delay(100, cts.Token);
-        }
+        // WaitForExitAsync also waits for the redirected output to drain (polling HasExited did not: a race).
+        await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(gateway.ExitCode == 2, $"exit code {gateway.ExitCode}: {gateway.Output}");
         return gateway.Output;
