@@ -397,7 +397,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
                     var fresh = _fresh.Reader.WaitToReadAsync(ct).AsTask();
                     var backlog = _backlog.Reader.WaitToReadAsync(ct).AsTask();
                     await Task.WhenAny(fresh, backlog);
-                    if (fresh.IsCompletedSuccessfully && !fresh.Result && backlog.IsCompleted && !backlog.Result)
+                    if (fresh.IsCompletedSuccessfully && !fresh.Result && backlog.IsCompletedSuccessfully && !backlog.Result)
                     {
                         return; // both completed: shutting down
                     }
