@@ -29,12 +29,17 @@ public sealed class DeadDestinationTests
             await h.SubmitAsync(SampleMessages.Clinical($"dead-{i}@hopital-a.test"), ["dr.durand@hopital-a.test"]);
         }
 
+        var started = System.Diagnostics.Stopwatch.StartNew();
         await h.StartAsync();
         await h.WaitAsync(
             () => h.ObserveGauges().GetValueOrDefault("mssgw_delivery_parked_messages{}") >= Messages - 3 && h.Spool.List(SpoolState.Active).Count == 0,
             "the messages to wait for the dead peer");
 
-        Assert.InRange(server.Connections, 1, 3); // one cohort of the initial window, not one per message
+        // One cohort of the initial window, not one per message; a slow machine may also have let a
+        // 500 ms probe of the dead peer happen before this line (seen once in a full run): count those.
+        var probes = (int)(started.Elapsed.TotalMilliseconds / 500);
+        Assert.InRange(server.Connections, 1, 3 + probes);
+        Assert.True(server.Connections < Messages, $"{server.Connections} connections for {Messages} messages");
         Assert.Equal(1, h.ObserveGauges().GetValueOrDefault("mssgw_delivery_dead_destinations{}"));
         Assert.Contains(h.Logs, l => l.StartsWith("DestinationDead:", StringComparison.Ordinal) && l.Contains("enhanced=4.3.2", StringComparison.Ordinal));
         Assert.Equal(0, h.Measurements.GetValueOrDefault("mssgw_dsn_sent_total{type=failed}"));
