@@ -70,6 +70,9 @@ public sealed class RedisSecurityTests : IAsyncLifetime
         var options = SyncHarness.FlatFileOptions(redis.Configuration, "tls", _flat);
         options.Redis.Tls = true;
         options.Redis.TlsCaFile = _dir.Combine("ca.pem");
+        // What is asserted is trust (the CA makes the handshake succeed, its absence makes it fail), not speed:
+        // on a loaded 2-core CI machine three 5 s handshake attempts all timed out once (a full suite run).
+        options.Redis.ConnectTimeout = TimeSpan.FromSeconds(30);
 
         await using var connection = await RedisDirectoryConnection.ConnectAsync(options.Redis, "DirectorySync:Redis");
         var result = await SyncHarness.RunAsync(connection, options);
