@@ -9,7 +9,10 @@
 # workload B: 20 KB, 16 clients, PER messages per session). Before that, mssgw alone with delivery off
 # gives its accept-only rate. Prints, per run: each side's accept rate while delivering and its
 # accepted->delivered rate, the ratio, and mssgw's end-to-end rate as a share of its accept-only rate;
-# then the medians. Targets (issue 13): ratio >= 2, mssgw e2e >= 80 % of its accept-only rate.
+# then the medians, and the CPU each process took per message in each phase (bench/cpu-split.py, from
+# /proc: the gateway, the load tool, both relays and the sink), with the end-to-end rate the machine's
+# cores would allow if delivery cost nothing. Targets (issue 13): ratio >= 2, mssgw e2e >= 80 % of its
+# accept-only rate.
 # Usage: bench/compare-postfix-e2e.sh [MESSAGES] [PER]   (default 5000 50; RUNS=3; SINK=postfix|smart)
 # Needs root and postfix; run it under: flock -x /tmp/mssgw-quiet.lock bench/compare-postfix-e2e.sh
 set -euo pipefail
@@ -23,12 +26,13 @@ source bench/lib/gateway.sh
 loadlog=$(mktemp /tmp/mssgw-loadavg.XXXXXX); ( while :; do cut -d' ' -f1 /proc/loadavg >> "$loadlog"; sleep 5; done ) & loadpid=$!
 loadavg_summary() { python3 -c "import sys;v=[float(x) for x in open(sys.argv[1]) if x.strip()];print(f'load average (1 min, every 5 s) during the run: start {v[0]:.2f}, mean {sum(v)/len(v):.2f}, max {max(v):.2f}, {len(v)} samples' if v else 'load average: no sample')" "$loadlog"; }
 sinkpid=
-cleanup() { kill "$loadpid" 2>/dev/null; rm -f "$loadlog"; stop_gateway; [ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null; postfix -c /tmp/pfrelay/etc stop >/dev/null 2>&1 || true; postfix stop >/dev/null 2>&1 || true; }
+cleanup() { kill "$loadpid" 2>/dev/null || true; rm -f "$loadlog"; rm -rf "${splitdir:-/nonexistent}"; stop_gateway || true; [ -z "$sinkpid" ] || kill "$sinkpid" 2>/dev/null || true; postfix -c /tmp/pfrelay/etc stop >/dev/null 2>&1 || true; postfix stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 dotnet build -c Release -nologo -v quiet bench/DeliveryBench/DeliveryBench.csproj >/dev/null
 
-load() { # port messages -> smtpload output
-  python3 "$shared/smtpload.py" --port "$1" --mode starttls --ca "$work/pki/ca.pem" \
+cpu=bench/cpu-split.py
+load() { # port messages -> smtpload output; the load tool's own CPU time goes to $work/load.cpu
+  python3 "$cpu" run "$work/load.cpu" -- python3 "$shared/smtpload.py" --port "$1" --mode starttls --ca "$work/pki/ca.pem" \
     --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
     --sender dev.sender@hopital-dev.mssante.test --rcpt dev.recipient@hopital-dev.mssante.test \
     --size 20000 --concurrency 16 --per-session "$per" --messages "$2"; }
@@ -38,10 +42,18 @@ median() { python3 -c "import statistics,sys;print(f'{statistics.median(map(floa
 # 1. mssgw accept-only (delivery off), same load.
 start_gateway
 load "$port" 2000 >/dev/null # warm-up (JIT, TLS)
-only=()
-for r in $(seq 1 "$runs"); do only+=("$(rate "$(load "$port" "$n")")"); done
+splitdir=$(mktemp -d /tmp/mssgw-cpu.XXXXXX) # per-run CPU splits, for the ceiling at the end
+only=(); split=()
+for r in $(seq 1 "$runs"); do
+  python3 "$cpu" snap mssgw="$gw" > "$work/before.cpu"
+  only+=("$(rate "$(load "$port" "$n")")")
+  python3 "$cpu" snap mssgw="$gw" > "$work/after.cpu"
+  split+=("$(python3 "$cpu" diff "$work/before.cpu" "$work/after.cpu" "$n" "$work/load.cpu")")
+  cp "$work/after.cpu.split.json" "$splitdir/only-$r.json"
+done
 stop_gateway; work=; gw=
 echo "mssgw accept-only (delivery off), msgs/s: ${only[*]} (median $(median "${only[@]}"))"
+for r in $(seq 1 "$runs"); do echo " run $r accept-only ${only[$((r-1))]} msgs/s"; echo "${split[$((r-1))]}"; done
 
 # 2. Both relays to the same sink.
 DELIVER_TO_PORT=10025 start_gateway
@@ -60,24 +72,36 @@ fi
 bash "$shared/postfix-relay-peer.sh" "$work/pki/server.pem" "$work/pki/server.key" "$work/pki/ca.pem" "$work/pki/server.pem" "$work/pki/server.key" >/dev/null
 pf_q() { find /tmp/pfrelay/spool/incoming /tmp/pfrelay/spool/active /tmp/pfrelay/spool/deferred /tmp/pfrelay/spool/maildrop -type f 2>/dev/null | wc -l; }
 gw_q() { find "$work/spool/incoming" "$work/spool/active" "$work/spool/deferred" -type f 2>/dev/null | wc -l; }
-e2e() { # port queuefn messages -> "accept_rate e2e_rate"
-  local t0 t1 out waited=0; t0=$(date +%s.%N); out=$(load "$1" "$3")
+master() { tr -d ' \n' < "$1/pid/master.pid" 2>/dev/null || true; }
+groups() { # the process trees whose CPU is accounted: both relays, the sink
+  echo "mssgw=$gw" "postfix-relay=$(master /tmp/pfrelay/spool)" "sink=${sinkpid:-$(master /var/spool/postfix)}"; }
+e2e() { # port queuefn messages -> "accept_rate e2e_rate"; the CPU split of the run goes to $work/split.txt
+  local t0 t1 out waited=0
+  python3 "$cpu" snap $(groups) > "$work/before.cpu"
+  t0=$(date +%s.%N); out=$(load "$1" "$3")
   while [ "$($2)" -gt 0 ] && [ $waited -lt 6000 ]; do sleep 0.05; waited=$((waited+1)); done
   t1=$(date +%s.%N)
+  python3 "$cpu" snap $(groups) > "$work/after.cpu"
+  python3 "$cpu" diff "$work/before.cpu" "$work/after.cpu" "$3" "$work/load.cpu" > "$work/split.txt"
   python3 -c "import re,sys;o=sys.argv[1];a=float(re.search(r'msgs_per_s=([0-9.]+)',o).group(1));ok=int(re.search(r'messages_ok=([0-9]+)',o).group(1));print(f'{a:.1f} {ok/($t1-$t0):.1f}')" "$out"
 }
 e2e 10026 pf_q 2000 >/dev/null; e2e "$port" gw_q 2000 >/dev/null # warm-up both
 before=$(sink_count)
 printf '%-4s %17s %14s %15s %12s %10s %14s\n' run postfix_accept/s postfix_e2e/s mssgw_accept/s mssgw_e2e/s ratio_e2e e2e/accept-only
-pa=(); pe=(); ga=(); ge=()
+pa=(); pe=(); ga=(); ge=(); splits=()
 for r in $(seq 1 "$runs"); do
-  set -- $(e2e 10026 pf_q "$n"); pa+=("$1"); pe+=("$2")
-  set -- $(e2e "$port" gw_q "$n"); ga+=("$1"); ge+=("$2")
+  set -- $(e2e 10026 pf_q "$n"); pa+=("$1"); pe+=("$2"); splits+=(" run $r postfix as relay:" "$(cat "$work/split.txt")")
+  set -- $(e2e "$port" gw_q "$n"); ga+=("$1"); ge+=("$2"); splits+=(" run $r mssgw:" "$(cat "$work/split.txt")")
+  cp "$work/after.cpu.split.json" "$splitdir/e2e-$r.json"
   printf '%-4s %17s %14s %15s %12s %10s %13s%%\n' "$r" "${pa[-1]}" "${pe[-1]}" "${ga[-1]}" "${ge[-1]}" \
     "$(python3 -c "print(f'{${ge[-1]}/${pe[-1]}:.2f}')")" "$(python3 -c "print(f'{100*${ge[-1]}/$(median "${only[@]}"):.0f}')")"
 done
 printf '%-4s %17s %14s %15s %12s %10s %13s%%\n' median "$(median "${pa[@]}")" "$(median "${pe[@]}")" "$(median "${ga[@]}")" "$(median "${ge[@]}")" \
   "$(python3 -c "print(f'{$(median "${ge[@]}")/$(median "${pe[@]}"):.2f}')")" "$(python3 -c "print(f'{100*$(median "${ge[@]}")/$(median "${only[@]}"):.0f}')")"
+echo "CPU per side and run (ms of CPU per message, from /proc; 'other' = machine busy time no named process took):"
+printf '%s\n' "${splits[@]}"
+echo "What bounds mssgw's end-to-end rate on this machine (medians of the runs above):"
+python3 "$cpu" bound mssgw "$(median "${only[@]}")" "$splitdir"/only-*.json -- "$splitdir"/e2e-*.json
 sleep 1
 echo "sink ($sink) received in the measured runs: $(( $(sink_count) - before )) of $((2 * runs * n)) expected; left in queues: postfix $(pf_q), mssgw $(gw_q)"
 echo "mssgw delivery: $(curl -s "http://127.0.0.1:$http/metrics" | grep -E '^mssgw_delivery_(connections_total|connection_reuses_total|attempts_total)' | tr '\n' ' ')"

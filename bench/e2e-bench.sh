@@ -8,7 +8,10 @@
 #     transactions with 451 and PERMFAIL with 554 (e.g. TEMPFAIL=0.05 PERMFAIL=0.01): the retries (2 s
 #     here) and the DSNs (to the sender's hospital, i.e. the same sink) are part of the measure.
 # Prints the accept rate, the end-to-end rate (until the gateway's spool is empty), and what the
-# gateway and the sink counted (connections opened and reused, attempts, DSNs).
+# gateway and the sink counted (connections opened and reused, attempts, DSNs), and the CPU each process
+# took per message (bench/cpu-split.py). PERF=file also records a CPU profile of the gateway during the
+# load (perf record -g, PERF_SECONDS=15; the gateway runs with DOTNET_PerfMapEnabled=1 for JIT symbols).
+# WARMUP=N sends N messages first, unmeasured (JIT, TLS), and waits until they are delivered.
 # Usage: bench/e2e-bench.sh [MESSAGES]     (default 5000; needs root and postfix)
 # Run it under: flock -x /tmp/mssgw-quiet.lock bench/e2e-bench.sh
 set -euo pipefail
@@ -21,12 +24,14 @@ source bench/lib/gateway.sh
 loadlog=$(mktemp /tmp/mssgw-loadavg.XXXXXX); ( while :; do cut -d' ' -f1 /proc/loadavg >> "$loadlog"; sleep 5; done ) & loadpid=$!
 loadavg_summary() { python3 -c "import sys;v=[float(x) for x in open(sys.argv[1]) if x.strip()];print(f'load average (1 min, every 5 s) during the run: start {v[0]:.2f}, mean {sum(v)/len(v):.2f}, max {max(v):.2f}, {len(v)} samples' if v else 'load average: no sample')" "$loadlog"; }
 sinkpid=
-trap 'kill "$loadpid" 2>/dev/null; rm -f "$loadlog"; stop_gateway; [ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null; postfix stop >/dev/null 2>&1 || true' EXIT
+trap 'kill "$loadpid" 2>/dev/null || true; rm -f "$loadlog"; stop_gateway || true; [ -z "$sinkpid" ] || kill "$sinkpid" 2>/dev/null || true; postfix stop >/dev/null 2>&1 || true' EXIT
 dotnet build -c Release -nologo -v quiet bench/SmtpLoad/SmtpLoad.csproj >/dev/null
 dotnet build -c Release -nologo -v quiet bench/DeliveryBench/DeliveryBench.csproj >/dev/null
 if [ "$sink" = smart ]; then
   export GATEWAY_ARGS="--Gateway:Delivery:RetrySchedule:0=00:00:02 --Gateway:Delivery:RetryJitter=0 ${GATEWAY_ARGS:-}"
 fi
+# Profiling: JIT symbols in a perf map, and code not double-mapped (W^X) so perf can resolve it.
+[ -n "${PERF:-}" ] && export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 DELIVER_TO_PORT=10025 start_gateway
 if [ "$sink" = smart ]; then
   postfix stop >/dev/null 2>&1 || true
@@ -40,11 +45,25 @@ else
 fi
 load=bench/SmtpLoad/bin/Release/net10.0/smtpload.dll
 spool_count() { find "$work/spool/incoming" "$work/spool/active" "$work/spool/deferred" -type f | wc -l; }
+if [ "${WARMUP:-0}" -gt 0 ]; then # JIT and TLS warm-up before the measured load (a profile is then of the steady state)
+  dotnet "$load" --port "$port" --mode starttls --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" --concurrency 16 --size 20000 --per-session 50 --messages "$WARMUP" >/dev/null
+  while [ "$(spool_count)" -gt 0 ]; do sleep 0.1; done
+fi
+cpu=bench/cpu-split.py
+master() { tr -d ' \n' < /var/spool/postfix/pid/master.pid 2>/dev/null || true; }
+python3 "$cpu" snap mssgw="$gw" sink="${sinkpid:-$(master)}" > "$work/before.cpu"
+if [ -n "${PERF:-}" ]; then # a CPU profile of the gateway while it accepts and delivers (perf; JIT symbols from the perf map)
+  perf record -F 499 -g -p "$gw" -o "$PERF" -- sleep "${PERF_SECONDS:-15}" > "$PERF.log" 2>&1 & perfpid=$!
+fi
 start=$(date +%s.%N)
-echo "accept: $(dotnet "$load" --port "$port" --mode starttls --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" --concurrency 16 --size 20000 --per-session 50 --messages "$n")"
+echo "accept: $(python3 "$cpu" run "$work/load.cpu" -- dotnet "$load" --port "$port" --mode starttls --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" --concurrency 16 --size 20000 --per-session 50 --messages "$n")"
 while [ "$(spool_count)" -gt 0 ]; do sleep 0.1; done
 end=$(date +%s.%N)
+python3 "$cpu" snap mssgw="$gw" sink="${sinkpid:-$(master)}" > "$work/after.cpu"
 python3 -c "s=$end-$start; print(f'end to end: {$n} messages accepted and delivered (or bounced) in {s:.2f} s = {$n/s:.1f} msgs/s (spool empty)')"
+echo "CPU (ms per message, from /proc; 'other' = machine busy time no named process took):"
+python3 "$cpu" diff "$work/before.cpu" "$work/after.cpu" "$n" "$work/load.cpu"
+[ -n "${PERF:-}" ] && { wait "$perfpid" || true; echo "profile: perf report -i $PERF (symbols: /tmp/perf-$gw.map)"; }
 echo "gateway: $(curl -s "http://127.0.0.1:$http/metrics" | grep -E '^mssgw_(delivery_connections_total|delivery_connection_reuses_total|delivery_attempts_total|dsn_sent_total)' | tr '\n' ' ')"
 [ "$sink" = smart ] && echo "sink: $(cat "$work/sink.stats")"
 loadavg_summary

@@ -343,16 +343,15 @@ internal sealed class DestinationTable
         {
             foreach (var d in _destinations.Values)
             {
-                if (d.Parked.Count == 0)
+                if (d.Parked.Count == 0 || !AnyParkedDue(d.Parked, now, options))
                 {
-                    continue;
+                    continue; // the usual case: a read-only look, no queue of a million entries rebuilt every 5 s
                 }
 
                 var keep = new Queue<QueuedMessage>(d.Parked.Count);
                 while (d.Parked.TryDequeue(out var m))
                 {
-                    var age = now - m.Key.AcceptedAt;
-                    if (age >= options.MaxLifetime || (options.DelayWarningAfter > TimeSpan.Zero && !m.DelayWarned && age >= options.DelayWarningAfter))
+                    if (IsParkedDue(m, now, options))
                     {
                         due.Add(m);
                     }
@@ -370,6 +369,25 @@ internal sealed class DestinationTable
         }
 
         return due;
+    }
+
+    private static bool AnyParkedDue(Queue<QueuedMessage> parked, DateTimeOffset now, DeliveryOptions options)
+    {
+        foreach (var m in parked)
+        {
+            if (IsParkedDue(m, now, options))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsParkedDue(QueuedMessage m, DateTimeOffset now, DeliveryOptions options)
+    {
+        var age = now - m.Key.AcceptedAt;
+        return age >= options.MaxLifetime || (options.DelayWarningAfter > TimeSpan.Zero && !m.DelayWarned && age >= options.DelayWarningAfter);
     }
 
     /// <summary>Every destination (for session sweeps and shutdown).</summary>

@@ -13,6 +13,9 @@ public sealed class RecipientRouter
     private readonly IOptionsMonitor<DeliveryOptions> _options;
     private readonly IMailboxDirectory _directory;
 
+    // The local domains normalised once per options instance (a reload gives a new one), not once per recipient and message.
+    private LocalDomainSet? _local;
+
     public RecipientRouter(IOptionsMonitor<DeliveryOptions> options, IMailboxDirectory directory)
     {
         _options = options;
@@ -28,7 +31,7 @@ public sealed class RecipientRouter
             return RecipientRoute.Fail(new DeliveryReply(550, "5.1.3", "recipient address has no domain"));
         }
 
-        if (options.LocalDomains.Any(d => AddressKey.NormaliseDomain(d) == domain))
+        if (LocalDomains(options).Contains(domain))
         {
             return RecipientRoute.To(NextHop.Internal(options.InternalNextHop));
         }
@@ -51,4 +54,18 @@ public sealed class RecipientRouter
 
         return RecipientRoute.To(new NextHop("domain:" + domain, NextHopKind.Operator, domain, fixedHop));
     }
+
+    private HashSet<string> LocalDomains(DeliveryOptions options)
+    {
+        var cached = _local;
+        if (cached is null || !ReferenceEquals(cached.Options, options))
+        {
+            // One reference replaced whole: a racing reader sees the old set or the new one, never a mix.
+            _local = cached = new LocalDomainSet(options, options.LocalDomains.Select(AddressKey.NormaliseDomain).ToHashSet(StringComparer.Ordinal));
+        }
+
+        return cached.Domains;
+    }
+
+    private sealed record LocalDomainSet(DeliveryOptions Options, HashSet<string> Domains);
 }

@@ -44,7 +44,6 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
         var options = _options.CurrentValue;
         var envelope = delivery.Message.Envelope;
         var hop = delivery.Hop;
-        var settings = Settings(hop, options);
 
         // Nothing from the spool goes on the wire unless it can be written as a path: no command injection.
         var utf8 = envelope.SmtpUtf8;
@@ -66,7 +65,7 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
         var feedback = NextHopFeedback.None;
         for (var attempt = 0; ; attempt++)
         {
-            var (session, reused, failure, failedHop) = await AcquireAsync(delivery.Destination, hop, settings, options, forceNew, ct);
+            var (session, reused, failure, failedHop) = await AcquireAsync(delivery.Destination, hop, options, forceNew, ct);
             if (session is null)
             {
                 return new NextHopResult([.. badSyntax, .. All(recipients, failure!, failedHop)], failure!.IsPermanent && !IsConnectionLevel(failure) ? NextHopFeedback.None : NextHopFeedback.Failure, failure);
@@ -129,8 +128,13 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
         }
     }
 
+    /// <summary>
+    /// A pooled session, or a new one. The settings of a new connection (client certificate, the internal
+    /// hop's CA file: files whose change must be noticed) are only looked at when one is opened, not for
+    /// each message sent on a reused connection (that was six file stats per message).
+    /// </summary>
     private async Task<(OutboundSession? Session, bool Reused, DeliveryReply? Failure, string FailedHop)> AcquireAsync(
-        Destination destination, NextHop hop, OutboundSessionSettings settings, DeliveryOptions options, bool forceNew, CancellationToken ct)
+        Destination destination, NextHop hop, DeliveryOptions options, bool forceNew, CancellationToken ct)
     {
         var now = _time.GetUtcNow();
         if (!forceNew)
@@ -164,6 +168,7 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
             targets = mx.Hosts.Select(h => new NextHopAddress(h, options.RemotePort)).ToList();
         }
 
+        var settings = Settings(hop, options);
         var last = DeliveryFailures.Reply(DeliveryFailure.ConnectFailed, "no next hop host to try");
         var lastHop = hop.Key;
         foreach (var target in targets)

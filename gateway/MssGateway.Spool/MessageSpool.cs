@@ -134,36 +134,47 @@ public sealed class MessageSpool
 
         var corrupt = new System.Collections.Concurrent.ConcurrentBag<string>();
         var known = new HashSet<QueueKey>();
-        var files = new List<(string Path, string Id)>();
+        // One compact entry per message (its state and key), not its path and name: with a million queued
+        // messages two strings each held some 200 MB while recovery ran. Names that are not queue ids are few.
+        var files = new List<(SpoolState State, QueueKey Key)>();
+        var strangers = new List<(SpoolState State, string Name)>();
         foreach (var state in new[] { SpoolState.Incoming, SpoolState.Deferred, SpoolState.Hold })
         {
-            foreach (var f in Directory.EnumerateFiles(DirectoryOf(state)))
+            foreach (var (isId, key, name) in EnumerateNames(state))
             {
-                files.Add((f, System.IO.Path.GetFileName(f)));
+                if (isId)
+                {
+                    files.Add((state, key));
+                    known.Add(key);
+                }
+                else
+                {
+                    strangers.Add((state, name!));
+                }
             }
         }
 
         var keyMissing = 0;
         Parallel.ForEach(files, file =>
         {
-            var valid = QueueId.IsValid(file.Id) ? CheckComplete(file.Path, file.Id) : false;
+            var id = file.Key.ToString();
+            var path = PathOf(file.State, id);
+            var valid = CheckComplete(path, id);
             if (valid is null)
             {
                 Interlocked.Increment(ref keyMissing); // intact as far as we can tell: left for an operator who brings the key back
             }
             else if (!valid.Value)
             {
-                File.Move(file.Path, PathOf(SpoolState.Corrupt, file.Id + "." + DateTime.UtcNow.Ticks), overwrite: false);
-                corrupt.Add(file.Id);
+                File.Move(path, PathOf(SpoolState.Corrupt, id + "." + DateTime.UtcNow.Ticks), overwrite: false);
+                corrupt.Add(id);
             }
         });
 
-        foreach (var (_, id) in files)
+        foreach (var (state, name) in strangers)
         {
-            if (QueueId.TryToKey(id, out var key))
-            {
-                known.Add(key);
-            }
+            File.Move(PathOf(state, name), PathOf(SpoolState.Corrupt, name + "." + DateTime.UtcNow.Ticks), overwrite: false);
+            corrupt.Add(name);
         }
 
         foreach (var id in corrupt)
@@ -204,9 +215,14 @@ public sealed class MessageSpool
     {
         try
         {
-            if (!IsSealed(path))
+            // One open for a clear file (its first octets say it is not sealed, then its footer from the same handle).
+            using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             {
-                return SpoolFileFormat.HasValidFooter(path);
+                Span<byte> start = stackalloc byte[8];
+                if (!SealedFileHeader.LooksSealed(start[..RandomAccess.Read(handle, start, 0)]))
+                {
+                    return SpoolFileFormat.HasValidFooter(handle);
+                }
             }
 
             using var reader = SealedContentReader.Open(path, Encryption?.Keys, SealedFileKind.Message, queueId);
@@ -230,6 +246,16 @@ public sealed class MessageSpool
             return true; // moved meanwhile: not ours to judge
         }
     }
+
+    /// <summary>The files of a state directory: a queue id as its key, any other name as itself.</summary>
+    private System.IO.Enumeration.FileSystemEnumerable<(bool IsId, QueueKey Key, string? Name)> EnumerateNames(SpoolState state) =>
+        new(
+            DirectoryOf(state),
+            (ref System.IO.Enumeration.FileSystemEntry entry) => QueueId.TryToKey(entry.FileName, out var key) ? (true, key, null) : (false, default, entry.FileName.ToString()),
+            new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = 0 })
+        {
+            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry entry) => !entry.IsDirectory,
+        };
 
     /// <summary>Whether a file starts with a sealed header (else it was written in clear).</summary>
     private static bool IsSealed(string path)

@@ -57,28 +57,34 @@ internal static class SpoolFileFormat
         try
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var length = RandomAccess.GetLength(handle);
-            if (length < FooterLength)
-            {
-                return false;
-            }
-
-            Span<byte> footer = stackalloc byte[FooterLength];
-            if (RandomAccess.Read(handle, footer, length - FooterLength) != FooterLength
-                || !footer[..4].SequenceEqual(Magic) || !footer[24..].SequenceEqual(EndMagic)
-                || BinaryPrimitives.ReadUInt32LittleEndian(footer[4..]) != Version)
-            {
-                return false;
-            }
-
-            var contentLength = BinaryPrimitives.ReadInt64LittleEndian(footer[8..]);
-            var envelopeLength = BinaryPrimitives.ReadInt32LittleEndian(footer[16..]);
-            return contentLength >= 0 && envelopeLength > 0 && contentLength + envelopeLength + FooterLength == length;
+            return HasValidFooter(handle);
         }
         catch (FileNotFoundException)
         {
             return true; // moved meanwhile (a running gateway or the queue CLI): not ours to judge
         }
+    }
+
+    /// <summary>As <see cref="HasValidFooter(string)"/>, on a file already open (recovery reads its first octets from the same handle).</summary>
+    public static bool HasValidFooter(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        var length = RandomAccess.GetLength(handle);
+        if (length < FooterLength)
+        {
+            return false;
+        }
+
+        Span<byte> footer = stackalloc byte[FooterLength];
+        if (RandomAccess.Read(handle, footer, length - FooterLength) != FooterLength
+            || !footer[..4].SequenceEqual(Magic) || !footer[24..].SequenceEqual(EndMagic)
+            || BinaryPrimitives.ReadUInt32LittleEndian(footer[4..]) != Version)
+        {
+            return false;
+        }
+
+        var contentLength = BinaryPrimitives.ReadInt64LittleEndian(footer[8..]);
+        var envelopeLength = BinaryPrimitives.ReadInt32LittleEndian(footer[16..]);
+        return contentLength >= 0 && envelopeLength > 0 && contentLength + envelopeLength + FooterLength == length;
     }
 
     /// <summary>Reads the envelope of stored content (a clear file, or a sealed file's plaintext), or returns null with the reason when it is not valid.</summary>

@@ -34,6 +34,47 @@ public sealed class OperatorTlsTests(TestPki pki) : IClassFixture<TestPki>
         Assert.True(h.Validator.Calls >= 1);
     }
 
+    /// <summary>
+    /// The client certificate is read when a connection is opened, not for every message sent on a reused
+    /// one (issue 13b: that cost six file stats per message); a certificate renewed on disk (a Kubernetes
+    /// Secret updated in place) is still presented from the next new connection on.
+    /// </summary>
+    [Fact]
+    public async Task Client_certificate_renewed_on_disk_is_presented_from_the_next_new_connection()
+    {
+        using var files = new MssGateway.Testing.TempDirectory();
+        var certificateFile = Path.Combine(files.Path, "gateway.pem");
+        var keyFile = Path.Combine(files.Path, "gateway.key");
+        File.Copy(pki.GatewayCertificateFile, certificateFile);
+        File.Copy(pki.GatewayKeyFile, keyFile);
+        await using var server = new TestSmtpServer(pki.Peer);
+        var settings = Route(server);
+        settings["Gateway:Delivery:ClientCertificateFile"] = certificateFile;
+        settings["Gateway:Delivery:ClientKeyFile"] = keyFile;
+        settings["Gateway:Delivery:MaxMessagesPerConnection"] = "1"; // every message on a new connection
+        await using var h = new DeliveryHarness(settings, pki);
+        await h.StartAsync();
+        await h.SubmitAsync(SampleMessages.Clinical(), [Recipient]);
+        await h.WaitAsync(() => server.Transactions.Count == 1 && h.SpoolIsEmpty(), "the first message");
+
+        using (var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=gw-renewed.operateur-a.test, O=OPERATEUR A TEST, C=FR", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var renewed = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            File.WriteAllText(certificateFile, renewed.ExportCertificatePem());
+            File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
+        }
+
+        File.SetLastWriteTimeUtc(certificateFile, DateTime.UtcNow.AddMinutes(1)); // a change even on a coarse clock
+        File.SetLastWriteTimeUtc(keyFile, DateTime.UtcNow.AddMinutes(1));
+        await h.SubmitAsync(SampleMessages.Clinical(), [Recipient]);
+        await h.WaitAsync(() => server.Transactions.Count == 2 && h.SpoolIsEmpty(), "the second message");
+
+        var subjects = server.Transactions.Select(t => t.ClientCertificateSubject).ToList();
+        Assert.Contains("CN=gw.operateur-a.test", subjects[0], StringComparison.Ordinal);
+        Assert.Contains("CN=gw-renewed.operateur-a.test", subjects[1], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Peer_with_an_untrusted_certificate_receives_nothing_and_the_message_waits()
     {

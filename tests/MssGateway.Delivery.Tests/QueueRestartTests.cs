@@ -84,4 +84,55 @@ public sealed class QueueRestartTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.Empty(h.Spool.List(SpoolState.Corrupt));
         Assert.All(h.Spool.List(SpoolState.Deferred).Take(100), id => Assert.Equal(1, h.Spool.ReadState(id)!.Attempts)); // untouched
     }
+
+    /// <summary>
+    /// Recovery keeps one compact entry per message and opens each file once (issue 13b, for a million
+    /// queued messages): what it sets aside must not change — a file cut short in any state, a name that
+    /// is not a queue id — and what it keeps must stay, with the orphan state files of nobody removed.
+    /// </summary>
+    [Fact]
+    public void Recovery_sets_aside_cut_files_and_strangers_in_every_state_and_keeps_the_intact_ones()
+    {
+        using var dir = new MssGateway.Testing.TempDirectory();
+        var spool = new MessageSpool(dir.Path);
+        var import = new SpoolBulkImport(spool);
+        var now = DateTimeOffset.UtcNow;
+        var ids = new Dictionary<SpoolState, string[]>();
+        foreach (var where in new[] { SpoolState.Incoming, SpoolState.Deferred, SpoolState.Hold })
+        {
+            ids[where] = [.. Enumerable.Range(0, 3).Select(i =>
+            {
+                var id = QueueId.New();
+                var envelope = new SpoolEnvelope { QueueId = id, ReceivedAt = now, Sender = "dr.martin@hopital-a.test", Recipients = [new SpoolRecipient { Address = "dr.durand@hopital-a.test" }] };
+                import.Add(envelope, Encoding.ASCII.GetBytes($"Subject: {where} {i}\r\n\r\nbody\r\n"), where, null, where == SpoolState.Deferred ? now.AddHours(1) : null);
+                return id;
+            })];
+        }
+
+        import.Complete();
+        var cut = new List<string>();
+        foreach (var (where, list) in ids)
+        {
+            var path = spool.PathOf(where, list[0]); // the first of each state loses its footer, as in a crash mid-write
+            File.WriteAllBytes(path, File.ReadAllBytes(path)[..^5]);
+            cut.Add(list[0]);
+        }
+
+        File.WriteAllText(Path.Combine(spool.DirectoryOf(SpoolState.Incoming), "not-a-queue-id"), "dropped by hand");
+        File.WriteAllText(Path.Combine(spool.DirectoryOf(SpoolState.Deferred), "0123456789abcdef"), "lower case: not an id");
+        var orphan = QueueId.New();
+        File.WriteAllText(Path.Combine(spool.StateDirectory, orphan + ".json"), "{}");
+
+        var report = new MessageSpool(dir.Path).Recover();
+
+        Assert.Equal([.. cut.Append("not-a-queue-id").Append("0123456789abcdef").Order(StringComparer.Ordinal)], report.Corrupt);
+        Assert.Equal(9 - 3, report.Messages); // the cut ones are no longer counted
+        Assert.Equal(1, report.OrphanStatesRemoved);
+        foreach (var (where, list) in ids)
+        {
+            Assert.Equal(list[1..].Order(StringComparer.Ordinal), spool.List(where));
+        }
+
+        Assert.Equal(5, System.IO.Directory.GetFiles(spool.DirectoryOf(SpoolState.Corrupt)).Length);
+    }
 }
