@@ -317,10 +317,11 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         var queued = GatewayVerdicts.Queued(spoolWriter.QueueId);
         try
         {
-            // The accept record is part of the durable accept (issue 17): its fsync runs beside the
-            // message's, and the message is only published (then 250) once both are on disk.
-            var record = _journal is null ? null : ExchangeRecord(JournalRecordKind.Accept, session, transaction, identity, size, queued, verdict, spoolWriter.QueueId, now);
-            await spoolWriter.CommitAsync(envelope, record is null ? null : () => _journal!.AppendDurableAsync(record, cancellationToken), cancellationToken);
+            // The accept record is part of the durable accept (issue 17): appended just before the
+            // message's durable barrier and covered by it (one syncfs for both), and the message is only
+            // published (then 250) once both are on disk.
+            var record = _journal?.WithMessage(ExchangeRecord(JournalRecordKind.Accept, session, transaction, identity, size, queued, verdict, spoolWriter.QueueId, now));
+            await spoolWriter.CommitAsync(envelope, record, cancellationToken);
         }
         catch (IOException ex)
         {

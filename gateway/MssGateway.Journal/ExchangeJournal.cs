@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
 using MssGateway.Directory;
+using MssGateway.Spool;
 
 namespace MssGateway.Journal;
 
@@ -15,15 +17,15 @@ namespace MssGateway.Journal;
 /// <see cref="JournalOptions.CheckpointEveryRecords"/> records or <see cref="JournalOptions.CheckpointInterval"/>,
 /// files rotated by size and age (the first record of a file links to the last of the one before, the
 /// last is a final checkpoint) and deleted after <see cref="JournalOptions.Retention"/> (a retention record
-/// names what went). Appends are written at once under one lock (sequence and chain are one order) and
-/// made durable by group commit: every caller of <see cref="AppendDurableAsync"/> waiting at the same
-/// time shares one fsync. At start the last file is read back: a record torn by a crash (no line feed:
+/// names what went). Appends are written at once under one lock (sequence and chain are one order). An
+/// accept record rides the spool's durable barrier (<see cref="WithMessage"/>: the syncfs that makes the
+/// message durable covers the journal file on the same filesystem); otherwise appends are made durable
+/// by group commit: every caller of <see cref="AppendDurableAsync"/> waiting at the same time shares one fsync. At start the last file is read back: a record torn by a crash (no line feed:
 /// its fsync never completed, so nobody was told it was on disk) is cut off and a recovery record says
 /// so; then a checkpoint signs what survived.
 /// </summary>
 public sealed partial class ExchangeJournal : BackgroundService, IExchangeJournal
 {
-    private static readonly byte[] NewLine = "\n"u8.ToArray();
     private readonly JournalOptions _options;
     private JournalSigner? _signer;
     private readonly AddressRedactor _redactor;
@@ -37,6 +39,8 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
     private readonly Lock _lock = new();
     private readonly Lock _flushLock = new();
     private readonly List<SafeFileHandle> _retired = [];
+    private readonly ArrayBufferWriter<byte> _line = new(2048); // one record serialised at a time, under _lock
+    private Utf8JsonWriter? _json;
     private SafeFileHandle _handle = null!;
     private string _file = string.Empty;
     private bool _opened;
@@ -145,6 +149,12 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
         return FlushAsync();
     }
 
+    public SpoolCommitCompanion WithMessage(JournalRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new JournalCommitCompanion(this, record);
+    }
+
     /// <summary>
     /// Makes every record appended so far durable: one fsync shared by every caller waiting meanwhile
     /// (group commit). A caller's task completes only after an fsync that started after its call.
@@ -231,6 +241,7 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
     {
         lock (_lock)
         {
+            _json?.Dispose();
             _handle?.Dispose();
             foreach (var h in _retired)
             {
@@ -294,13 +305,25 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
             record.Time = _time.GetUtcNow();
         }
 
-        var line = JsonSerializer.SerializeToUtf8Bytes(record, JournalJsonContext.Default.JournalRecord);
-        var buffer = new byte[line.Length + 1];
-        line.CopyTo(buffer, 0);
-        buffer[^1] = (byte)'\n';
-        RandomAccess.Write(_handle, buffer, _offset);
-        _offset += buffer.Length;
-        _prev = JournalFiles.Hash(line);
+        // Serialised into one reused buffer (the accept path runs this once per message): no array per record.
+        _line.ResetWrittenCount();
+        if (_json is null)
+        {
+            _json = new Utf8JsonWriter(_line);
+        }
+        else
+        {
+            _json.Reset(_line);
+        }
+
+        JsonSerializer.Serialize(_json, record, JournalJsonContext.Default.JournalRecord);
+        _json.Flush();
+        var hash = JournalFiles.Hash(_line.WrittenSpan);
+        _line.GetSpan(1)[0] = (byte)'\n';
+        _line.Advance(1);
+        RandomAccess.Write(_handle, _line.WrittenSpan, _offset);
+        _offset += _line.WrittenCount;
+        _prev = hash;
         _sinceCheckpoint++;
         _recordsInFile++;
         _dirty = true;

@@ -9,11 +9,10 @@ namespace MssGateway.Spool;
 /// MailKit then writes those parts back byte for byte. Reads are positional on one file handle
 /// (through the decryption of a sealed file when the spool is encrypted).
 /// </summary>
-internal sealed class DeliveryContentStream : Stream
+internal sealed class DeliveryContentStream : SpoolReadStream
 {
     private readonly ISpoolContent _file;
     private readonly Segment[] _segments;
-    private long _position;
 
     public DeliveryContentStream(SpoolMessage message, IEnumerable<SpoolByteRange>? extraSkips = null)
     {
@@ -51,29 +50,15 @@ internal sealed class DeliveryContentStream : Stream
         Length = logical;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => true;
-
-    public override bool CanWrite => false;
-
     public override long Length { get; }
 
-    public override long Position
-    {
-        get => _position;
-        set => _position = Math.Clamp(value, 0, Length);
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
+    protected override int ReadAt(long position, Span<byte> buffer)
     {
         var total = 0;
-        while (buffer.Length > 0 && _position < Length)
+        while (buffer.Length > 0 && position < Length)
         {
-            var segment = Find(_position);
-            var within = _position - segment.Start;
+            var segment = Find(position);
+            var within = position - segment.Start;
             var n = (int)Math.Min(buffer.Length, segment.Length - within);
             if (segment.Memory is { } memory)
             {
@@ -88,39 +73,13 @@ internal sealed class DeliveryContentStream : Stream
                 }
             }
 
-            _position += n;
+            position += n;
             total += n;
             buffer = buffer[n..];
         }
 
         return total;
     }
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Read(buffer.Span)); // page-cache reads; MimeKit's parser reads synchronously anyway
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-    public override long Seek(long offset, SeekOrigin origin)
-    {
-        Position = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            SeekOrigin.End => Length + offset,
-            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
-        };
-        return _position;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -18,6 +18,9 @@ public sealed class MessageSpool
     private readonly GroupFsync _stateDirectorySync;
     private readonly GroupFsync _contentSync;
     private readonly Action<Microsoft.Win32.SafeHandles.SafeFileHandle> _syncFile;
+    private readonly Func<string, string, bool> _sameFilesystem;
+    private readonly bool _groupCommit;
+    private Tuple<string, bool>? _companionCoverage; // a reference: read and replaced whole, never torn
     private readonly string _signalPath;
     private (IReadOnlyDictionary<SpoolState, int> Counts, long ValidUntil)? _count;
 
@@ -26,9 +29,13 @@ public sealed class MessageSpool
     {
     }
 
-    /// <summary>Tests: the two hooks replace fsync(2) of a message file and syncfs(2) of the spool.</summary>
-    internal MessageSpool(string root, SpoolSyncMode sync, Action<Microsoft.Win32.SafeHandles.SafeFileHandle> syncFile, Action<string> syncFilesystem, SpoolEncryption? encryption = null)
+    /// <summary>
+    /// Tests: the hooks replace fsync(2) of a message file, syncfs(2) of the spool, and the check that a
+    /// <see cref="SpoolCommitCompanion"/>'s directory is on the spool's filesystem.
+    /// </summary>
+    internal MessageSpool(string root, SpoolSyncMode sync, Action<Microsoft.Win32.SafeHandles.SafeFileHandle> syncFile, Action<string> syncFilesystem, SpoolEncryption? encryption = null, Func<string, string, bool>? sameFilesystem = null)
     {
+        _sameFilesystem = sameFilesystem ?? DirectoryFsync.SameFilesystem;
         SyncMode = sync;
         Encryption = encryption;
         Root = System.IO.Path.GetFullPath(root);
@@ -45,10 +52,10 @@ public sealed class MessageSpool
 
         _stateDirectorySync = new GroupFsync(() => DirectoryFsync.Flush(StateDirectory));
         // syncfs(2) is Linux's; elsewhere every message fsyncs its own file.
-        var groupCommit = sync == SpoolSyncMode.GroupCommit && OperatingSystem.IsLinux();
+        _groupCommit = sync == SpoolSyncMode.GroupCommit && OperatingSystem.IsLinux();
         // GroupCommit: two files fsync at once, messages finishing while both run share one syncfs.
         _syncFile = syncFile;
-        _contentSync = new GroupFsync(() => syncFilesystem(Root), maxInFlight: groupCommit ? 2 : int.MaxValue);
+        _contentSync = new GroupFsync(() => syncFilesystem(Root), maxInFlight: _groupCommit ? 2 : int.MaxValue);
         _signalPath = System.IO.Path.Combine(Root, "incoming.signal");
         DirectoryFsync.Flush(Root);
     }
@@ -97,8 +104,50 @@ public sealed class MessageSpool
         }
     }
 
-    /// <summary>Makes a message file's content durable: its own fsync, or a shared syncfs under load (<see cref="SpoolSyncMode"/>).</summary>
-    internal Task SyncContentAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file) => _contentSync.FlushAsync(() => _syncFile(file));
+    /// <summary>
+    /// Makes a message file's content durable: its own fsync, or a shared syncfs under load
+    /// (<see cref="SpoolSyncMode"/>). With a <paramref name="companion"/>, writes it first, then one
+    /// barrier covers both when it can — a syncfs, solo or shared by the batch, when the companion is on
+    /// the spool's filesystem under group commit — else the companion's own flush runs beside the fsync.
+    /// Either way the task completes only once the message and the companion are on disk.
+    /// </summary>
+    internal Task SyncContentAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file, SpoolCommitCompanion? companion = null)
+    {
+        if (companion is null)
+        {
+            return _contentSync.FlushAsync(() => _syncFile(file));
+        }
+
+        // Written before the barrier is requested: GroupFsync only completes a caller after a flush
+        // that started after its call, so that flush sees the companion's pages.
+        companion.Write();
+        if (CoversBySyncfs(companion.Directory))
+        {
+            return _contentSync.FlushAsync(); // no solo fsync: the syncfs is the one barrier for both
+        }
+
+        return Task.WhenAll(_contentSync.FlushAsync(() => _syncFile(file)), companion.FlushAsync());
+    }
+
+    /// <summary>Whether the content barrier is always a syncfs that covers <paramref name="directory"/> (group commit, same filesystem).</summary>
+    internal bool CoversBySyncfs(string directory)
+    {
+        if (!_groupCommit)
+        {
+            return false;
+        }
+
+        // One companion directory per process in practice (the journal of this instance): remember its answer.
+        var known = _companionCoverage;
+        if (known is not null && string.Equals(known.Item1, directory, StringComparison.Ordinal))
+        {
+            return known.Item2;
+        }
+
+        var covered = _sameFilesystem(Root, directory);
+        _companionCoverage = Tuple.Create(directory, covered);
+        return covered;
+    }
 
     /// <summary>Moves a committed file into <c>incoming/</c> and makes the rename durable.</summary>
     internal async Task PublishAsync(string tempPath, string queueId)

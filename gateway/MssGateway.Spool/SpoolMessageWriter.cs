@@ -58,12 +58,12 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
     public Task CommitAsync(SpoolEnvelope envelope, CancellationToken cancellationToken) => CommitAsync(envelope, null, cancellationToken);
 
     /// <summary>
-    /// As <see cref="CommitAsync(SpoolEnvelope, CancellationToken)"/>, waiting also for
-    /// <paramref name="durableWith"/> (the exchange journal's accept record reaching the disk) after the
-    /// content's fsync and before the rename: the two flushes run at the same time, and a message
-    /// whose record failed is never published (its temp file goes, no 250 is given).
+    /// As <see cref="CommitAsync(SpoolEnvelope, CancellationToken)"/>, with <paramref name="alongside"/>
+    /// (the exchange journal's accept record) made durable in the same barrier as the content, before
+    /// the rename (<see cref="SpoolCommitCompanion"/>): a message whose companion failed to write or to
+    /// reach the disk is never published (its temp file goes, no 250 is given).
     /// </summary>
-    public async Task CommitAsync(SpoolEnvelope envelope, Func<Task>? durableWith, CancellationToken cancellationToken)
+    public async Task CommitAsync(SpoolEnvelope envelope, SpoolCommitCompanion? alongside, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         var stream = _stream ?? throw new ObjectDisposedException(nameof(SpoolMessageWriter));
@@ -84,17 +84,7 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
             await stream.WriteAsync(trailer, cancellationToken);
         }
 
-        var content = _spool.SyncContentAsync(stream.SafeFileHandle);
-        if (durableWith is not null)
-        {
-            var alongside = durableWith();
-            await Task.WhenAll(content, alongside);
-        }
-        else
-        {
-            await content;
-        }
-
+        await _spool.SyncContentAsync(stream.SafeFileHandle, alongside);
         await stream.DisposeAsync();
         _stream = null;
         await _spool.PublishAsync(_tempPath, QueueId);
