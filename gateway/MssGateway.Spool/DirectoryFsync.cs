@@ -9,7 +9,9 @@ namespace MssGateway.Spool;
 internal static partial class DirectoryFsync
 {
     private const int ORdOnly = 0;
-    private const int ODirectory = 0x10000; // Linux x86_64/arm64
+    // O_DIRECTORY differs by architecture: 0x10000 on x86/x86_64, 0x4000 on arm/arm64 (where 0x10000 is
+    // O_DIRECT, which a directory open must not carry).
+    private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
 
     public static void Flush(string directory)
     {
