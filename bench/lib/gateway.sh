@@ -4,7 +4,9 @@
 # With DELIVER_TO_PORT set, delivery is on: the dev domain is delivered to 127.0.0.1:$DELIVER_TO_PORT over
 # STARTTLS, the gateway presenting its own certificate. GATEWAY_ARGS adds command-line configuration
 # (e.g. GATEWAY_ARGS=--Gateway:Spool:Sync=PerFile); GATEWAY_DLL runs another build of mssgw.dll (e.g. a
-# ReadyToRun publish). The gateway runs as it ships (its runtimeconfig:
+# ReadyToRun publish); GATEWAY_ENV adds environment variables for the gateway process alone (e.g. the
+# operator's memory settings of docs/smtp.md "Memory": GATEWAY_ENV="DOTNET_GCHeapHardLimit=0x10000000
+# MALLOC_ARENA_MAX=2"). The gateway runs as it ships (its runtimeconfig:
 # server GC, no thread-pool spinning). The caller's EXIT trap must call stop_gateway.
 # The load comes from one address (127.0.0.1), so the per-client limits are raised and the per-client
 # connection rate is off (BENCH_MAX_PER_CLIENT, BENCH_MAX_SESSIONS change them).
@@ -35,7 +37,7 @@ start_gateway() {
   "Logging": { "Format": "Json" }
 } }
 JSON
-  dotnet "${GATEWAY_DLL:-gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll}" --config "$work/gateway.json" \
+  env ${GATEWAY_ENV:-} dotnet "${GATEWAY_DLL:-gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll}" --config "$work/gateway.json" \
     --Logging:LogLevel:Default=Warning ${GATEWAY_ARGS:-} > "$work/gateway.log" 2>&1 &
   gw=$!
   for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null && return 0; sleep 0.2; done

@@ -2,16 +2,24 @@ using System.Buffers;
 
 namespace MssGateway.Smtp;
 
-/// <summary>An IBufferWriter over one array rented from the shared pool, returned on dispose (no per-message allocation).</summary>
+/// <summary>
+/// An IBufferWriter over one array rented from the shared pool, returned on dispose (no per-message
+/// allocation). The array is rented at the first write, not before: a transfer whose client sends
+/// nothing (a slowloris inside DATA) holds no buffer (docs/smtp.md "Memory per connection").
+/// </summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
-    private byte[] _buffer;
+    private readonly int _initialSize;
+    private byte[] _buffer = [];
     private int _written;
 
     public PooledBufferWriter(int initialSize)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(initialSize);
+        _initialSize = initialSize;
     }
+
+    /// <summary>Bytes of pooled memory held (0 until the first write).</summary>
+    public int Capacity => _buffer.Length;
 
     public int WrittenCount => _written;
 
@@ -51,9 +59,13 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
             return;
         }
 
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _written + need));
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(_buffer.Length * 2, _initialSize), _written + need));
         _buffer.AsSpan(0, _written).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
         _buffer = bigger;
     }
 }

@@ -57,6 +57,24 @@ public sealed class SmtpSessionInfo
     /// <summary>Values the hooks attach to the session (e.g. the client identity from the certificate).</summary>
     public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Releases the client's certificates once the session has ended and the hooks have been told
+    /// (<see cref="SmtpSessionLifetime"/>). Each holds an OpenSSL X509 object outside the managed heap:
+    /// left to the finalizer, the native memory of every TLS session of a busy listener waits for a
+    /// full GC the managed heap gives no reason to run (docs/smtp.md "Memory per connection").
+    /// </summary>
+    internal void ReleaseCertificates()
+    {
+        ClientCertificate?.Dispose();
+        ClientCertificate = null;
+        foreach (var c in ClientCertificateChain)
+        {
+            c.Dispose();
+        }
+
+        ClientCertificateChain.Clear();
+    }
+
     /// <summary>The TLS protocol as text for headers and logs ("TLSv1.3").</summary>
     public string TlsProtocolName => TlsProtocol switch
     {

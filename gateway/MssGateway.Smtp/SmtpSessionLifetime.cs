@@ -7,7 +7,8 @@ namespace MssGateway.Smtp;
 /// Connection middleware that makes a connection an SMTP session for the layers inside it (implicit
 /// TLS, the protocol): creates its <see cref="SmtpSessionInfo"/>, counts it in
 /// <c>mssgw_smtp_sessions_active</c>, and reports its end to the hooks once, whatever ended it
-/// (a failed implicit handshake included): one session-end log event per session.
+/// (a failed implicit handshake included): one session-end log event per session; then releases
+/// the client's certificates (the session owns them).
 /// </summary>
 internal sealed class SmtpSessionLifetime
 {
@@ -51,6 +52,7 @@ internal sealed class SmtpSessionLifetime
                 LastRefusalReason = lifetime.LastRefusalReason,
                 LastReplyCode = lifetime.LastReplyCode,
             });
+            info.ReleaseCertificates();
         }
     };
 }

@@ -66,6 +66,7 @@ internal static class SmtpTlsUpgrade
             SmtpLog.TlsFailed(server.Logger, listener.Name, info.RemoteEndPoint?.Address.ToString(), info.Id, ex.GetBaseException().Message);
             server.Hooks.OnTlsHandshakeFailed(info, ex);
             await ssl.DisposeAsync();
+            Release(sentChain);
             return null;
         }
 
@@ -76,6 +77,7 @@ internal static class SmtpTlsUpgrade
             server.Metrics.TlsHandshake(listener.Name, "cipher_refused", ProtocolName(ssl.SslProtocol));
             SmtpLog.TlsFailed(server.Logger, listener.Name, info.RemoteEndPoint?.Address.ToString(), info.Id, $"cipher suite {ssl.NegotiatedCipherSuite} is not allowed");
             await ssl.DisposeAsync();
+            Release(sentChain);
             return null;
         }
 
@@ -91,6 +93,7 @@ internal static class SmtpTlsUpgrade
             {
                 if (sentChain[i].RawDataMemory.Span.SequenceEqual(client.RawDataMemory.Span))
                 {
+                    sentChain[i].Dispose();
                     sentChain.RemoveAt(i);
                 }
             }
@@ -98,6 +101,15 @@ internal static class SmtpTlsUpgrade
 
         server.Metrics.TlsHandshake(listener.Name, "ok", ProtocolName(ssl.SslProtocol));
         return new SmtpTlsConnection(ssl, client, sentChain);
+    }
+
+    /// <summary>The certificates of a handshake that did not become a session: nothing else owns them.</summary>
+    private static void Release(X509Certificate2Collection certificates)
+    {
+        foreach (var c in certificates)
+        {
+            c.Dispose();
+        }
     }
 
     private static X509ChainPolicy ChainPolicy => new()

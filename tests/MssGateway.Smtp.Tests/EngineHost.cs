@@ -172,7 +172,8 @@ public sealed partial class TestHooks : SmtpSessionHooks
 
     public ConcurrentQueue<SmtpSessionSummary> Sessions { get; } = new();
 
-    public ConcurrentQueue<SmtpSessionInfo> TlsSessions { get; } = new();
+    /// <summary>What each TLS session showed the hooks, copied while it ran (the session releases its certificates when it ends).</summary>
+    public ConcurrentQueue<SeenTlsSession> TlsSessions { get; } = new();
 
     public ConcurrentQueue<IPEndPoint?> ConnectedClients { get; } = new();
 
@@ -186,7 +187,7 @@ public sealed partial class TestHooks : SmtpSessionHooks
 
     public override ValueTask<SmtpReply?> OnTlsEstablishedAsync(SmtpSessionInfo session, CancellationToken cancellationToken)
     {
-        TlsSessions.Enqueue(session);
+        TlsSessions.Enqueue(SeenTlsSession.Copy(session));
         var revoked = session.ClientCertificate is { } c && RevokedThumbprints.ContainsKey(c.Thumbprint);
         return ValueTask.FromResult(revoked ? new SmtpReply(535, "5.7.8", "client_cert_revoked", "Client certificate revoked") : null);
     }

@@ -173,6 +173,29 @@ public sealed class TlsTests : IClassFixture<EngineHostFixture>
         using var expected = X509CertificateLoader.LoadCertificateFromFile(intermediate);
         Assert.Equal(expected.RawData, sent.RawData);
         Assert.Equal(expected.Subject, sent.Subject);
-        Assert.NotNull(sent.PublicKey.GetRSAPublicKey() ?? (object?)sent.PublicKey.GetECDsaPublicKey());
+        Assert.True(session.ChainKeysReadable);
+    }
+
+    [Fact]
+    public async Task A_session_releases_the_client_certificates_it_holds_when_it_ends()
+    {
+        // Each certificate holds an OpenSSL object outside the managed heap; left to the finalizer, an
+        // attack of short TLS sessions grows the process by the native memory of every one of them.
+        var pki = await DevPki.SharedAsync();
+        await using var host = await EngineHost.StartAsync();
+        var intermediate = Path.Combine(pki.Directory, "ca-fort-personnes.pem");
+        var r = await ExternalProcess.RunAsync("openssl", ["s_client", "-connect", $"127.0.0.1:{host.ImplicitTlsPort}", "-cert", pki.ClientCertificate, "-key", pki.ClientKey,
+            "-cert_chain", intermediate, "-CAfile", pki.CaBundle, "-ign_eof", "-crlf"], stdin: "QUIT\n", timeout: TimeSpan.FromSeconds(30));
+        Assert.Contains("221 2.0.0", r.StdOut, StringComparison.Ordinal);
+        while (host.Hooks.Sessions.IsEmpty)
+        {
+            await Task.Delay(20);
+        }
+
+        var session = Assert.Single(host.Hooks.TlsSessions);
+        Assert.Equal(2, session.Originals.Count); // the card and the intermediate it sent
+        Assert.All(session.Originals, c => Assert.Equal(IntPtr.Zero, c.Handle));
+        Assert.Null(session.Info.ClientCertificate);
+        Assert.Empty(session.Info.ClientCertificateChain);
     }
 }
