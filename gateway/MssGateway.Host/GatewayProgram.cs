@@ -185,6 +185,12 @@ public static class GatewayProgram
         // Unknown keys (a typo, a key in the wrong section) stop start-up too: the known ones are learned from
         // every options type bound above, so a component's new options are known as soon as it registers them.
         var errors = KnownKeys(builder.Services, builder.Configuration).FindUnknown(builder.Configuration, GatewayOptions.Section).ToList();
+        if (errors.Count > 0)
+        {
+            // Before the build: an unknown key under a section bound with ErrorOnUnknownConfiguration (Gateway:Trust)
+            // made the start hang instead of exiting once the host was built (seen in ConfigurationErrorTests).
+            return await ConfigurationErrorsAsync(errors);
+        }
 
         builder.WebHost.ConfigureKestrel(k =>
         {

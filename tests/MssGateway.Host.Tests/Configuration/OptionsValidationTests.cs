@@ -20,7 +20,7 @@ public sealed class OptionsValidationTests
         { "policy", ["Policy:MaxMimeDepth=1", "Policy:MaxHeaderBytes=10"], ["Gateway:Policy:MaxMimeDepth is 1", "Gateway:Policy:MaxHeaderBytes is 10"] },
         { "delivery", ["Delivery:Enabled=true", "Delivery:RemotePort=0", "Delivery:RetryJitter=5"], ["Gateway:Delivery:RemotePort is 0", "Gateway:Delivery:RetryJitter is 5"] },
         { "redis directory", ["Directory:Kind=Redis", "Directory:Redis:PasswordFile=/nonexistent/redis-password"], ["Gateway:Directory:Redis:Configuration is empty", "Gateway:Directory:Redis:PasswordFile '/nonexistent/redis-password' does not exist"] },
-        { "several sections", ["Spool:MinimumFreeBytes=-1", "Trust:MaxPathLength=0", "Smtp:Limits:MaxErrors=0", "Routing:LocalDomains:0=x.test"], ["Gateway:Spool:MinimumFreeBytes", "Gateway:Trust:MaxPathLength", "Gateway:Smtp:Limits:MaxErrors", "did you mean Gateway:Delivery:LocalDomains?"] },
+        { "several sections", ["Spool:MinimumFreeBytes=-1", "Trust:MaxPathLength=0", "Smtp:Limits:MaxErrors=0", "Policy:MaxMimeDepth=1"], ["Gateway:Spool:MinimumFreeBytes", "Gateway:Trust:MaxPathLength", "Gateway:Smtp:Limits:MaxErrors", "Gateway:Policy:MaxMimeDepth"] },
     };
 
     [Theory]
