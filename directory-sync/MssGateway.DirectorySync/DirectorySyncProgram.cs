@@ -137,7 +137,7 @@ public static partial class DirectorySyncProgram
         var services = Register(configuration);
 
         // An unknown key under DirectorySync (a typo, a key in the wrong section) stops the run like a bad value.
-        var errors = new ConfigurationKeyCatalogue().AddRegistered(services, configuration).FindUnknown(configuration, DirectorySyncOptions.SectionName).ToList();
+        var errors = new ConfigurationKeyCatalogue().AddRegistered(services, configuration, DirectorySyncOptions.SectionName).FindUnknown(configuration, DirectorySyncOptions.SectionName).ToList();
         using var provider = services.BuildServiceProvider();
         try
         {
@@ -165,7 +165,7 @@ public static partial class DirectorySyncProgram
     public static ConfigurationKeyCatalogue KnownKeys()
     {
         var configuration = new ConfigurationBuilder().Build();
-        return new ConfigurationKeyCatalogue().AddRegistered(Register(configuration), configuration);
+        return new ConfigurationKeyCatalogue().AddRegistered(Register(configuration), configuration, DirectorySyncOptions.SectionName);
     }
 
     private static ServiceCollection Register(IConfiguration configuration)

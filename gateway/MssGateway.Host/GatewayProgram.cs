@@ -343,7 +343,7 @@ public static class GatewayProgram
             .Add(GatewayOptions.Section, typeof(GatewayOptions))
             .Add(DeliveryOptions.SectionName, typeof(DeliveryOptions))
             .Add("Gateway:Directory:Redis", typeof(RedisDirectoryOptions))
-            .AddRegistered(services, configuration);
+            .AddRegistered(services, configuration, GatewayOptions.Section);
 
     /// <summary>
     /// The keys of a gateway with every component registered (delivery on, the Redis directory's keys too), as
