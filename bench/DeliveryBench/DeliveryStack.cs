@@ -30,13 +30,13 @@ internal static class DeliveryStack
             ["PollInterval"] = "00:00:00.100",
             ["RetrySchedule:0"] = "00:00:01",
             ["RetryJitter"] = "0",
-        }).Build();
+        }.ToDictionary(kv => DeliveryOptions.SectionName + ":" + kv.Key, kv => kv.Value)).Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton(spool);
         services.AddSingleton<IMailboxDirectory>(new FileMailboxDirectory(directoryFile));
         services.AddSingleton<IPeerCertificateValidator, NoOperatorPeers>();
-        services.AddMssDelivery(configuration);
+        services.AddSingleton<IConfiguration>(configuration).AddMssDelivery();
         return services.BuildServiceProvider();
     }
 

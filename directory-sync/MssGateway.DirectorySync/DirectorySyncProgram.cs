@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MssGateway.Directory.Redis;
 using MssGateway.Configuration;
 using MssGateway.DirectorySync.Options;
@@ -95,15 +97,7 @@ public static partial class DirectorySyncProgram
                 throw DirectorySyncException.Configuration($"--config '{configFile}' does not exist.");
             }
 
-            // An unknown key under DirectorySync (a typo, a key in the wrong section) stops the run like a bad value.
-            var unknown = new ConfigurationKeyCatalogue().Add(DirectorySyncOptions.SectionName, typeof(DirectorySyncOptions)).FindUnknown(configuration, DirectorySyncOptions.SectionName);
-            if (unknown.Count > 0)
-            {
-                throw DirectorySyncException.Configuration(string.Join("; ", unknown));
-            }
-
-            options = Bind(configuration);
-            options.Validate();
+            options = Load(configuration);
             if (mode == SyncMode.Incremental && options.Source == DirectorySource.FlatFile)
             {
                 throw DirectorySyncException.Configuration("--incremental needs DirectorySync:Source=Ldap: the flat file has no change dates.");
@@ -132,21 +126,55 @@ public static partial class DirectorySyncProgram
         return builder.AddEnvironmentVariables().AddCommandLine(args).Build();
     }
 
-    public static DirectorySyncOptions Bind(IConfiguration configuration)
+    /// <summary>
+    /// The options of a run, bound and validated as the gateway binds its own
+    /// (<c>AddOptions().BindConfiguration("DirectorySync").ValidateOnStart()</c> and <see cref="DirectorySyncOptionsValidator"/>):
+    /// every unknown key and every bad value at once, each naming its full key, as one configuration failure (exit 2).
+    /// </summary>
+    public static DirectorySyncOptions Load(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var options = new DirectorySyncOptions();
+        var services = Register(configuration);
+
+        // An unknown key under DirectorySync (a typo, a key in the wrong section) stops the run like a bad value.
+        var errors = new ConfigurationKeyCatalogue().AddRegistered(services, configuration, DirectorySyncOptions.SectionName).FindUnknown(configuration, DirectorySyncOptions.SectionName).ToList();
+        using var provider = services.BuildServiceProvider();
         try
         {
-            configuration.GetSection(DirectorySyncOptions.SectionName).Bind(options);
+            provider.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (OptionsValidationException ex)
+        {
+            errors.AddRange(ex.Failures);
         }
         catch (InvalidOperationException ex)
         {
             // The binder names the path and the value it could not convert.
-            throw DirectorySyncException.Configuration($"A value under {DirectorySyncOptions.SectionName} has the wrong type: {ex.Message} {ex.InnerException?.Message}".TrimEnd());
+            errors.Add($"A value under {DirectorySyncOptions.SectionName} has the wrong type: {ex.Message} {ex.InnerException?.Message}".TrimEnd());
         }
 
-        return options;
+        if (errors.Count > 0)
+        {
+            throw DirectorySyncException.Configuration(string.Join("; ", errors));
+        }
+
+        return provider.GetRequiredService<IOptions<DirectorySyncOptions>>().Value;
+    }
+
+    /// <summary>Every key directory-sync reads (learned from the registration <see cref="Load"/> validates), for the chart's test.</summary>
+    public static ConfigurationKeyCatalogue KnownKeys()
+    {
+        var configuration = new ConfigurationBuilder().Build();
+        return new ConfigurationKeyCatalogue().AddRegistered(Register(configuration), configuration, DirectorySyncOptions.SectionName);
+    }
+
+    private static ServiceCollection Register(IConfiguration configuration)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(configuration);
+        services.AddOptions<DirectorySyncOptions>().BindConfiguration(DirectorySyncOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DirectorySyncOptions>, DirectorySyncOptionsValidator>());
+        return services;
     }
 
     private static async Task<int> RunOnceAsync(DirectorySyncOptions options, SyncMode? mode, bool progressLine, ILoggerFactory loggerFactory, ILogger logger)

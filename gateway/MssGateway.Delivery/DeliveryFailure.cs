@@ -40,4 +40,7 @@ public enum DeliveryFailure
 
     /// <summary>An unexpected local error while delivering (retried).</summary>
     DeliveryError,
+
+    /// <summary>The directory (liste blanche, mailboxes) could not be read to route the message: deferred, retried.</summary>
+    DirectoryUnavailable,
 }

@@ -20,6 +20,7 @@ public static class DeliveryFailures
         [DeliveryFailure.DomainNotAuthorised] = (550, "5.7.1", "domain_not_authorised"),
         [DeliveryFailure.MailLoop] = (554, "5.4.6", "mail_loop"),
         [DeliveryFailure.DeliveryError] = (451, "4.3.0", "delivery_error"),
+        [DeliveryFailure.DirectoryUnavailable] = (451, "4.4.3", "directory_unavailable"),
     };
 
     /// <summary>Every failure (enum order), for documentation and tests.</summary>

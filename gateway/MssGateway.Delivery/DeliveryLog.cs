@@ -49,6 +49,10 @@ internal static partial class DeliveryLog
         Message = "destination declared dead destination={Destination} consecutive_failures={Failures} reply_code={ReplyCode} enhanced={EnhancedCode} retry_in_s={RetryInSeconds} parked={Parked}")]
     public static partial void DestinationDead(ILogger logger, string destination, int failures, int replyCode, string enhancedCode, long retryInSeconds, int parked);
 
+    [LoggerMessage(EventId = 6013, EventName = "DeliveryDirectoryUnavailable", Level = LogLevel.Warning,
+        Message = "directory unavailable while routing queue_id={QueueId}: deferred (451 4.4.3 directory_unavailable), retried error={Error}")]
+    public static partial void DirectoryUnavailable(ILogger logger, string queueId, string error);
+
     [LoggerMessage(EventId = 6012, EventName = "DestinationRevived", Level = LogLevel.Information,
         Message = "destination answers again destination={Destination} released={Released}")]
     public static partial void DestinationRevived(ILogger logger, string destination, int released);

@@ -18,6 +18,7 @@ public sealed class DeliveryMetrics
     private readonly Counter<long> _dsn;
     private readonly Counter<long> _connections;
     private readonly Counter<long> _reused;
+    private readonly Counter<long> _localDeferrals;
     private readonly Meter _meter;
     private long _open;
     private Func<(int Dead, int Parked)>? _deadStats;
@@ -35,6 +36,7 @@ public sealed class DeliveryMetrics
         _dsn = _meter.CreateCounter<long>("mssgw_dsn_sent_total", description: "Delivery status notifications queued to senders, by type: failed, delayed, relayed.");
         _connections = _meter.CreateCounter<long>("mssgw_delivery_connections_total", description: "Outbound connections by result: opened (ready for a transaction, peer checked), failed (connect, TLS, greeting, EHLO, STARTTLS or peer certificate).");
         _reused = _meter.CreateCounter<long>("mssgw_delivery_connection_reuses_total", description: "Transactions sent on an already open connection (each one saved a TCP and TLS handshake).");
+        _localDeferrals = _meter.CreateCounter<long>("mssgw_delivery_local_deferrals_total", description: "Messages deferred by the gateway itself before any next hop was tried, by reason: directory_unavailable (the directory could not be read to route), delivery_error (an unexpected local error).");
         _meter.CreateObservableGauge("mssgw_delivery_connections_open", () => Interlocked.Read(ref _open), description: "Outbound connections open now, busy or idle in the pool.");
         _meter.CreateObservableGauge("mssgw_delivery_dead_destinations", () => (long)(_deadStats?.Invoke().Dead ?? 0), description: "Destinations declared dead (their messages wait without one connection attempt each).");
         _meter.CreateObservableGauge("mssgw_delivery_parked_messages", () => (long)(_deadStats?.Invoke().Parked ?? 0), description: "Messages waiting for a dead destination to come back.");
@@ -50,6 +52,9 @@ public sealed class DeliveryMetrics
             _duration.Record(d.TotalSeconds, tag);
         }
     }
+
+    /// <summary>Counts a message the gateway deferred itself (<paramref name="failure"/>'s reason label).</summary>
+    internal void LocalDeferral(DeliveryFailure failure) => _localDeferrals.Add(1, new KeyValuePair<string, object?>("reason", failure.ToLabel()));
 
     public void DsnSent(string type) => _dsn.Add(1, new KeyValuePair<string, object?>("type", type));
 

@@ -468,7 +468,17 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
                 continue;
             }
 
-            var route = await _router.RouteAsync(r.Address, ct);
+            RecipientRoute route;
+            try
+            {
+                route = await _router.RouteAsync(r.Address, ct);
+            }
+            catch (MssGateway.Directory.DirectoryUnavailableException)
+            {
+                // The directory is down: queue it where it is (or locally); its pass defers it with directory_unavailable (4.4.3).
+                break;
+            }
+
             if (route.Hop is null)
             {
                 continue;

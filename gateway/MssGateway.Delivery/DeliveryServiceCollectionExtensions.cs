@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -11,17 +10,17 @@ namespace MssGateway.Delivery;
 public static class DeliveryServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="DeliveryOptions"/> bound to <paramref name="section"/> (<c>Gateway:Delivery</c>)
-    /// and validated at start-up, the scheduler as a hosted service and as <see cref="IDeliveryScheduler"/>,
+    /// Registers <see cref="DeliveryOptions"/> bound to <paramref name="section"/> of the host's <c>IConfiguration</c>
+    /// (<c>Gateway:Delivery</c>) with <c>BindConfiguration</c> and validated at start-up, the scheduler as a hosted service and as <see cref="IDeliveryScheduler"/>,
     /// routing, the SMTP/LMTP transports, DSNs, metrics and <see cref="QueueCommand"/>. The host must
     /// register <c>MessageSpool</c>, <c>IMailboxDirectory</c> and <see cref="IPeerCertificateValidator"/>
     /// (the trust engine's adapter); <see cref="IMxResolver"/> defaults to DNS and <c>TimeProvider</c> to the system clock.
     /// </summary>
-    public static IServiceCollection AddMssDelivery(this IServiceCollection services, IConfiguration section)
+    public static IServiceCollection AddMssDelivery(this IServiceCollection services, string section = DeliveryOptions.SectionName)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(section);
-        services.AddOptions<DeliveryOptions>().Bind(section).ValidateOnStart();
+        ArgumentException.ThrowIfNullOrWhiteSpace(section);
+        services.AddOptions<DeliveryOptions>().BindConfiguration(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);

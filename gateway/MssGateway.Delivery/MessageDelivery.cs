@@ -94,12 +94,25 @@ public sealed class MessageDelivery
             await _spool.MoveAsync(queueId, SpoolState.Active, SpoolState.Incoming);
             throw;
         }
+        catch (DirectoryUnavailableException ex)
+        {
+            // Broken infrastructure, not a bug: the directory (Redis) did not answer while the message was routed.
+            // Every pending recipient is deferred with its own reason, so the queue, the DSN and the logs say why.
+            DeliveryLog.DirectoryUnavailable(_logger, queueId, ex.Message);
+            _metrics.LocalDeferral(DeliveryFailure.DirectoryUnavailable);
+            var reply = DeliveryFailures.Reply(DeliveryFailure.DirectoryUnavailable, "the directory could not be read to route the message");
+            var pending = state.Recipients.Where(r => r.Status == RecipientStatus.Pending)
+                .Select(r => new RecipientOutcome(r.Address, RecipientResult.Deferred, reply, "local")).ToList();
+            Record(queueId, "local", state.Attempts + 1, pending, null);
+            return await ConcludeAsync(message, state, pending, CancellationToken.None);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A bug or a broken disk must not take the worker down nor leave the message in active/:
             // count the attempt and treat every pending recipient as deferred, so the message still
             // expires (with its DSN) instead of looping for ever.
             DeliveryLog.Crashed(_logger, ex, queueId);
+            _metrics.LocalDeferral(DeliveryFailure.DeliveryError);
             var reply = DeliveryFailures.Reply(DeliveryFailure.DeliveryError, ex.GetType().Name);
             var pending = state.Recipients.Where(r => r.Status == RecipientStatus.Pending)
                 .Select(r => new RecipientOutcome(r.Address, RecipientResult.Deferred, reply, "local")).ToList();

@@ -51,9 +51,9 @@ public sealed class RedisDirectoryOptions
     /// <summary>Throws with the key and the fix when a value cannot work (the first problem). <paramref name="section"/> is the configuration path used in messages.</summary>
     public void Validate(string section)
     {
-        if (Problems(section).FirstOrDefault() is { } problem)
+        if (Problems(section) is { Count: > 0 } problems)
         {
-            throw new RedisDirectoryConfigurationException(problem);
+            throw new RedisDirectoryConfigurationException(string.Join("; ", problems));
         }
     }
 

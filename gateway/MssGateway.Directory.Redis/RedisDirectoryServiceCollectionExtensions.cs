@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -12,18 +11,18 @@ public static class RedisDirectoryServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="IMailboxDirectory"/> as a <see cref="RedisMailboxDirectory"/> bound to
-    /// <paramref name="section"/> (normally <c>Gateway:Directory:Redis</c>), plus
+    /// <paramref name="section"/> of the host's <c>IConfiguration</c> (normally <c>Gateway:Directory:Redis</c>), plus
     /// <see cref="RedisDirectoryMetrics"/>. <see cref="RedisDirectoryOptions"/> are bound with
-    /// <c>AddOptions().Bind(section).ValidateOnStart()</c> and <see cref="RedisDirectoryOptionsValidator"/>: a bad
+    /// <c>AddOptions().BindConfiguration(section).ValidateOnStart()</c> and <see cref="RedisDirectoryOptionsValidator"/>: a bad
     /// value stops start-up naming its key. The Redis connection is made when the directory is first resolved and
     /// retried in the background (AbortOnConnectFail=false), so the host starts and reports not-ready while Redis is down.
     /// </summary>
-    public static IServiceCollection AddRedisMailboxDirectory(this IServiceCollection services, IConfiguration section)
+    public static IServiceCollection AddRedisMailboxDirectory(this IServiceCollection services, string section = "Gateway:Directory:Redis")
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(section);
-        var path = section is IConfigurationSection s ? s.Path : "Gateway:Directory:Redis";
-        services.AddOptions<RedisDirectoryOptions>().Bind(section).ValidateOnStart();
+        ArgumentException.ThrowIfNullOrWhiteSpace(section);
+        var path = section;
+        services.AddOptions<RedisDirectoryOptions>().BindConfiguration(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisDirectoryOptions>>(new RedisDirectoryOptionsValidator(path)));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<RedisDirectoryOptions>>().Value);
         services.AddSingleton(sp =>

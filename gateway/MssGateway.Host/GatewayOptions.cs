@@ -5,9 +5,12 @@ using MssGateway.Spool;
 namespace MssGateway.Host;
 
 /// <summary>
-/// The gateway's configuration (section <c>Gateway</c> of appsettings.json, or environment
+/// The host's own configuration (section <c>Gateway</c> of appsettings.json, or environment
 /// variables such as <c>Gateway__Listeners__0__Port</c>). docs/configuration.md lists every key;
 /// <see cref="GatewayOptionsValidator"/> stops start-up on a bad value, naming the key and the fix.
+/// Each component's section is its own options class, bound and validated on its own
+/// (<c>Gateway:Spool</c>: <see cref="SpoolOptions"/>, <c>Gateway:Smtp:Limits</c>: <see cref="SmtpServerLimits"/>,
+/// <c>Gateway:DevMaildir</c>, <c>Gateway:Trust</c>, …); the keys of those sections are not read here.
 /// </summary>
 public sealed class GatewayOptions
 {
@@ -25,8 +28,6 @@ public sealed class GatewayOptions
 
     public SmtpSection Smtp { get; set; } = new();
 
-    public SpoolOptions Spool { get; set; } = new();
-
     public HttpOptions Http { get; set; } = new();
 
     public DirectorySection Directory { get; set; } = new();
@@ -37,9 +38,6 @@ public sealed class GatewayOptions
     public DeliverySwitch Delivery { get; set; } = new();
 
     public LoggingSection Logging { get; set; } = new();
-
-    /// <summary>Dev mode only: local domains delivered to a maildir (see <see cref="Dev.DevMaildirOptions"/>).</summary>
-    public Dev.DevMaildirOptions DevMaildir { get; set; } = new();
 }
 
 /// <summary>One listener: the engine's options plus the gateway's per-listener policy.</summary>
@@ -89,10 +87,9 @@ public sealed class TlsFileOptions
     public bool Resumption { get; set; } = true;
 }
 
+/// <summary>The engine's text; its limits (<c>Gateway:Smtp:Limits</c>) are bound on their own as <see cref="SmtpServerLimits"/>.</summary>
 public sealed class SmtpSection
 {
-    public SmtpServerLimits Limits { get; set; } = new();
-
     public string Banner { get; set; } = "ESMTP MSSante gateway";
 }
 

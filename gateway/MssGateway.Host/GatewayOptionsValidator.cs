@@ -13,6 +13,7 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
     /// <summary>Every failure of <paramref name="options"/>, each naming its full key and the fix.</summary>
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var errors = Validate(options);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
@@ -37,7 +38,8 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         return $"{m.Groups["key"].Value}: '{m.Groups["value"].Value}' is not valid; set it to {expected}.";
     }
 
-    public static IReadOnlyList<string> Validate(GatewayOptions o)
+    /// <summary>Every failure of the host's own keys; each listener is named by its index (<c>Gateway:Listeners:N:…</c>).</summary>
+    private static List<string> Validate(GatewayOptions o)
     {
         ArgumentNullException.ThrowIfNull(o);
         var errors = new List<string>();
@@ -57,36 +59,16 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             var l = o.Listeners[i];
             var key = $"Gateway:Listeners:{i}";
-            if (string.IsNullOrWhiteSpace(l.Name) || l.Name.Length > 32 || !l.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            if (new SmtpListenerOptionsValidator(key).Validate(null, l) is { Failed: true } listener)
             {
-                errors.Add($"{key}:Name '{l.Name}' is not valid: use up to 32 letters, digits, '-' or '_' (it is a metric label).");
+                errors.AddRange(listener.Failures);
             }
-            else if (!names.Add(l.Name))
+
+            if (!string.IsNullOrWhiteSpace(l.Name) && !names.Add(l.Name))
             {
                 errors.Add($"{key}:Name '{l.Name}' is used twice: listener names must be unique.");
             }
 
-            if (!IPAddress.TryParse(l.Address, out _))
-            {
-                errors.Add($"{key}:Address '{l.Address}' is not an IP address: use 0.0.0.0, :: or a literal address.");
-            }
-
-            if (l.Port is < 1 or > 65535)
-            {
-                errors.Add($"{key}:Port {l.Port} is out of range 1-65535.");
-            }
-
-            if (l.TlsMode == SmtpTlsMode.None && (l.RequireTls || l.ClientCertificate != ClientCertificateMode.None))
-            {
-                errors.Add($"{key}: TlsMode None cannot RequireTls or ask a ClientCertificate: set TlsMode to StartTls or Implicit, or RequireTls=false and ClientCertificate=None.");
-            }
-
-            if (l.MaxMessageSize is < 65536)
-            {
-                errors.Add($"{key}:MaxMessageSize must be at least 65536 (RFC 5321 §4.5.3.1.7).");
-            }
-
-            errors.AddRange(l.Validate(key));
             needsTls |= l.TlsMode != SmtpTlsMode.None;
         }
 
@@ -106,24 +88,6 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 errors.Add($"Gateway:Tls:CipherSuites: '{suite}' is not an IANA cipher suite name (e.g. TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384).");
             }
-        }
-
-        try
-        {
-            o.Smtp.Limits.Validate("Gateway:Smtp:Limits");
-        }
-        catch (SmtpConfigurationException ex)
-        {
-            errors.Add(ex.Message);
-        }
-
-        try
-        {
-            o.Spool.Validate();
-        }
-        catch (InvalidOperationException ex)
-        {
-            errors.Add(ex.Message);
         }
 
         if (o.Http.Port is < 1 or > 65535 || !IPAddress.TryParse(o.Http.Address, out _))

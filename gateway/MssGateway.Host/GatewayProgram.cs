@@ -142,16 +142,19 @@ public static class GatewayProgram
             builder.Configuration.AddCommandLine(rest);
         }
 
-        var options = new GatewayOptions();
+        // The host's own options and the dev receiver's are read here, before the container exists, because they
+        // decide what is registered and where Kestrel listens. This reads values only (a value of the wrong type is
+        // named by its key): every options class, these included, is validated in one place below, after the build.
+        GatewayOptions options;
+        DevMaildirOptions devMaildir;
         try
         {
-            builder.Configuration.GetSection(GatewayOptions.Section).Bind(options);
+            options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+            devMaildir = builder.Configuration.GetSection(DevMaildirOptions.Section).Get<DevMaildirOptions>() ?? new DevMaildirOptions();
         }
         catch (InvalidOperationException ex)
         {
-            await Console.Error.WriteLineAsync("mssgw: configuration error(s), not starting:");
-            await Console.Error.WriteLineAsync("  - " + GatewayOptionsValidator.DescribeBindingError(ex));
-            return 2;
+            return await ConfigurationErrorsAsync([GatewayOptionsValidator.DescribeBindingError(ex)]);
         }
 
         if (string.IsNullOrWhiteSpace(options.InstanceName))
@@ -159,10 +162,7 @@ public static class GatewayProgram
             options.InstanceName = InstanceName.Default;
         }
 
-        var localDomains = builder.Configuration.GetSection("Gateway:Delivery:LocalDomains").Get<List<string>>() ?? [];
-        var errors = GatewayOptionsValidator.Validate(options)
-            .Concat(options.DevMaildir.Validate(builder.Environment.IsDevelopment(), options.Delivery.Enabled, localDomains))
-            .ToList();
+        var localDomains = options.Delivery.LocalDomains;
 
         // The Authentication-Results authserv-id and the outbound HELO are this gateway's name unless configured otherwise;
         // outbound sessions present the gateway's own certificate.
@@ -171,60 +171,93 @@ public static class GatewayProgram
         builder.Configuration["Gateway:Delivery:ClientCertificateFile"] ??= options.Tls.CertificateFile;
         builder.Configuration["Gateway:Delivery:ClientKeyFile"] ??= options.Tls.KeyFile;
         builder.Configuration["Gateway:Delivery:ClientChainFile"] ??= options.Tls.ChainFile;
-        if (options.DevMaildir.Enabled)
+        if (devMaildir.Enabled)
         {
             // Dev mode: the internal next hop is the loopback maildir receiver, whatever else was configured.
-            builder.Configuration["Gateway:Delivery:InternalNextHop:Host"] = options.DevMaildir.Address;
-            builder.Configuration["Gateway:Delivery:InternalNextHop:Port"] = options.DevMaildir.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            builder.Configuration["Gateway:Delivery:InternalNextHop:Host"] = devMaildir.Address;
+            builder.Configuration["Gateway:Delivery:InternalNextHop:Port"] = devMaildir.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
             builder.Configuration["Gateway:Delivery:InternalNextHop:Protocol"] = nameof(NextHopProtocol.Smtp);
             builder.Configuration["Gateway:Delivery:InternalNextHop:Tls"] = nameof(NextHopTls.None);
         }
 
         ConfigureLogging(builder, options);
-        ConfigureServices(builder.Services, builder.Configuration, options);
+        ConfigureServices(builder.Services, builder.Configuration, options, devMaildir.Enabled);
         builder.AddGatewayTelemetry(options);
 
         // Unknown keys (a typo, a key in the wrong section) stop start-up too: the known ones are learned from
         // every options type bound above, so a component's new options are known as soon as it registers them.
-        errors.AddRange(UnknownKeys(builder.Services, builder.Configuration));
+        var errors = UnknownKeys(builder.Services, builder.Configuration).ToList();
         if (errors.Count > 0)
         {
+            // Reported on their own, before the build: an unknown key is a typo to fix first, and the values the
+            // validators would judge may belong to it.
             return await ConfigurationErrorsAsync(errors);
         }
 
         builder.WebHost.ConfigureKestrel(k =>
         {
+            // Kestrel runs this while the host is built, before the options are validated: an address or port the
+            // validator refuses is not bound here (start-up then stops on the validator's message, exit 2), and the
+            // SMTP engine is resolved at the first connection, not now (resolving it builds the trust engine, the
+            // spool and the journal from options that may be invalid: that was an unhandled exception, exit 134).
             k.AddServerHeader = false;
             foreach (var listener in options.Listeners)
             {
-                k.Listen(listener.ToEndPoint(), lo =>
+                if (EndPoint(listener.Address, listener.Port) is not { } endPoint)
                 {
-                    var server = lo.ApplicationServices.GetRequiredService<SmtpServer>();
-                    lo.Run(connection => server.HandleConnectionAsync(listener, connection));
+                    continue;
+                }
+
+                k.Listen(endPoint, lo =>
+                {
+                    var services = lo.ApplicationServices;
+                    SmtpServer? server = null;
+                    lo.Run(connection => (server ??= services.GetRequiredService<SmtpServer>()).HandleConnectionAsync(listener, connection));
                 });
             }
 
-            if (options.DevMaildir.Enabled)
+            if (devMaildir.Enabled && EndPoint(devMaildir.Address, devMaildir.Port) is { } receiverEndPoint)
             {
-                k.Listen(options.DevMaildir.Address is var a && IPAddress.TryParse(a, out var ip) ? ip : IPAddress.Loopback, options.DevMaildir.Port, lo =>
+                k.Listen(receiverEndPoint, lo =>
                 {
-                    var receiver = lo.ApplicationServices.GetRequiredService<DevMaildirReceiver>();
-                    lo.Run(receiver.HandleConnectionAsync);
+                    var services = lo.ApplicationServices;
+                    DevMaildirReceiver? receiver = null;
+                    lo.Run(connection => (receiver ??= services.GetRequiredService<DevMaildirReceiver>()).HandleConnectionAsync(connection));
                 });
             }
 
-            k.Listen(IPAddress.Parse(options.Http.Address), options.Http.Port);
+            if (EndPoint(options.Http.Address, options.Http.Port) is { } http)
+            {
+                k.Listen(http);
+            }
         });
 
-        var app = builder.Build();
+        WebApplication app;
         try
         {
-            // Options validated on start (every options type, ValidateOnStart) report every problem at once, naming the keys.
+            app = builder.Build();
+            // Every options type is validated on start (ValidateOnStart): every problem at once, each naming its key.
             app.Services.GetRequiredService<IStartupValidator>().Validate();
         }
         catch (Exception ex) when (StartupFailures(ex) is { Count: > 0 } failures)
         {
-            return await ConfigurationErrorsAsync(failures);
+            return await ConfigurationErrorsAsync(errors.Concat(failures));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Not a configuration failure we know: still a message and an exit code rather than an abort.
+            await Console.Error.WriteLineAsync($"mssgw: cannot start ({ex.GetType().Name}: {ex.Message}).");
+            foreach (var e in errors)
+            {
+                await Console.Error.WriteLineAsync("  - " + e);
+            }
+
+            return 1;
+        }
+
+        if (errors.Count > 0)
+        {
+            return await ConfigurationErrorsAsync(errors);
         }
 
         if (options.Directory.Kind == DirectoryKind.Redis)
@@ -276,10 +309,10 @@ public static class GatewayProgram
         {
             readiness.ListenersUp = true;
             GatewayLog.Started(logger, options.ServerName, string.Join(", ", options.Listeners.Select(l => $"{l.Name}={l.Address}:{l.Port}/{l.TlsMode}")), $"{options.Http.Address}:{options.Http.Port}");
-            if (options.DevMaildir.Enabled)
+            if (devMaildir.Enabled)
             {
                 var receiver = app.Services.GetRequiredService<DevMaildirReceiver>();
-                DevMaildirLog.Listening(logger, string.Join(", ", localDomains), receiver.Maildir.Root, $"{options.DevMaildir.Address}:{options.DevMaildir.Port}");
+                DevMaildirLog.Listening(logger, string.Join(", ", localDomains), receiver.Maildir.Root, $"{devMaildir.Address}:{devMaildir.Port}");
             }
         });
         app.Lifetime.ApplicationStopping.Register(() =>
@@ -309,13 +342,8 @@ public static class GatewayProgram
     }
 
     /// <summary>
-    /// Every configuration key the gateway reads: those of the options types registered in <paramref name="services"/>
-    /// (learned from the registrations), of <see cref="GatewayOptions"/>, and of the components this configuration
-    /// turns off (delivery disabled, file directory) — their keys are still known, only unused.
-    /// </summary>
-    /// <summary>
-    /// The unknown-key check, in a frame of its own: the catalogue it builds (hundreds of MB of patterns) is
-    /// then garbage as soon as it returns. Built inside Main, it stayed reachable from Main's frame (run once,
+    /// The unknown-key check, in a frame of its own: the catalogue it builds is then garbage as soon as it
+    /// returns (it held hundreds of MB of patterns before it learned only the Gateway section's registrations). Built inside Main, it stayed reachable from Main's frame (run once,
     /// so not optimised: its temporaries live to the method's end) and survived the collection before the
     /// listeners open (docs/smtp.md "Memory per connection").
     /// </summary>
@@ -323,12 +351,17 @@ public static class GatewayProgram
     private static IReadOnlyList<string> UnknownKeys(IServiceCollection services, IConfiguration configuration) =>
         KnownKeys(services, configuration).FindUnknown(configuration, GatewayOptions.Section);
 
+    /// <summary>
+    /// Every configuration key the gateway reads: those of the options types registered in <paramref name="services"/>
+    /// (learned from the registrations), of <see cref="GatewayOptions"/>, and of the components this configuration
+    /// turns off (delivery disabled, file directory) — their keys are still known, only unused.
+    /// </summary>
     public static ConfigurationKeyCatalogue KnownKeys(IServiceCollection services, IConfiguration configuration) =>
         new ConfigurationKeyCatalogue()
             .Add(GatewayOptions.Section, typeof(GatewayOptions))
             .Add(DeliveryOptions.SectionName, typeof(DeliveryOptions))
             .Add("Gateway:Directory:Redis", typeof(RedisDirectoryOptions))
-            .AddRegistered(services, configuration);
+            .AddRegistered(services, configuration, GatewayOptions.Section);
 
     /// <summary>
     /// The keys of a gateway with every component registered (delivery on, the Redis directory's keys too), as
@@ -339,7 +372,7 @@ public static class GatewayProgram
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
         var options = new GatewayOptions();
-        ConfigureServices(builder.Services, builder.Configuration, options);
+        ConfigureServices(builder.Services, builder.Configuration, options, devMaildirEnabled: false);
         builder.AddGatewayTelemetry(options);
         return KnownKeys(builder.Services, builder.Configuration);
     }
@@ -350,6 +383,9 @@ public static class GatewayProgram
         OptionsValidationException v => [.. v.Failures],
         AggregateException a => [.. a.InnerExceptions.SelectMany(StartupFailures)],
         InvalidOperationException binding when binding.Message.Contains("configuration value", StringComparison.Ordinal) => [GatewayOptionsValidator.DescribeBindingError(binding)],
+        // A section bound with ErrorOnUnknownConfiguration (Gateway:Trust) refuses a key it does not have; the
+        // unknown-key check has already named it with its nearest key, this says which options class refused it.
+        InvalidOperationException binding when binding.Message.Contains(nameof(BinderOptions.ErrorOnUnknownConfiguration), StringComparison.Ordinal) => [binding.Message],
         _ => [],
     };
 
@@ -391,28 +427,39 @@ public static class GatewayProgram
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Information);
     }
 
-    private static void ConfigureServices(IServiceCollection services, IConfiguration configuration, GatewayOptions options)
+    private static void ConfigureServices(IServiceCollection services, IConfiguration configuration, GatewayOptions options, bool devMaildirEnabled)
     {
         services.AddSingleton(options);
+        // One options model: each section bound where its class says, validated at start (all failures, full keys).
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
+        services.AddOptions<SpoolOptions>().BindConfiguration(SpoolOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpoolOptions>, SpoolOptionsValidator>());
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<SpoolOptions>>().Value);
+        services.AddOptions<SmtpServerLimits>().BindConfiguration(SmtpServerLimits.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SmtpServerLimits>>(new SmtpServerLimitsValidator(SmtpServerLimits.Section)));
+        services.AddOptions<DevMaildirOptions>().BindConfiguration(DevMaildirOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DevMaildirOptions>, DevMaildirOptionsValidator>());
         services.AddSingleton(TimeProvider.System);
         // Issue 17: the spool's encryption and the exchange journal, options in the shared style (validated at start).
         services.AddOptions<SpoolEncryptionOptions>().BindConfiguration(SpoolEncryptionOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SpoolEncryptionOptions>, SpoolEncryptionOptionsValidator>();
         services.AddOptions<JournalOptions>().BindConfiguration(JournalOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<JournalOptions>, JournalOptionsValidator>();
-        // Kestrel's listener setup resolves the session hooks (hence the spool and the journal) while the
-        // host is built, before the start-up validator runs: these factories read the raw options and do
-        // no I/O that can fail; the validator then names every problem, and the journal opens after it.
-        services.AddSingleton(_ => new MessageSpool(options.Spool.Path, options.Spool.Sync, SpoolEncryptionFor(configuration)));
+        // These factories do no I/O that can fail: the start-up validator names every problem first, and the
+        // journal opens after it.
+        services.AddSingleton(sp =>
+        {
+            var spool = sp.GetRequiredService<SpoolOptions>();
+            return new MessageSpool(spool.Path, spool.Sync, SpoolEncryptionFor(sp.GetRequiredService<IOptions<SpoolEncryptionOptions>>().Value));
+        });
         if (configuration.GetValue<bool>(JournalOptions.Section + ":Enabled"))
         {
             services.AddSingleton(sp =>
             {
-                var journal = configuration.GetSection(JournalOptions.Section).Get<JournalOptions>() ?? new JournalOptions();
+                var journal = sp.GetRequiredService<IOptions<JournalOptions>>().Value;
                 return new ExchangeJournal(
-                    journal, journal.Path ?? Path.Combine(options.Spool.Path, "journal"), options.InstanceName, sp.GetRequiredService<AddressRedactor>(),
+                    journal, journal.Path ?? Path.Combine(sp.GetRequiredService<SpoolOptions>().Path, "journal"), options.InstanceName, sp.GetRequiredService<AddressRedactor>(),
                     sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ExchangeJournal>>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>());
             });
             services.AddSingleton<IExchangeJournal>(sp => sp.GetRequiredService<ExchangeJournal>());
@@ -420,27 +467,27 @@ public static class GatewayProgram
         }
 
         // Orphans of spool/tmp: older than the longest session (plus a margin), removed every 5 minutes (docs/smtp.md).
-        services.AddHostedService(sp => new SpoolOrphanSweeper(sp.GetRequiredService<MessageSpool>(), options.Smtp.Limits.MaxSessionDuration + TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<ILogger<SpoolOrphanSweeper>>()));
-        services.AddSingleton(sp => new SpoolSpace(options.Spool, sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService(sp => new SpoolOrphanSweeper(sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<IOptions<SmtpServerLimits>>().Value.MaxSessionDuration + TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<ILogger<SpoolOrphanSweeper>>()));
+        services.AddSingleton(sp => new SpoolSpace(sp.GetRequiredService<SpoolOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(_ => CreateRedactor(options.Logging));
         services.AddSingleton<GatewayReadiness>();
         if (options.Directory.Kind == DirectoryKind.Redis)
         {
-            services.AddRedisMailboxDirectory(configuration.GetSection("Gateway:Directory:Redis"));
+            services.AddRedisMailboxDirectory();
         }
         else
         {
             services.AddSingleton<IMailboxDirectory>(_ => new FileMailboxDirectory(options.Directory.File!));
         }
 
-        services.AddMssTrust(configuration.GetSection("Gateway:Trust"));
+        services.AddMssTrust();
         services.AddSingleton<ClientCertificateCheck>();
         services.AddSingleton<ISmimeSignerValidator, TrustSmimeSignerValidator>();
-        services.AddMessagePolicy(configuration.GetSection("Gateway:Policy"));
+        services.AddMessagePolicy();
         if (options.Delivery.Enabled)
         {
             services.AddSingleton<IPeerCertificateValidator, TrustPeerCertificateValidator>();
-            services.AddMssDelivery(configuration.GetSection("Gateway:Delivery"));
+            services.AddMssDelivery();
             services.AddSingleton<IAcceptedMessageSink, SchedulerNotifyingSink>();
         }
         else
@@ -448,9 +495,9 @@ public static class GatewayProgram
             services.AddSingleton<IAcceptedMessageSink, NullAcceptedMessageSink>();
         }
 
-        if (options.DevMaildir.Enabled)
+        if (devMaildirEnabled)
         {
-            services.AddSingleton(sp => new DevMaildirReceiver(options.DevMaildir, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SmtpMetrics>()));
+            services.AddSingleton(sp => new DevMaildirReceiver(sp.GetRequiredService<IOptions<DevMaildirOptions>>().Value, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SmtpMetrics>()));
         }
 
         services.AddSingleton<GatewaySessionHooks>();
@@ -463,7 +510,7 @@ public static class GatewayProgram
                 {
                     ServerName = options.ServerName,
                     Banner = options.Smtp.Banner,
-                    Limits = options.Smtp.Limits,
+                    Limits = sp.GetRequiredService<IOptions<SmtpServerLimits>>().Value,
                     Listeners = [.. options.Listeners],
                 },
                 sp.GetRequiredService<ISmtpSessionHooks>(),
@@ -479,12 +526,16 @@ public static class GatewayProgram
         });
     }
 
-    /// <summary>The spool's encryption from the raw options; null when they cannot be read yet (the start-up validator then names why).</summary>
-    private static SpoolEncryption? SpoolEncryptionFor(IConfiguration configuration)
+    /// <summary>Where Kestrel binds <paramref name="address"/>:<paramref name="port"/>; null when the validator will refuse them.</summary>
+    private static IPEndPoint? EndPoint(string address, int port) =>
+        IPAddress.TryParse(address, out var ip) && port is >= IPEndPoint.MinPort + 1 and <= IPEndPoint.MaxPort ? new IPEndPoint(ip, port) : null;
+
+    /// <summary>The spool's encryption from its validated options; null when a key file cannot be read (start-up then stops naming the key file).</summary>
+    private static SpoolEncryption? SpoolEncryptionFor(SpoolEncryptionOptions encryption)
     {
         try
         {
-            return SpoolEncryption.FromOptions(configuration.GetSection(SpoolEncryptionOptions.Section).Get<SpoolEncryptionOptions>() ?? new SpoolEncryptionOptions());
+            return SpoolEncryption.FromOptions(encryption);
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
         {

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -9,15 +8,15 @@ namespace MssGateway.Policy;
 public static class MessagePolicyServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="MessagePolicyOptions"/> bound to <paramref name="section"/> (Gateway:Policy) and
-    /// validated at start-up, <see cref="PolicyMetrics"/>, <see cref="SenderBindingPolicy"/> and the singleton <see cref="MessagePolicy"/>.
+    /// Registers <see cref="MessagePolicyOptions"/> bound to <paramref name="section"/> of the host's <c>IConfiguration</c>
+    /// (Gateway:Policy) with <c>BindConfiguration</c> and validated at start-up, <see cref="PolicyMetrics"/>, <see cref="SenderBindingPolicy"/> and the singleton <see cref="MessagePolicy"/>.
     /// The host registers <see cref="ISmimeSignerValidator"/> and <c>IMailboxDirectory</c>.
     /// </summary>
-    public static IServiceCollection AddMessagePolicy(this IServiceCollection services, IConfiguration section)
+    public static IServiceCollection AddMessagePolicy(this IServiceCollection services, string section = MessagePolicyOptions.SectionName)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(section);
-        services.AddOptions<MessagePolicyOptions>().Bind(section).ValidateOnStart();
+        ArgumentException.ThrowIfNullOrWhiteSpace(section);
+        services.AddOptions<MessagePolicyOptions>().BindConfiguration(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MessagePolicyOptions>, MessagePolicyOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);

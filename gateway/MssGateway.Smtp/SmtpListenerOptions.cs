@@ -62,26 +62,6 @@ public class SmtpListenerOptions
     /// <summary>CIDR blocks (e.g. "10.0.0.0/8") of the load balancers allowed to send a PROXY header; required with <see cref="ProxyProtocol"/>.</summary>
     public List<string> ProxyProtocolTrustedNetworks { get; set; } = [];
 
-    /// <summary>Configuration problems of this listener, each naming its key under <paramref name="prefix"/>.</summary>
-    public IReadOnlyList<string> Validate(string prefix)
-    {
-        var errors = new List<string>();
-        if (ProxyProtocol && ProxyProtocolTrustedNetworks.Count == 0)
-        {
-            errors.Add($"{prefix}:ProxyProtocolTrustedNetworks is empty: with ProxyProtocol=true, list the load balancers' CIDR blocks (e.g. 10.0.0.0/8).");
-        }
-
-        for (var i = 0; i < ProxyProtocolTrustedNetworks.Count; i++)
-        {
-            if (!IPNetwork.TryParse(ProxyProtocolTrustedNetworks[i], out _))
-            {
-                errors.Add($"{prefix}:ProxyProtocolTrustedNetworks:{i} '{ProxyProtocolTrustedNetworks[i]}' is not a CIDR block (e.g. 10.0.0.0/8 or fd00::/8).");
-            }
-        }
-
-        return errors;
-    }
-
     public IPEndPoint ToEndPoint()
     {
         if (!IPAddress.TryParse(Address, out var ip))

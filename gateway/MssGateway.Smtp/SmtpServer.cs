@@ -22,7 +22,12 @@ public sealed class SmtpServer
     public SmtpServer(SmtpServerOptions options, ISmtpSessionHooks hooks, SmtpMetrics metrics, ILogger<SmtpServer> logger, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Limits.Validate("Gateway:Smtp:Limits");
+        // The host validates the limits at start-up (ValidateOnStart); an engine built by hand gets the same list of failures.
+        if (new SmtpServerLimitsValidator().Validate(null, options.Limits) is { Failed: true } invalid)
+        {
+            throw new SmtpConfigurationException(invalid.FailureMessage);
+        }
+
         Options = options;
         Hooks = hooks;
         Metrics = metrics;

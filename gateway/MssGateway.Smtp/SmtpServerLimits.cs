@@ -7,6 +7,9 @@ namespace MssGateway.Smtp;
 /// </summary>
 public sealed class SmtpServerLimits
 {
+    /// <summary>Where the gateway binds these limits (the keys <see cref="SmtpServerLimitsValidator"/> names).</summary>
+    public const string Section = "Gateway:Smtp:Limits";
+
     /// <summary>Command line length including CRLF (RFC 5321 §4.5.3.1.4: 512).</summary>
     public int MaxCommandLineLength { get; set; } = 512;
 
@@ -89,39 +92,4 @@ public sealed class SmtpServerLimits
 
     /// <summary>On a listener with PROXY protocol: time for the load balancer's PROXY header to arrive.</summary>
     public TimeSpan ProxyHeaderTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Throws with the name of the first invalid limit.</summary>
-    public void Validate(string prefix)
-    {
-        Require(MaxCommandLineLength >= 512, nameof(MaxCommandLineLength), "must be at least 512 (RFC 5321 §4.5.3.1.4)");
-        Require(MaxTextLineLength >= 1000, nameof(MaxTextLineLength), "must be at least 1000 (RFC 5321 §4.5.3.1.6)");
-        Require(MaxMessageSize >= 64 * 1024, nameof(MaxMessageSize), "must be at least 65536 (RFC 5321 §4.5.3.1.7)");
-        Require(MaxRecipients >= 1, nameof(MaxRecipients), "must be at least 1");
-        Require(MaxErrors >= 1, nameof(MaxErrors), "must be at least 1");
-        Require(MaxMessagesPerSession >= 1, nameof(MaxMessagesPerSession), "must be at least 1");
-        Require(MaxConcurrentSessions >= 1, nameof(MaxConcurrentSessions), "must be at least 1");
-        Require(MaxConcurrentSessionsPerClient >= 1, nameof(MaxConcurrentSessionsPerClient), "must be at least 1");
-        Require(CommandTimeout > TimeSpan.Zero, nameof(CommandTimeout), "must be positive (e.g. 00:05:00)");
-        Require(DataBlockTimeout > TimeSpan.Zero, nameof(DataBlockTimeout), "must be positive (e.g. 00:03:00)");
-        Require(TlsHandshakeTimeout > TimeSpan.Zero, nameof(TlsHandshakeTimeout), "must be positive (e.g. 00:00:30)");
-        Require(MaxSessionDuration > TimeSpan.Zero, nameof(MaxSessionDuration), "must be positive (e.g. 00:30:00)");
-        Require(MaxChunkSize > 0, nameof(MaxChunkSize), "must be positive");
-        Require(MaxConnectionRatePerClient >= 0, nameof(MaxConnectionRatePerClient), "must be zero (off) or positive");
-        Require(ConnectionRateWindow >= TimeSpan.FromSeconds(1), nameof(ConnectionRateWindow), "must be at least 00:00:01");
-        Require(MaxCommandsBeforeTls >= 2, nameof(MaxCommandsBeforeTls), "must be at least 2 (EHLO, STARTTLS)");
-        Require(TlsStartTimeout > TimeSpan.Zero, nameof(TlsStartTimeout), "must be positive (e.g. 00:00:30)");
-        Require(MinDataRate >= 0, nameof(MinDataRate), "must be zero (off) or positive (octets per second, e.g. 500)");
-        Require(MinDataRateGracePeriod >= TimeSpan.Zero, nameof(MinDataRateGracePeriod), "must be zero or positive (e.g. 00:00:10)");
-        Require(MaxUnflushedReplyBytes >= 512, nameof(MaxUnflushedReplyBytes), "must be at least 512");
-        Require(ReplyFlushTimeout > TimeSpan.Zero, nameof(ReplyFlushTimeout), "must be positive (e.g. 00:01:00)");
-        Require(ProxyHeaderTimeout > TimeSpan.Zero, nameof(ProxyHeaderTimeout), "must be positive (e.g. 00:00:10)");
-
-        void Require(bool ok, string key, string fix)
-        {
-            if (!ok)
-            {
-                throw new SmtpConfigurationException($"{prefix}:{key} {fix}.");
-            }
-        }
-    }
 }

@@ -1,8 +1,10 @@
 namespace MssGateway.Spool;
 
-/// <summary>Options of the on-disk spool (<c>Gateway:Spool</c>).</summary>
+/// <summary>Options of the on-disk spool (<c>Gateway:Spool</c>), validated at start-up by <see cref="SpoolOptionsValidator"/>.</summary>
 public sealed class SpoolOptions
 {
+    public const string Section = "Gateway:Spool";
+
     /// <summary>Root directory of the spool; one per gateway instance (a volume per pod).</summary>
     public string Path { get; set; } = "/var/spool/mssgw";
 
@@ -11,17 +13,4 @@ public sealed class SpoolOptions
 
     /// <summary>How accepted content reaches the disk before the 250: <c>GroupCommit</c> (default) or <c>PerFile</c>.</summary>
     public SpoolSyncMode Sync { get; set; } = SpoolSyncMode.GroupCommit;
-
-    public void Validate()
-    {
-        if (string.IsNullOrWhiteSpace(Path))
-        {
-            throw new InvalidOperationException("Gateway:Spool:Path is empty: set it to a writable directory (e.g. /var/spool/mssgw).");
-        }
-
-        if (MinimumFreeBytes < 0)
-        {
-            throw new InvalidOperationException("Gateway:Spool:MinimumFreeBytes must be zero or positive.");
-        }
-    }
 }

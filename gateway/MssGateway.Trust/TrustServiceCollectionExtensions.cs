@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -9,17 +8,17 @@ namespace MssGateway.Trust;
 public static class TrustServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="TrustOptions"/> bound to <paramref name="section"/> (the <c>Gateway:Trust</c>
-    /// section) and validated at start-up, the singleton <see cref="CertificateTrustEngine"/> (also as
+    /// Registers <see cref="TrustOptions"/> bound to <paramref name="section"/> of the host's <c>IConfiguration</c>
+    /// (<c>Gateway:Trust</c>) with <c>BindConfiguration</c> and validated at start-up (<see cref="TrustOptionsValidator"/>), the singleton <see cref="CertificateTrustEngine"/> (also as
     /// <see cref="ICertificateTrustEngine"/>), <see cref="TrustMetrics"/>, <see cref="SenderBinding"/> (needs an
     /// <see cref="MssGateway.Directory.IMailboxDirectory"/>) and the <see cref="TrustRefreshService"/>.
     /// </summary>
-    public static IServiceCollection AddMssTrust(this IServiceCollection services, IConfiguration section)
+    public static IServiceCollection AddMssTrust(this IServiceCollection services, string section = TrustOptions.SectionName)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(section);
+        ArgumentException.ThrowIfNullOrWhiteSpace(section);
         // An unknown key (a typo in HolderKinds, say) must stop start-up, not silently leave a default in place.
-        services.AddOptions<TrustOptions>().Bind(section, binder => binder.ErrorOnUnknownConfiguration = true).ValidateOnStart();
+        services.AddOptions<TrustOptions>().BindConfiguration(section, binder => binder.ErrorOnUnknownConfiguration = true).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustOptions>, TrustOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();

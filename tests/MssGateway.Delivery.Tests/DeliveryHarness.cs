@@ -78,7 +78,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
         Validator = new ChainPeerValidator(pki is null ? [] : new X509Certificate2Collection(pki.Root), Directory);
         services.AddSingleton<IPeerCertificateValidator>(Validator);
         configure?.Invoke(services);
-        services.AddMssDelivery(configuration.GetSection("Gateway:Delivery"));
+        services.AddSingleton<IConfiguration>(configuration).AddMssDelivery();
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
         var factory = _services.GetRequiredService<IMeterFactory>();

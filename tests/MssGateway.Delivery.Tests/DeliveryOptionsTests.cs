@@ -60,10 +60,10 @@ public sealed class DeliveryOptionsTests(TestPki pki) : IClassFixture<TestPki>
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["LocalDomains:0"] = "hopital-a.test",
-            ["RetrySchedule:0"] = "-00:01:00",
+            ["Gateway:Delivery:LocalDomains:0"] = "hopital-a.test",
+            ["Gateway:Delivery:RetrySchedule:0"] = "-00:01:00",
         }).Build();
-        using var sp = new ServiceCollection().AddLogging().AddMssDelivery(configuration).BuildServiceProvider();
+        using var sp = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddMssDelivery().BuildServiceProvider();
 
         var ex = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<DeliveryOptions>>().Value);
 

@@ -160,7 +160,7 @@ public sealed class RedisMailboxDirectoryTests : IClassFixture<RedisFixture>, ID
         }).Build();
         var services = new ServiceCollection();
 
-        services.AddRedisMailboxDirectory(configuration.GetSection("Gateway:Directory:Redis"));
+        services.AddSingleton<IConfiguration>(configuration).AddRedisMailboxDirectory();
         await using var provider = services.BuildServiceProvider();
         var directory = provider.GetRequiredService<IMailboxDirectory>();
 
@@ -176,7 +176,7 @@ public sealed class RedisMailboxDirectoryTests : IClassFixture<RedisFixture>, ID
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:Directory:Redis:KeyPrefix"] = "x" }).Build();
         var services = new ServiceCollection();
 
-        services.AddRedisMailboxDirectory(configuration.GetSection("Gateway:Directory:Redis"));
+        services.AddSingleton<IConfiguration>(configuration).AddRedisMailboxDirectory();
         using var provider = services.BuildServiceProvider();
 
         // ValidateOnStart: the host's start-up validation reports it with the other configuration errors.

@@ -61,6 +61,30 @@ public sealed class SyncProcessTests : IClassFixture<LdapSyncFixture>
         Assert.Contains("DirectorySync:Ldap:BaseDn is empty", r.StdErr, StringComparison.Ordinal);
     }
 
+    /// <summary>Issue 14: one options model — every bad value, in every section, is named at once (before, the run stopped at the first).</summary>
+    [Fact]
+    public async Task Bad_values_in_several_sections_exit_2_naming_every_key_at_once()
+    {
+        var options = SyncHarness.LdapOptions(_f.Redis.Configuration, "p-badconf-all", _f.Slapd, "mailboxes", _f.PasswordFile);
+        var env = SyncHarness.Environment(options);
+        env.Remove("DirectorySync__Ldap__BaseDn");
+        env["DirectorySync__BatchSize"] = "0";
+        env["DirectorySync__Http__Address"] = "not-an-ip";
+        env["DirectorySync__Http__Port"] = "70000";
+        env["DirectorySync__AuthorisedDomains__Timeout"] = "-00:00:01";
+        env["DirectorySync__FlatFile__Path"] = string.Empty; // not the source in use: not checked
+        var r = await SyncHarness.RunExecutableAsync(env, "--once");
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("DirectorySync:Ldap:BaseDn is empty", r.StdErr, StringComparison.Ordinal);
+        Assert.Contains("DirectorySync:BatchSize must be between 1 and 100000", r.StdErr, StringComparison.Ordinal);
+        Assert.Contains("DirectorySync:Http:Address 'not-an-ip' is not an IP address", r.StdErr, StringComparison.Ordinal);
+        Assert.Contains("DirectorySync:Http:Port 70000 must be between 0 and 65535", r.StdErr, StringComparison.Ordinal);
+        Assert.Contains("DirectorySync:AuthorisedDomains:Timeout must be a positive duration", r.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("DirectorySync:FlatFile:Path", r.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", r.StdErr, StringComparison.Ordinal);
+    }
+
     /// <summary>Issue 14: an unknown key under DirectorySync used to be ignored; it now stops the run naming the key it meant.</summary>
     [Fact]
     public async Task An_unknown_key_exits_2_naming_the_nearest_key()

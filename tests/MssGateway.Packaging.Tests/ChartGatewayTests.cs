@@ -143,10 +143,10 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
     [Fact]
     public async Task Free_form_config_wins_over_a_generated_key()
     {
-        var chart = await Helm.TemplateAsync("--set", "gateway.config.Gateway.Logging.Format=Text", "--set", "gateway.config.Gateway.Policy.AttachmentLimit=20971520");
+        var chart = await Helm.TemplateAsync("--set", "gateway.config.Gateway.Logging.Format=Text", "--set", "gateway.config.Gateway.Policy.MaxAttachmentBytes=20971520");
         var gw = GatewaySettings(chart)["Gateway"]!;
         Assert.Equal("Text", gw["Logging"]!["Format"]!.GetValue<string>());
-        Assert.Equal(20971520, gw["Policy"]!["AttachmentLimit"]!.GetValue<long>());
+        Assert.Equal(20971520, gw["Policy"]!["MaxAttachmentBytes"]!.GetValue<long>());
     }
 
     [Fact]

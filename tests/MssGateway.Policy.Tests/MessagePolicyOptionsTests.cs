@@ -33,7 +33,7 @@ public sealed class MessagePolicyOptionsTests
     {
         var settings = new Dictionary<string, string?> { ["Gateway:Policy:AuthServId"] = "gw.test", ["Gateway:Policy:" + key] = value };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection().AddMessagePolicy(configuration.GetSection(MessagePolicyOptions.SectionName)).BuildServiceProvider();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddMessagePolicy().BuildServiceProvider();
 
         var e = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<MessagePolicyOptions>>().Value);
 

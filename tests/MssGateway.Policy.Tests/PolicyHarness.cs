@@ -51,7 +51,7 @@ public sealed class PolicyHarness : IDisposable
 
         services.AddSingleton(directoryOverride ?? new FileMailboxDirectory(directoryFile));
         services.AddSingleton(validator ?? new RefusingValidator());
-        services.AddMessagePolicy(configuration.GetSection(MessagePolicyOptions.SectionName));
+        services.AddSingleton<IConfiguration>(configuration).AddMessagePolicy();
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         Policy = _services.GetRequiredService<MessagePolicy>();
     }

@@ -176,9 +176,9 @@ public sealed class ProxyProtocolTests : IClassFixture<EngineHostFixture>
     [Fact]
     public void Listener_validation_names_a_bad_cidr_and_a_missing_list()
     {
-        var missing = new SmtpListenerOptions { ProxyProtocol = true }.Validate("Gateway:Listeners:0");
+        var missing = new SmtpListenerOptionsValidator("Gateway:Listeners:0").Validate(null, new SmtpListenerOptions { ProxyProtocol = true }).Failures!;
         Assert.Contains(missing, e => e.StartsWith("Gateway:Listeners:0:ProxyProtocolTrustedNetworks is empty", StringComparison.Ordinal));
-        var bad = new SmtpListenerOptions { ProxyProtocol = true, ProxyProtocolTrustedNetworks = ["10.0.0.0/33"] }.Validate("Gateway:Listeners:1");
+        var bad = new SmtpListenerOptionsValidator("Gateway:Listeners:1").Validate(null, new SmtpListenerOptions { ProxyProtocol = true, ProxyProtocolTrustedNetworks = ["10.0.0.0/33"] }).Failures!;
         Assert.Contains(bad, e => e.StartsWith("Gateway:Listeners:1:ProxyProtocolTrustedNetworks:0 '10.0.0.0/33'", StringComparison.Ordinal));
     }
 }

@@ -59,7 +59,7 @@ public sealed class TrustOptionsTests(TestPki pki) : IDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IMailboxDirectory>(new EmptyDirectory());
-        services.AddMssTrust(config.GetSection("Gateway:Trust"));
+        services.AddSingleton<IConfiguration>(config).AddMssTrust();
         await using var sp = services.BuildServiceProvider();
 
         var options = sp.GetRequiredService<IOptions<TrustOptions>>().Value;
@@ -82,7 +82,7 @@ public sealed class TrustOptionsTests(TestPki pki) : IDisposable
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddMssTrust(config.GetSection("Gateway:Trust"));
+        services.AddSingleton<IConfiguration>(config).AddMssTrust();
         using var sp = services.BuildServiceProvider();
         var ex = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<TrustOptions>>().Value);
         Assert.Contains("Gateway:Trust:AnchorPaths:0", ex.Message, StringComparison.Ordinal);
@@ -98,7 +98,7 @@ public sealed class TrustOptionsTests(TestPki pki) : IDisposable
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddMssTrust(config.GetSection("Gateway:Trust"));
+        services.AddSingleton<IConfiguration>(config).AddMssTrust();
         using var sp = services.BuildServiceProvider();
         var ex = Assert.Throws<InvalidOperationException>(() => sp.GetRequiredService<IOptions<TrustOptions>>().Value);
         Assert.Contains("'HolderKind'", ex.Message, StringComparison.Ordinal);

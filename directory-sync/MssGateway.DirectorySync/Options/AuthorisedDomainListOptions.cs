@@ -15,12 +15,4 @@ public sealed class AuthorisedDomainListOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Path) || Url is not null;
-
-    public void Validate(string section)
-    {
-        DirectorySyncOptions.Require(string.IsNullOrWhiteSpace(Path) || Url is null, $"{section}: set Path or Url, not both.");
-        DirectorySyncOptions.Require(Url is null || Url.Scheme is "https" or "http" or "file", $"{section}:Url must be an http(s) URL.");
-        DirectorySyncOptions.Require(Timeout > TimeSpan.Zero, $"{section}:Timeout must be a positive duration.");
-        DirectorySyncOptions.Require(string.IsNullOrEmpty(TrustedCaFile) || File.Exists(TrustedCaFile), $"{section}:TrustedCaFile '{TrustedCaFile}' does not exist: give a PEM file or remove the key.");
-    }
 }

@@ -65,48 +65,4 @@ public sealed class DirectorySyncOptions
     public RedisDirectoryOptions Redis { get; set; } = new();
 
     public HttpEndpointOptions Http { get; set; } = new();
-
-    /// <summary>Throws <see cref="DirectorySyncException"/> (configuration) naming the key and the fix.</summary>
-    public void Validate()
-    {
-        const string s = SectionName;
-        Require(Interval > TimeSpan.Zero, $"{s}:Interval must be a positive duration (hh:mm:ss), e.g. 01:00:00.");
-        Require(FullSyncInterval > TimeSpan.Zero, $"{s}:FullSyncInterval must be a positive duration, e.g. 1.00:00:00.");
-        Require(RetireDelay >= TimeSpan.Zero, $"{s}:RetireDelay must be zero or positive (hh:mm:ss).");
-        Require(LockTimeout >= TimeSpan.Zero, $"{s}:LockTimeout must be zero or positive (hh:mm:ss).");
-        Require(LockLease >= TimeSpan.FromSeconds(5), $"{s}:LockLease must be at least 00:00:05.");
-        Require(BatchSize is >= 1 and <= 100_000, $"{s}:BatchSize must be between 1 and 100000 (default 1000).");
-        Require(Buckets is >= 1 and <= 1_000_000, $"{s}:Buckets must be between 1 and 1000000 (default 1024).");
-        Require(MaxShrinkRatio is > 0 and <= 1, $"{s}:MaxShrinkRatio must be in (0, 1] (default 0.5; 1 accepts any shrink).");
-        Require(MaxEntriesPerSecond >= 0, $"{s}:MaxEntriesPerSecond must be 0 (no throttle) or more.");
-        if (Source == DirectorySource.Ldap)
-        {
-            Ldap.Validate($"{s}:Ldap");
-        }
-        else
-        {
-            FlatFile.Validate($"{s}:FlatFile");
-            Require(Mode != SyncMode.Incremental, $"{s}:Mode is Incremental but {s}:Source is FlatFile: the extraction has no change dates; use Full or Auto.");
-        }
-
-        AuthorisedDomains.Validate($"{s}:AuthorisedDomains");
-        try
-        {
-            Redis.Validate($"{s}:Redis");
-        }
-        catch (RedisDirectoryConfigurationException ex)
-        {
-            throw DirectorySyncException.Configuration(ex.Message);
-        }
-
-        Http.Validate($"{s}:Http");
-    }
-
-    internal static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw DirectorySyncException.Configuration(message);
-        }
-    }
 }

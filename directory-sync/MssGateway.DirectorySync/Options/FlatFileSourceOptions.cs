@@ -5,9 +5,4 @@ public sealed class FlatFileSourceOptions
 {
     /// <summary>Path of Extraction_Correspondance_MSSante (.txt, or the .zip as downloaded).</summary>
     public string Path { get; set; } = string.Empty;
-
-    public void Validate(string section)
-    {
-        DirectorySyncOptions.Require(!string.IsNullOrWhiteSpace(Path), $"{section}:Path is empty: set it to the downloaded Extraction_Correspondance_MSSante file (.txt or .zip).");
-    }
 }

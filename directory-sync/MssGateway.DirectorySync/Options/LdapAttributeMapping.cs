@@ -35,13 +35,4 @@ public sealed class LdapAttributeMapping
     public IEnumerable<string> All() =>
         new[] { Address, Kind, NationalIdentifier, LastName, FirstName, Profession, StructureIdentifier, OperatorDomain, ModifyTimestamp }
             .Where(a => !string.IsNullOrWhiteSpace(a));
-
-    public void Validate(string section)
-    {
-        DirectorySyncOptions.Require(!string.IsNullOrWhiteSpace(Address), $"{section}:Address is empty: name the attribute that holds the mailbox address (default mail).");
-        foreach (var a in All())
-        {
-            DirectorySyncOptions.Require(a.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or ';'), $"{section}: '{a}' is not an LDAP attribute description.");
-        }
-    }
 }

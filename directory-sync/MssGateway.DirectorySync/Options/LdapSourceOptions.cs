@@ -60,21 +60,4 @@ public sealed class LdapSourceOptions
     public LdapAttributeMapping Attributes { get; set; } = new();
 
     public int EffectivePort => Port != 0 ? Port : Security == LdapSecurity.Ldaps ? 636 : 389;
-
-    public void Validate(string section)
-    {
-        DirectorySyncOptions.Require(!string.IsNullOrWhiteSpace(Host), $"{section}:Host is empty: set the LDAP server's host name.");
-        DirectorySyncOptions.Require(Port is >= 0 and <= 65535, $"{section}:Port must be between 1 and 65535 (0 = 389, or 636 with Ldaps).");
-        DirectorySyncOptions.Require(!string.IsNullOrWhiteSpace(BaseDn), $"{section}:BaseDn is empty: set the DN under which the mailboxes are, e.g. ou=mailboxes,dc=example,dc=fr.");
-        DirectorySyncOptions.Require(Filter.StartsWith('(') && Filter.EndsWith(')'), $"{section}:Filter '{Filter}' is not an LDAP filter: it must be parenthesised, e.g. (&(objectClass=mssanteMailbox)(mail=*)).");
-        DirectorySyncOptions.Require(Scope is "Subtree" or "OneLevel", $"{section}:Scope must be Subtree or OneLevel.");
-        DirectorySyncOptions.Require(PageSize is >= 1 and <= 10_000, $"{section}:PageSize must be between 1 and 10000 (default 500; stay under the server's size limit).");
-        DirectorySyncOptions.Require(Timeout > TimeSpan.Zero, $"{section}:Timeout must be a positive duration.");
-        DirectorySyncOptions.Require(IncrementalOverlap >= TimeSpan.Zero, $"{section}:IncrementalOverlap must be zero or positive.");
-        DirectorySyncOptions.Require(string.IsNullOrEmpty(BindPasswordFile) || !string.IsNullOrEmpty(BindDn), $"{section}:BindPasswordFile is set but BindDn is empty: set BindDn for a simple bind, or remove BindPasswordFile for an anonymous bind.");
-        DirectorySyncOptions.Require(string.IsNullOrEmpty(BindDn) || !string.IsNullOrEmpty(BindPasswordFile), $"{section}:BindDn is set but BindPasswordFile is empty: mount the bind password in a file and name it in BindPasswordFile.");
-        DirectorySyncOptions.Require(string.IsNullOrEmpty(BindPasswordFile) || File.Exists(BindPasswordFile), $"{section}:BindPasswordFile '{BindPasswordFile}' does not exist: mount the password there or fix the path.");
-        DirectorySyncOptions.Require(string.IsNullOrEmpty(TrustedCertificatesDirectory) || System.IO.Directory.Exists(TrustedCertificatesDirectory), $"{section}:TrustedCertificatesDirectory '{TrustedCertificatesDirectory}' does not exist: give a folder of PEM CA certificates.");
-        Attributes.Validate($"{section}:Attributes");
-    }
 }

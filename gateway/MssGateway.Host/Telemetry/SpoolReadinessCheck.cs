@@ -8,14 +8,14 @@ namespace MssGateway.Host.Telemetry;
 /// its file system has at least Gateway:Spool:MinimumFreeBytes free (the same threshold under which
 /// MAIL FROM gets 452 4.3.1).
 /// </summary>
-public sealed class SpoolReadinessCheck(MessageSpool spool, SpoolSpace space, GatewayOptions options) : IReadinessCheck
+public sealed class SpoolReadinessCheck(MessageSpool spool, SpoolSpace space, SpoolOptions options) : IReadinessCheck
 {
     public string Name => "spool";
 
     public ValueTask<ReadinessResult> CheckAsync(CancellationToken cancellationToken)
     {
         var free = space.FreeBytes;
-        var minimum = options.Spool.MinimumFreeBytes;
+        var minimum = options.MinimumFreeBytes;
         try
         {
             var probe = Path.Combine(spool.TempDirectory, ".readyz-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));

@@ -55,7 +55,12 @@ public static class SyncHarness
     public static async Task<SyncRunResult> RunAsync(IConnectionMultiplexer redis, DirectorySyncOptions options, DirectorySyncMetrics metrics, SyncMode? mode = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        // As the program does before a run (DirectorySyncProgram.Load): every bad value is a configuration failure.
+        if (new DirectorySyncOptionsValidator().Validate(null, options) is { Failed: true } invalid)
+        {
+            throw DirectorySyncException.Configuration(invalid.FailureMessage);
+        }
+
         var runner = new DirectorySyncRunner(options, redis, metrics, NullLogger.Instance);
         return await runner.RunOnceAsync(mode, CancellationToken.None);
     }

@@ -44,6 +44,35 @@ public sealed class ConfigurationKeyCatalogueTests
         Assert.False(catalogue.IsKnown("Gateway:Journal:Pth"));
     }
 
+    /// <summary>
+    /// The framework binds its own options (Kestrel, logging providers) in the same service collection; learning them
+    /// recursively made ~380,000 patterns at start-up, and a "did you mean" over them ran for minutes.
+    /// </summary>
+    [Fact]
+    public void Only_the_registrations_under_the_root_are_learned()
+    {
+        var services = new ServiceCollection();
+        services.AddOptions<SampleOptions>().BindConfiguration("Gateway:Journal");
+        services.AddOptions<SampleItem>().BindConfiguration("Kestrel");
+        var catalogue = new ConfigurationKeyCatalogue().AddRegistered(services, Config(), "Gateway");
+
+        Assert.True(catalogue.IsKnown("Gateway:Journal:Path"));
+        Assert.False(catalogue.IsKnown("Kestrel:Port"));
+        Assert.Equal("Gateway:Journal:Path", catalogue.Nearest("Gateway:Journal:Pathh"));
+    }
+
+    /// <summary>A real host's start-up registrations: the catalogue stays at the size of our own keys.</summary>
+    [Fact]
+    public void The_gateway_catalogue_of_a_real_host_builder_holds_only_gateway_keys()
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder();
+        builder.Services.AddOptions<SampleOptions>().BindConfiguration("Gateway:Journal");
+        var catalogue = MssGateway.Host.GatewayProgram.KnownKeys(builder.Services, builder.Configuration);
+
+        Assert.False(catalogue.IsKnown("Kestrel:Limits:MaxRequestBodySize"));
+        Assert.Equal("Gateway:Journal:Path", catalogue.Nearest("Gateway:Journal:Pathh"));
+    }
+
     [Fact]
     public void Options_registered_with_Bind_section_are_learned_from_the_registration()
     {

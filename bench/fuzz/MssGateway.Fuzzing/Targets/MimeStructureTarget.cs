@@ -40,7 +40,7 @@ public sealed class MimeStructureTarget : IFuzzTarget, IDisposable
         services.AddLogging();
         services.AddSingleton<IMailboxDirectory>(new FileMailboxDirectory(directoryFile));
         services.AddSingleton<ISmimeSignerValidator>(new TrustingValidator());
-        services.AddMessagePolicy(configuration.GetSection(MessagePolicyOptions.SectionName));
+        services.AddSingleton<IConfiguration>(configuration).AddMessagePolicy();
         _services = services.BuildServiceProvider();
         _policy = _services.GetRequiredService<MessagePolicy>();
     }
