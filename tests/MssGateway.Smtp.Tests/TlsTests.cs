@@ -161,10 +161,7 @@ public sealed class TlsTests : IClassFixture<EngineHostFixture>
         // (one decode less per handshake): they must outlive the handshake and the chain SslStream disposes.
         var pki = await DevPki.SharedAsync();
         await using var host = await EngineHost.StartAsync();
-        var intermediate = Path.Combine(pki.Directory, "ca-fort-personnes.pem");
-        var r = await ExternalProcess.RunAsync("openssl", ["s_client", "-connect", $"127.0.0.1:{host.ImplicitTlsPort}", "-cert", pki.ClientCertificate, "-key", pki.ClientKey,
-            "-cert_chain", intermediate, "-CAfile", pki.CaBundle, "-ign_eof", "-crlf"], stdin: "QUIT\n", timeout: TimeSpan.FromSeconds(30));
-        Assert.Contains("221 2.0.0", r.StdOut, StringComparison.Ordinal);
+        var intermediate = await QuitWithIntermediateAsync(host, pki);
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -183,10 +180,7 @@ public sealed class TlsTests : IClassFixture<EngineHostFixture>
         // attack of short TLS sessions grows the process by the native memory of every one of them.
         var pki = await DevPki.SharedAsync();
         await using var host = await EngineHost.StartAsync();
-        var intermediate = Path.Combine(pki.Directory, "ca-fort-personnes.pem");
-        var r = await ExternalProcess.RunAsync("openssl", ["s_client", "-connect", $"127.0.0.1:{host.ImplicitTlsPort}", "-cert", pki.ClientCertificate, "-key", pki.ClientKey,
-            "-cert_chain", intermediate, "-CAfile", pki.CaBundle, "-ign_eof", "-crlf"], stdin: "QUIT\n", timeout: TimeSpan.FromSeconds(30));
-        Assert.Contains("221 2.0.0", r.StdOut, StringComparison.Ordinal);
+        var intermediate = await QuitWithIntermediateAsync(host, pki);
         while (host.Hooks.Sessions.IsEmpty)
         {
             await Task.Delay(20);
@@ -197,5 +191,15 @@ public sealed class TlsTests : IClassFixture<EngineHostFixture>
         Assert.All(session.Originals, c => Assert.Equal(IntPtr.Zero, c.Handle));
         Assert.Null(session.Info.ClientCertificate);
         Assert.Empty(session.Info.ClientCertificateChain);
+    }
+
+    /// <summary>One implicit-TLS session with the dev CPS card and its intermediate in the chain, ended by QUIT; returns the intermediate's file.</summary>
+    private static async Task<string> QuitWithIntermediateAsync(EngineHost host, DevPki pki)
+    {
+        var intermediate = Path.Combine(pki.Directory, "ca-fort-personnes.pem");
+        var r = await ExternalProcess.RunAsync("openssl", ["s_client", "-connect", $"127.0.0.1:{host.ImplicitTlsPort}", "-cert", pki.ClientCertificate, "-key", pki.ClientKey,
+            "-cert_chain", intermediate, "-CAfile", pki.CaBundle, "-ign_eof", "-crlf"], stdin: "QUIT\n", timeout: TimeSpan.FromSeconds(30));
+        Assert.Contains("221 2.0.0", r.StdOut, StringComparison.Ordinal);
+        return intermediate;
     }
 }
