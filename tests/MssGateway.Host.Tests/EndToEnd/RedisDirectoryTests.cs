@@ -27,18 +27,7 @@ public sealed class RedisDirectoryTests
             var syncConfig = await WriteSyncInputsAsync(env.WorkDirectory, port);
             await RunSyncAsync(syncConfig, env.WorkDirectory);
 
-            env.Configuration["Directory"] = new JsonObject
-            {
-                ["Kind"] = "Redis",
-                ["Redis"] = new JsonObject
-                {
-                    ["Configuration"] = redis.Configuration,
-                    ["CacheSize"] = 0,
-                    ["PointerRefreshInterval"] = "00:00:01",
-                    ["ConnectTimeout"] = "00:00:02",
-                },
-            };
-            env.Configuration["Health"] = new JsonObject { ["DirectoryMaxAge"] = "01:00:00" };
+            UseRedisDirectory(env, redis);
             await using var gateway = await env.StartAsync();
             using var cps = CpsCertificate(env.Pki);
 
@@ -114,18 +103,7 @@ public sealed class RedisDirectoryTests
         {
             var syncConfig = await WriteSyncInputsAsync(env.WorkDirectory, redis.Port);
             await RunSyncAsync(syncConfig, env.WorkDirectory);
-            env.Configuration["Directory"] = new JsonObject
-            {
-                ["Kind"] = "Redis",
-                ["Redis"] = new JsonObject
-                {
-                    ["Configuration"] = redis.Configuration,
-                    ["CacheSize"] = 0,
-                    ["PointerRefreshInterval"] = "00:00:01",
-                    ["ConnectTimeout"] = "00:00:02",
-                },
-            };
-            env.Configuration["Health"] = new JsonObject { ["DirectoryMaxAge"] = "01:00:00" };
+            UseRedisDirectory(env, redis);
             await using var gateway = await env.StartAsync();
             using var cps = CpsCertificate(env.Pki);
 
@@ -251,5 +229,22 @@ public sealed class RedisDirectoryTests
         f[18] = "CENTRE HOSPITALIER DE TEST";
         f[30] = "France";
         return string.Join('|', f);
+    }
+
+    /// <summary>The gateway reads the directory from <paramref name="redis"/>: no cache, pointer re-read every second, 2 s connect timeout.</summary>
+    private static void UseRedisDirectory(GatewayTestEnvironment env, RedisServer redis)
+    {
+        env.Configuration["Directory"] = new JsonObject
+        {
+            ["Kind"] = "Redis",
+            ["Redis"] = new JsonObject
+            {
+                ["Configuration"] = redis.Configuration,
+                ["CacheSize"] = 0,
+                ["PointerRefreshInterval"] = "00:00:01",
+                ["ConnectTimeout"] = "00:00:02",
+            },
+        };
+        env.Configuration["Health"] = new JsonObject { ["DirectoryMaxAge"] = "01:00:00" };
     }
 }
