@@ -43,5 +43,7 @@ if [ -z "$dll" ]; then
   dotnet build -c Release -v quiet -nologo gateway/MssGateway.Host/MssGateway.Host.csproj >/dev/null
   dll=gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll
 fi
+# Two glibc malloc arenas, as the image and the chart run it (docs/configuration.md "Runtime settings").
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 # Run from the repository root: the dev configuration's paths (.dev/...) are relative to it.
 exec dotnet "$dll" --dev "$@"

@@ -6,8 +6,9 @@
 # (e.g. GATEWAY_ARGS=--Gateway:Spool:Sync=PerFile); GATEWAY_DLL runs another build of mssgw.dll (e.g. a
 # ReadyToRun publish); GATEWAY_ENV adds environment variables for the gateway process alone (e.g. the
 # operator's memory settings of docs/smtp.md "Memory": GATEWAY_ENV="DOTNET_GCHeapHardLimit=0x10000000
-# MALLOC_ARENA_MAX=2"). The gateway runs as it ships (its runtimeconfig:
-# server GC, no thread-pool spinning). The caller's EXIT trap must call stop_gateway.
+# MALLOC_ARENA_MAX=2"). The gateway runs as it ships: its runtimeconfig (workstation GC, no
+# thread-pool spinning) and the image's MALLOC_ARENA_MAX=2 (GATEWAY_MALLOC_ARENA_MAX changes it; empty =
+# unset, glibc's default of 8 arenas per core). The caller's EXIT trap must call stop_gateway.
 # The load comes from one address (127.0.0.1), so the per-client limits are raised and the per-client
 # connection rate is off (BENCH_MAX_PER_CLIENT, BENCH_MAX_SESSIONS change them).
 start_gateway() {
@@ -37,7 +38,9 @@ start_gateway() {
   "Logging": { "Format": "Json" }
 } }
 JSON
-  env ${GATEWAY_ENV:-} dotnet "${GATEWAY_DLL:-gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll}" --config "$work/gateway.json" \
+  local arena=(-u MALLOC_ARENA_MAX)
+  [ -z "${GATEWAY_MALLOC_ARENA_MAX-2}" ] || arena=("MALLOC_ARENA_MAX=${GATEWAY_MALLOC_ARENA_MAX-2}")
+  env "${arena[@]}" ${GATEWAY_ENV:-} dotnet "${GATEWAY_DLL:-gateway/MssGateway.Host/bin/Release/net10.0/mssgw.dll}" --config "$work/gateway.json" \
     --Logging:LogLevel:Default=Warning ${GATEWAY_ARGS:-} > "$work/gateway.log" 2>&1 &
   gw=$!
   for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null && return 0; sleep 0.2; done

@@ -49,6 +49,10 @@ internal static partial class GatewayLog
         Message = "Gateway:Logging:HashAddresses is on without Gateway:Logging:HashKeyFile: addresses are hashed with a random key drawn at this start, so hashes do not correlate across restarts or pods; set HashKeyFile to a shared secret of at least 32 octets")]
     public static partial void EphemeralHashKey(ILogger logger);
 
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, EventName = "MallocArenasUnbounded",
+        Message = "MALLOC_ARENA_MAX is not set: glibc may make 8 malloc arenas per core, and the TLS handshakes' native memory grows into all of them; start the gateway with MALLOC_ARENA_MAX=2 as the image, the chart and ./run.sh do (docs/configuration.md, Runtime settings)")]
+    public static partial void MallocArenasUnbounded(ILogger logger);
+
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, EventName = "Started",
         Message = "gateway {ServerName} listening: {Listeners}; HTTP on {HttpEndpoint}")]
     public static partial void Started(ILogger logger, string serverName, string listeners, string httpEndpoint);

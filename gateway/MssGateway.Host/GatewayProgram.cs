@@ -305,6 +305,11 @@ public static class GatewayProgram
 
         var hooks = app.Services.GetRequiredService<GatewaySessionHooks>();
         var readiness = app.Services.GetRequiredService<GatewayReadiness>();
+        if (NativeMemorySettings.ArenasUnbounded(Environment.GetEnvironmentVariable, NativeMemorySettings.OnGlibc()))
+        {
+            GatewayLog.MallocArenasUnbounded(logger);
+        }
+
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             readiness.ListenersUp = true;

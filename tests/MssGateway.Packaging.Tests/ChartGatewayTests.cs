@@ -335,6 +335,24 @@ public sealed class ChartGatewayTests(ChartRenderings charts)
         Assert.Equal("5", Str(chart.SingleOfKind("StatefulSet")["spec"]!["replicas"]));
     }
 
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void The_gateway_runs_with_two_malloc_arenas(string rendering)
+    {
+        // docs/configuration.md "Runtime settings": native memory under abuse 248 -> ~100 MB.
+        var env = GatewayContainer(charts[rendering])["env"]!.AsArray();
+        Assert.Equal("2", Str(env.Single(e => Str(e!["name"]) == "MALLOC_ARENA_MAX")!["value"]));
+    }
+
+    [Fact]
+    public async Task The_arena_limit_can_be_changed_or_left_to_the_image()
+    {
+        var four = await Helm.TemplateAsync("--set", "gateway.mallocArenaMax=4");
+        Assert.Equal("4", Str(GatewayContainer(four)["env"]!.AsArray().Single(e => Str(e!["name"]) == "MALLOC_ARENA_MAX")!["value"]));
+        var image = await Helm.TemplateAsync("--set", "gateway.mallocArenaMax=0");
+        Assert.DoesNotContain("MALLOC_ARENA_MAX", GatewayContainer(image)["env"]!.AsArray().Select(e => Str(e!["name"])));
+    }
+
     internal static JsonObject GatewayContainer(RenderedChart chart) =>
         chart.SingleOfKind("StatefulSet")["spec"]!["template"]!["spec"]!["containers"]!.AsArray().Single(c => Str(c!["name"]) == "gateway")!.AsObject();
 

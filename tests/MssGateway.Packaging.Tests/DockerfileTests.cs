@@ -165,6 +165,14 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
+    public void Gateway_image_bounds_glibc_malloc_arenas()
+    {
+        // Set before the process starts (glibc reads it then): docs/configuration.md "Runtime settings".
+        var env = string.Join(' ', Load("gateway.Dockerfile").Final.Of("ENV").Select(e => e.Arguments));
+        Assert.Contains("MALLOC_ARENA_MAX=2", env, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Directory_sync_runtime_has_the_native_ldap_library()
     {
         var df = Load("directory-sync.Dockerfile");
