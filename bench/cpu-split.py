@@ -16,10 +16,12 @@
       The end-to-end rate the machine's cores would allow if delivery cost nothing (the gateway's
       accept-only CPU per message + the load tool's + the sink's), against the accept-only rate; and
       the CPU-normalized ratio of the medians (below).
-  cpu-split.py normalized GATEWAY ONLY.split.json E2E.split.json
-      The CPU-normalized ratio of one run, in %: the gateway's CPU per message accept-only over its CPU
-      per message accepting and delivering — what its end-to-end rate would be, as a share of its
-      accept-only rate, if it had the cores to itself (the sink and the load tool elsewhere).
+  cpu-split.py normalized GATEWAY ONLY.split.json ... -- E2E.split.json ...
+      The CPU-normalized ratio, in %: the gateway's CPU per message accept-only (the median of the
+      accept-only runs) over its CPU per message accepting and delivering (the median of the e2e runs
+      given: one for a run's own figure) — what its end-to-end rate would be, as a share of its
+      accept-only rate, if it had the cores to itself (the sink and the load tool elsewhere). Against the
+      median accept-only run, as the wall-clock share is: the first accept-only run still pays the JIT.
 
 Only /proc is read; the figures are the kernel's own (utime+stime, cutime+cstime, in clock ticks).
 """
@@ -135,9 +137,12 @@ def bound(gateway, only_rate, args):
           f"of the accept-only {only_rate:.0f} msgs/s (target 80 % = {0.8 * only_rate:.0f} msgs/s)")
 
 
-def normalized(gateway, only_path, e2e_path):
-    only, e2e = json.load(open(only_path)), json.load(open(e2e_path))
-    print(f"{100 * only[gateway] / e2e[gateway]:.0f}")
+def normalized(gateway, args):
+    import statistics
+    sep = args.index("--")
+    only = statistics.median(json.load(open(p))[gateway] for p in args[:sep])
+    e2e = statistics.median(json.load(open(p))[gateway] for p in args[sep + 1:])
+    print(f"{100 * only / e2e:.0f}")
 
 
 if __name__ == "__main__":
@@ -150,7 +155,7 @@ if __name__ == "__main__":
     elif verb == "diff":
         diff(*args)
     elif verb == "normalized":
-        normalized(*args)
+        normalized(args[0], args[1:])
     elif verb == "bound":
         bound(args[0], args[1], args[2:])
     else:
