@@ -105,8 +105,8 @@ internal sealed class DestinationTable
 
     /// <summary>
     /// Envelopes kept in a destination's queue (the first ones of <see cref="Destination.Ready"/>): enough to
-    /// cover what its slots take next, few enough that a backlog being classified holds none (a million
-    /// queued messages cost their compact keys, not their envelopes).
+    /// cover what its slots take next, few enough that a backlog holds at most this many per destination
+    /// (a million queued messages cost their compact keys, not their envelopes).
     /// </summary>
     internal const int KnownEnvelopesPerDestination = 64;
 
