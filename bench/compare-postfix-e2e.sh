@@ -8,8 +8,10 @@
 # is bounded by the sink's disk). Both are driven by the same load tool (../shared/bench/smtpload.py,
 # workload B: 20 KB, 16 clients, PER messages per session). Before that, mssgw alone with delivery off
 # gives its accept-only rate. Prints, per run: each side's accept rate while delivering and its
-# accepted->delivered rate, the ratio, and mssgw's end-to-end rate as a share of its accept-only rate;
-# then the medians, and the CPU each process took per message in each phase (bench/cpu-split.py, from
+# accepted->delivered rate, the ratio, mssgw's end-to-end rate as a share of its accept-only rate (wall
+# clock), and its CPU-normalized ratio (its CPU per message accept-only, median of the accept-only runs,
+# over its CPU per message accepting and delivering in the run: the wall-clock share it would reach with
+# the cores to itself; the median row is the ratio of the medians); then the medians, and the CPU each process took per message in each phase (bench/cpu-split.py, from
 # /proc: the gateway, the load tool, both relays and the sink), with the end-to-end rate the machine's
 # cores would allow if delivery cost nothing. Targets (issue 13): ratio >= 2, mssgw e2e >= 80 % of its
 # accept-only rate.
@@ -87,17 +89,18 @@ e2e() { # port queuefn messages -> "accept_rate e2e_rate"; the CPU split of the 
 }
 e2e 10026 pf_q 2000 >/dev/null; e2e "$port" gw_q 2000 >/dev/null # warm-up both
 before=$(sink_count)
-printf '%-4s %17s %14s %15s %12s %10s %14s\n' run postfix_accept/s postfix_e2e/s mssgw_accept/s mssgw_e2e/s ratio_e2e e2e/accept-only
-pa=(); pe=(); ga=(); ge=(); splits=()
+printf '%-4s %17s %14s %15s %12s %10s %16s %15s\n' run postfix_accept/s postfix_e2e/s mssgw_accept/s mssgw_e2e/s ratio_e2e e2e/accept-only cpu-normalized
+pa=(); pe=(); ga=(); ge=(); gn=(); splits=()
 for r in $(seq 1 "$runs"); do
   set -- $(e2e 10026 pf_q "$n"); pa+=("$1"); pe+=("$2"); splits+=(" run $r postfix as relay:" "$(cat "$work/split.txt")")
   set -- $(e2e "$port" gw_q "$n"); ga+=("$1"); ge+=("$2"); splits+=(" run $r mssgw:" "$(cat "$work/split.txt")")
   cp "$work/after.cpu.split.json" "$splitdir/e2e-$r.json"
-  printf '%-4s %17s %14s %15s %12s %10s %13s%%\n' "$r" "${pa[-1]}" "${pe[-1]}" "${ga[-1]}" "${ge[-1]}" \
-    "$(python3 -c "print(f'{${ge[-1]}/${pe[-1]}:.2f}')")" "$(python3 -c "print(f'{100*${ge[-1]}/$(median "${only[@]}"):.0f}')")"
+  gn+=("$(python3 "$cpu" normalized mssgw "$splitdir"/only-*.json -- "$splitdir/e2e-$r.json")")
+  printf '%-4s %17s %14s %15s %12s %10s %15s%% %14s%%\n' "$r" "${pa[-1]}" "${pe[-1]}" "${ga[-1]}" "${ge[-1]}" \
+    "$(python3 -c "print(f'{${ge[-1]}/${pe[-1]}:.2f}')")" "$(python3 -c "print(f'{100*${ge[-1]}/$(median "${only[@]}"):.0f}')")" "${gn[-1]}"
 done
-printf '%-4s %17s %14s %15s %12s %10s %13s%%\n' median "$(median "${pa[@]}")" "$(median "${pe[@]}")" "$(median "${ga[@]}")" "$(median "${ge[@]}")" \
-  "$(python3 -c "print(f'{$(median "${ge[@]}")/$(median "${pe[@]}"):.2f}')")" "$(python3 -c "print(f'{100*$(median "${ge[@]}")/$(median "${only[@]}"):.0f}')")"
+printf '%-4s %17s %14s %15s %12s %10s %15s%% %14s%%\n' median "$(median "${pa[@]}")" "$(median "${pe[@]}")" "$(median "${ga[@]}")" "$(median "${ge[@]}")" \
+  "$(python3 -c "print(f'{$(median "${ge[@]}")/$(median "${pe[@]}"):.2f}')")" "$(python3 -c "print(f'{100*$(median "${ge[@]}")/$(median "${only[@]}"):.0f}')")" "$(python3 "$cpu" normalized mssgw "$splitdir"/only-*.json -- "$splitdir"/e2e-*.json)"
 echo "CPU per side and run (ms of CPU per message, from /proc; 'other' = machine busy time no named process took):"
 printf '%s\n' "${splits[@]}"
 echo "What bounds mssgw's end-to-end rate on this machine (medians of the runs above):"

@@ -14,7 +14,14 @@
       Also writes AFTER.split.json (ms per message by name).
   cpu-split.py bound GATEWAY ACCEPT_ONLY_RATE ONLY.split.json ... -- E2E.split.json ...
       The end-to-end rate the machine's cores would allow if delivery cost nothing (the gateway's
-      accept-only CPU per message + the load tool's + the sink's), against the accept-only rate.
+      accept-only CPU per message + the load tool's + the sink's), against the accept-only rate; and
+      the CPU-normalized ratio of the medians (below).
+  cpu-split.py normalized GATEWAY ONLY.split.json ... -- E2E.split.json ...
+      The CPU-normalized ratio, in %: the gateway's CPU per message accept-only (the median of the
+      accept-only runs) over its CPU per message accepting and delivering (the median of the e2e runs
+      given: one for a run's own figure) — what its end-to-end rate would be, as a share of its
+      accept-only rate, if it had the cores to itself (the sink and the load tool elsewhere). Against the
+      median accept-only run, as the wall-clock share is: the first accept-only run still pays the JIT.
 
 Only /proc is read; the figures are the kernel's own (utime+stime, cutime+cstime, in clock ticks).
 """
@@ -123,9 +130,19 @@ def bound(gateway, only_rate, args):
     only_rate = float(only_rate)
     print(f"  medians: {gateway} accept-only {accept:.2f} ms/msg, {gateway} accepting+delivering {gw:.2f} ms/msg "
           f"(delivery and its side effects {gw - accept:.2f}), load tool {load:.2f}, sink {sink:.2f}")
+    print(f"  CPU-normalized ratio: {gateway} accept-only / accepting+delivering = {accept:.2f} / {gw:.2f} = {100 * accept / gw:.0f} % "
+          f"(target 80 %: delivery <= {accept / 0.8 - accept:.2f} ms/msg; measured {gw - accept:.2f})")
     print(f"  ceiling: with a delivery that cost no CPU at all, {cores} cores allow at most {cores}000 / "
           f"({accept:.2f} + {load:.2f} + {sink:.2f}) = {ceiling:.0f} msgs/s end to end = {100 * ceiling / only_rate:.0f} % "
           f"of the accept-only {only_rate:.0f} msgs/s (target 80 % = {0.8 * only_rate:.0f} msgs/s)")
+
+
+def normalized(gateway, args):
+    import statistics
+    sep = args.index("--")
+    only = statistics.median(json.load(open(p))[gateway] for p in args[:sep])
+    e2e = statistics.median(json.load(open(p))[gateway] for p in args[sep + 1:])
+    print(f"{100 * only / e2e:.0f}")
 
 
 if __name__ == "__main__":
@@ -137,6 +154,8 @@ if __name__ == "__main__":
         run(args[0], args[sep + 1:])
     elif verb == "diff":
         diff(*args)
+    elif verb == "normalized":
+        normalized(args[0], args[1:])
     elif verb == "bound":
         bound(args[0], args[1], args[2:])
     else:

@@ -424,7 +424,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         }
     }
 
-    /// <summary>Reads the envelope (and state) of a message and queues it at the destination of its first pending recipients.</summary>
+    /// <summary>Reads the envelope (and state) of a message and queues it, with its envelope, at the destination of its first pending recipients.</summary>
     private async Task ClassifyAsync(QueueKey key, SpoolState from, CancellationToken ct)
     {
         var id = key.ToString();
@@ -497,7 +497,8 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         }
 
         Move(key, Where.Queued);
-        _destinations.Enqueue(firstAlive ?? first ?? _destinations.Get(null), new QueuedMessage(key, from, delayWarned));
+        // The envelope goes with it, so the pass does not parse it again (it checks the file is still the one read here).
+        _destinations.Enqueue(firstAlive ?? first ?? _destinations.Get(null), new QueuedMessage(key, from, delayWarned, message.Reusable ? message : null));
     }
 
     private async Task DispatchLoopAsync(CancellationToken ct)

@@ -103,12 +103,27 @@ internal sealed class DestinationTable
         }
     }
 
-    /// <summary>Queues a message for a destination (parked when it is dead).</summary>
+    /// <summary>
+    /// Envelopes kept in a destination's queue (the first ones of <see cref="Destination.Ready"/>): enough to
+    /// cover what its slots take next, few enough that a backlog holds at most this many per destination
+    /// (a million queued messages cost their compact keys, not their envelopes).
+    /// </summary>
+    internal const int KnownEnvelopesPerDestination = 64;
+
+    /// <summary>Queues a message for a destination (parked when it is dead, then without its envelope).</summary>
     public void Enqueue(Destination destination, QueuedMessage message)
     {
         lock (_lock)
         {
-            (destination.IsDead ? destination.Parked : destination.Ready).Enqueue(message);
+            if (destination.IsDead)
+            {
+                destination.Parked.Enqueue(message.Forgotten);
+            }
+            else
+            {
+                destination.Ready.Enqueue(destination.Ready.Count < KnownEnvelopesPerDestination ? message : message.Forgotten);
+            }
+
             _candidates.Add(destination);
         }
 
@@ -303,7 +318,7 @@ internal sealed class DestinationTable
 
             while (destination.Ready.TryDequeue(out var m))
             {
-                destination.Parked.Enqueue(m);
+                destination.Parked.Enqueue(m.Forgotten);
             }
 
             // Passes waiting for a slot here get one at once: they will find the destination dead and defer.

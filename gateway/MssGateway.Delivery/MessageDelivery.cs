@@ -65,7 +65,9 @@ public sealed class MessageDelivery
         SpoolMessage message;
         try
         {
-            message = _spool.Open(SpoolState.Active, queueId);
+            // The envelope the classification read is reused when the file is still the one it read; the
+            // file is opened once here, for every read of the pass.
+            message = queued.Known is { } known ? _spool.Reopen(known, SpoolState.Active) : _spool.Open(SpoolState.Active, queueId);
         }
         catch (InvalidDataException ex)
         {
@@ -75,6 +77,15 @@ public sealed class MessageDelivery
             return DeliveryAttemptResult.Skipped;
         }
 
+        using (message)
+        {
+            return await PassAsync(queueId, message, primary, ct);
+        }
+    }
+
+    /// <summary>The pass over a claimed and opened message: its state, its transactions, its conclusion.</summary>
+    private async Task<DeliveryAttemptResult> PassAsync(string queueId, SpoolMessage message, DestinationLease primary, CancellationToken ct)
+    {
         var state = _spool.ReadState(queueId) ?? new SpoolDeliveryState { QueueId = queueId };
         foreach (var r in message.Envelope.Recipients)
         {

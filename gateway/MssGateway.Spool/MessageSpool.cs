@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 using MssGateway.Spool.Encryption;
 
 namespace MssGateway.Spool;
@@ -306,10 +307,12 @@ public sealed class MessageSpool
             ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry entry) => !entry.IsDirectory,
         };
 
-    /// <summary>Whether a file starts with a sealed header (else it was written in clear).</summary>
-    private static bool IsSealed(string path)
+    private static SafeFileHandle OpenRead(string path) =>
+        File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.RandomAccess);
+
+    /// <summary>Whether an open file starts with a sealed header (else it was written in clear).</summary>
+    private static bool IsSealed(SafeFileHandle handle)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         Span<byte> start = stackalloc byte[8];
         var n = RandomAccess.Read(handle, start, 0);
         return SealedFileHeader.LooksSealed(start[..n]);
@@ -396,13 +399,69 @@ public sealed class MessageSpool
     /// first — every chunk, the final flag, the header against the file's name — so a message altered
     /// on disk fails here (an <see cref="InvalidDataException"/> whose inner <see cref="SpoolDecryptionException"/>
     /// says why: delivery sets it aside in <c>corrupt/</c>) before a single octet of it leaves the gateway.
+    /// A file in clear is opened once: its first octets say it is not sealed, then its footer and envelope
+    /// are read from the same handle, and its <see cref="SpoolMessage.Stamp"/> is taken for <see cref="Reopen"/>.
     /// </summary>
     public SpoolMessage Open(SpoolState state, string queueId)
     {
         var path = PathOf(state, queueId);
+        var handle = OpenRead(path);
         try
         {
-            if (IsSealed(path))
+            return OpenFrom(handle, path, queueId, keepOpen: false);
+        }
+        finally
+        {
+            handle.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Opens again, in <paramref name="state"/>, a message read before (the delivery pass after the
+    /// scheduler's classification): one open of the file, kept open by the returned message until it is
+    /// disposed, for all the pass reads. When the file is still the version read before (a file in clear
+    /// with the same <see cref="SpoolFileStamp"/>), its envelope is not parsed again; anything else — a
+    /// sealed file (authenticated whole again, as <see cref="Open"/> does), a file replaced under the same
+    /// name, a stamp that changed — is read afresh, with <see cref="Open"/>'s checks and errors.
+    /// </summary>
+    public SpoolMessage Reopen(SpoolMessage known, SpoolState state)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        var queueId = known.Envelope.QueueId;
+        var path = PathOf(state, queueId);
+        SafeFileHandle? handle = OpenRead(path);
+        try
+        {
+            if (known.Stamp is { } stamp && SpoolFileStamp.Of(handle) == stamp && Encryption is not { ReadPlainFiles: false })
+            {
+                var reused = new SpoolMessage(path, known.Envelope, known.ContentLength, handle, stamp);
+                handle = null;
+                return reused;
+            }
+
+            var message = OpenFrom(handle, path, queueId, keepOpen: true);
+            if (message.Stamp is not null)
+            {
+                handle = null; // the message holds it now
+            }
+
+            return message;
+        }
+        finally
+        {
+            handle?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Reads a message from its open file. A file in clear with <paramref name="keepOpen"/> returns a
+    /// message that reads (and owns) <paramref name="handle"/>; otherwise the caller closes it.
+    /// </summary>
+    private SpoolMessage OpenFrom(SafeFileHandle handle, string path, string queueId, bool keepOpen)
+    {
+        try
+        {
+            if (IsSealed(handle))
             {
                 var keys = Encryption?.Keys;
                 using var reader = SealedContentReader.Open(path, keys, SealedFileKind.Message, queueId);
@@ -430,12 +489,13 @@ public sealed class MessageSpool
                 new SpoolDecryptionException(SpoolDecryptionFailure.PlainRefused, "file in clear"));
         }
 
-        using (var plain = new PlainSpoolContent(path))
-        {
-            var envelope = SpoolFileFormat.ReadEnvelope(plain, out var contentLength, out var error)
-                ?? throw new InvalidDataException($"Spool file {path} is not valid: {error}");
-            return new SpoolMessage(path, envelope, contentLength, () => new PlainSpoolContent(path));
-        }
+        var stamp = SpoolFileStamp.Of(handle);
+        using var plain = new PlainSpoolContent(handle, stamp.Length);
+        var envelope = SpoolFileFormat.ReadEnvelope(plain, out var contentLength, out var error)
+            ?? throw new InvalidDataException($"Spool file {path} is not valid: {error}");
+        return keepOpen
+            ? new SpoolMessage(path, envelope, contentLength, handle, stamp)
+            : new SpoolMessage(path, envelope, contentLength, () => new PlainSpoolContent(path), stamp);
     }
 
     /// <summary>

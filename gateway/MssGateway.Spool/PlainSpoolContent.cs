@@ -6,16 +6,41 @@ namespace MssGateway.Spool;
 internal sealed class PlainSpoolContent : ISpoolContent
 {
     private readonly SafeFileHandle _file;
+    private readonly bool _ownsHandle;
 
     public PlainSpoolContent(string path)
+        : this(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.RandomAccess), ownsHandle: true)
     {
-        _file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.RandomAccess);
-        Length = RandomAccess.GetLength(_file);
+    }
+
+    /// <summary>Reads an open file; with <paramref name="ownsHandle"/> disposing this closes it.</summary>
+    public PlainSpoolContent(SafeFileHandle file, bool ownsHandle)
+        : this(file, RandomAccess.GetLength(file), ownsHandle)
+    {
+    }
+
+    /// <summary>A view of a file that stays open (a reopened message's handle), its length already known: no syscall to make it.</summary>
+    public PlainSpoolContent(SafeFileHandle file, long length)
+        : this(file, length, ownsHandle: false)
+    {
+    }
+
+    private PlainSpoolContent(SafeFileHandle file, long length, bool ownsHandle)
+    {
+        _file = file;
+        _ownsHandle = ownsHandle;
+        Length = length;
     }
 
     public long Length { get; }
 
     public int Read(long offset, Span<byte> buffer) => RandomAccess.Read(_file, buffer, offset);
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        if (_ownsHandle)
+        {
+            _file.Dispose();
+        }
+    }
 }

@@ -1,0 +1,141 @@
+using System.Security.Cryptography;
+using System.Text;
+using MssGateway.Spool;
+using MssGateway.Spool.Encryption;
+using MssGateway.Testing;
+
+namespace MssGateway.Delivery.Tests;
+
+/// <summary>
+/// The delivery pass reuses the envelope its classification read (issue 13, CPU per message) only while
+/// the file is the one that was read: <see cref="MessageSpool.Reopen"/>. Whatever changed the file in
+/// between — replaced under the same name, cut short, deferred (its time set), sealed — the envelope is
+/// read and checked again, so a stale envelope never goes on the wire and a damaged file is still set aside.
+/// </summary>
+public sealed class EnvelopeReuseTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("mssgw-reuse");
+
+    public void Dispose() => _dir.Dispose();
+
+    private static async Task<string> AcceptAsync(MessageSpool spool, string content, string recipient)
+    {
+        await using var w = spool.BeginMessage();
+        var bytes = Encoding.ASCII.GetBytes(content);
+        await w.WriteAsync(bytes, CancellationToken.None);
+        await w.CommitAsync(
+            new SpoolEnvelope
+            {
+                QueueId = w.QueueId,
+                ReceivedAt = DateTimeOffset.UtcNow,
+                Sender = "dr.house@hopital-a.mssante.test",
+                Recipients = [new SpoolRecipient { Address = recipient }],
+                ContentLength = bytes.Length,
+                PrependHeaders = "Received: by gateway\r\n",
+            },
+            CancellationToken.None);
+        return w.QueueId;
+    }
+
+    private static string ReadDelivered(SpoolMessage message)
+    {
+        using var reader = new StreamReader(message.OpenForDelivery(), Encoding.ASCII);
+        return reader.ReadToEnd();
+    }
+
+    [Fact]
+    public async Task An_unchanged_file_is_reopened_with_the_envelope_already_read_and_its_content_from_one_handle()
+    {
+        var spool = new MessageSpool(_dir.Combine("spool"));
+        var id = await AcceptAsync(spool, "Subject: a\r\n\r\nbody\r\n", "a@hopital-b.mssante.test");
+        var classified = spool.Open(SpoolState.Incoming, id);
+        Assert.True(classified.Reusable);
+        Assert.True(spool.Claim(id, SpoolState.Incoming)); // the rename into active/ keeps the file as it was
+
+        using var pass = spool.Reopen(classified, SpoolState.Active);
+        Assert.Same(classified.Envelope, pass.Envelope); // not parsed again
+        Assert.Equal(spool.PathOf(SpoolState.Active, id), pass.Path);
+        Assert.Equal("Received: by gateway\r\nSubject: a\r\n\r\nbody\r\n", ReadDelivered(pass));
+        Assert.Equal("Received: by gateway\r\nSubject: a\r\n\r\nbody\r\n", ReadDelivered(pass)); // and again (a DSN's copy)
+    }
+
+    [Fact]
+    public async Task A_file_replaced_under_the_same_name_after_classification_is_sent_with_its_new_envelope()
+    {
+        var spool = new MessageSpool(_dir.Combine("spool"));
+        var id = await AcceptAsync(spool, "Subject: a\r\n\r\nbody\r\n", "first@hopital-b.mssante.test");
+        var classified = spool.Open(SpoolState.Incoming, id);
+        var other = await AcceptAsync(spool, "Subject: b\r\n\r\nanother body\r\n", "second@hopital-c.mssante.test");
+        File.Move(spool.PathOf(SpoolState.Incoming, other), spool.PathOf(SpoolState.Incoming, id), overwrite: true);
+        Assert.True(spool.Claim(id, SpoolState.Incoming));
+
+        using var pass = spool.Reopen(classified, SpoolState.Active);
+        Assert.NotSame(classified.Envelope, pass.Envelope);
+        Assert.Equal("second@hopital-c.mssante.test", Assert.Single(pass.Envelope.Recipients).Address);
+        Assert.Equal("Received: by gateway\r\nSubject: b\r\n\r\nanother body\r\n", ReadDelivered(pass));
+    }
+
+    [Fact]
+    public async Task A_file_of_the_same_length_whose_time_changed_is_read_again()
+    {
+        var spool = new MessageSpool(_dir.Combine("spool"));
+        var id = await AcceptAsync(spool, "Subject: a\r\n\r\nbody\r\n", "a@hopital-b.mssante.test");
+        var classified = spool.Open(SpoolState.Incoming, id);
+        var path = spool.PathOf(SpoolState.Incoming, id);
+        // Same length, one recipient letter changed inside the envelope: only the time tells the versions apart.
+        var bytes = await File.ReadAllBytesAsync(path);
+        var at = Encoding.ASCII.GetString(bytes).IndexOf("a@hopital-b", StringComparison.Ordinal);
+        bytes[at] = (byte)'z';
+        await File.WriteAllBytesAsync(path, bytes);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(5)); // as a deferral sets it
+        Assert.True(spool.Claim(id, SpoolState.Incoming));
+
+        using var pass = spool.Reopen(classified, SpoolState.Active);
+        Assert.Equal("z@hopital-b.mssante.test", Assert.Single(pass.Envelope.Recipients).Address);
+    }
+
+    [Fact]
+    public async Task A_file_cut_short_after_classification_fails_as_invalid_data_so_the_pass_sets_it_aside()
+    {
+        var spool = new MessageSpool(_dir.Combine("spool"));
+        var id = await AcceptAsync(spool, "Subject: a\r\n\r\nbody\r\n", "a@hopital-b.mssante.test");
+        var classified = spool.Open(SpoolState.Incoming, id);
+        var path = spool.PathOf(SpoolState.Incoming, id);
+        using (var f = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            f.SetLength(f.Length - 10); // the footer is gone
+        }
+
+        Assert.True(spool.Claim(id, SpoolState.Incoming));
+        Assert.Throws<InvalidDataException>(() => spool.Reopen(classified, SpoolState.Active));
+    }
+
+    [Fact]
+    public async Task A_sealed_file_is_never_reused_and_an_alteration_after_classification_is_caught_before_sending()
+    {
+        var key = SpoolKey.FromBytes(RandomNumberGenerator.GetBytes(32), "key1");
+        var spool = new MessageSpool(_dir.Combine("spool"), SpoolSyncMode.GroupCommit, new SpoolEncryption(new SpoolKeyRing(key), sealNewFiles: true));
+        var id = await AcceptAsync(spool, "Subject: a\r\n\r\nbody\r\n", "a@hopital-b.mssante.test");
+        var classified = spool.Open(SpoolState.Incoming, id);
+        Assert.False(classified.Reusable); // every pass authenticates a sealed file whole, as Open does
+
+        var path = spool.PathOf(SpoolState.Incoming, id);
+        var bytes = await File.ReadAllBytesAsync(path);
+        bytes[bytes.Length / 2] ^= 0x04;
+        await File.WriteAllBytesAsync(path, bytes);
+        Assert.True(spool.Claim(id, SpoolState.Incoming));
+        var ex = Assert.Throws<InvalidDataException>(() => spool.Reopen(classified, SpoolState.Active));
+        Assert.IsType<SpoolDecryptionException>(ex.InnerException);
+    }
+
+    [Fact]
+    public async Task A_reopened_message_closes_its_file_when_disposed()
+    {
+        var spool = new MessageSpool(_dir.Combine("spool"));
+        var id = await AcceptAsync(spool, "Subject: a\r\n\r\nbody\r\n", "a@hopital-b.mssante.test");
+        var pass = spool.Reopen(spool.Open(SpoolState.Incoming, id), SpoolState.Incoming);
+        using var content = pass.OpenContent();
+        pass.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => content.ReadByte());
+    }
+}
