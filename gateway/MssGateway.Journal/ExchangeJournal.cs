@@ -22,7 +22,10 @@ namespace MssGateway.Journal;
 /// message durable covers the journal file on the same filesystem); otherwise appends are made durable
 /// by group commit: every caller of <see cref="AppendDurableAsync"/> waiting at the same time shares one fsync. At start the last file is read back: a record torn by a crash (no line feed:
 /// its fsync never completed, so nobody was told it was on disk) is cut off and a recovery record says
-/// so; then a checkpoint signs what survived.
+/// so; then a checkpoint signs what survived. A chain has one writer, by construction: <see cref="Open"/> takes
+/// the instance's <see cref="JournalWriterLock"/> (a second gateway on the same instance is refused,
+/// <see cref="JournalInUseException"/>; the queue CLI waits its turn with <see cref="OpenAsync"/> on its own
+/// instance, <see cref="CliInstanceOf"/>), held until <see cref="Dispose"/> or the process's end.
 /// </summary>
 public sealed partial class ExchangeJournal : BackgroundService, IExchangeJournal
 {

@@ -12,8 +12,8 @@ namespace MssGateway.Journal;
 /// (SIGKILL and OOM kill included: the kernel closes the descriptor), and it is never left stale — unlike
 /// a pid file. It is taken with our own <c>flock</c> call rather than through <see cref="FileShare.None"/>
 /// (which the runtime also maps to <c>flock</c>) because the runtime's one can be switched off by
-/// <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c> and cannot wait: a second writer must be told, not silently
-/// let in. The file holds who has it (pid, host, since), for the refusal message only; the lock is the
+/// <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c>, cannot wait, and answers a second writer with a bare sharing
+/// violation: a second writer must be told who holds the instance, never silently let in. The file holds who has it (pid, host, since), for the refusal message only; the lock is the
 /// <c>flock</c>, not the content. Off Linux, <see cref="FileShare.None"/> is the lock.
 /// </summary>
 public sealed partial class JournalWriterLock : IDisposable
