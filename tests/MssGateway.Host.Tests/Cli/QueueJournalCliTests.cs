@@ -154,6 +154,43 @@ public sealed class QueueJournalCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Hold_release_and_a_message_being_delivered_are_recorded_with_their_outcomes()
+    {
+        var id = await _spool.AddAsync(Doctor, [Nurse], TimeSpan.FromMinutes(10));
+        var active = await _spool.AddAsync(Doctor, [Nurse], TimeSpan.FromMinutes(10), SpoolState.Active);
+
+        Assert.Equal(0, (await QueueAsync("hold", id)).ExitCode);
+        Assert.Equal(0, (await QueueAsync("hold", id)).ExitCode);
+        Assert.Equal(0, (await QueueAsync("release", id)).ExitCode);
+        Assert.Equal(75, (await QueueAsync("delete", active)).ExitCode);
+
+        var outcomes = Records().Where(r => Str(r, "result") != "requested" && r.TryGetProperty("queue_id", out _)).Select(r => (Str(r, "kind"), Str(r, "queue_state"), Str(r, "result"))).ToList();
+        Assert.Equal(
+            [("operator_hold", "incoming", "done"), ("operator_hold", "hold", "already_done"), ("operator_release", "hold", "done"), ("operator_delete", "active", "busy")],
+            outcomes);
+        Assert.Equal(SpoolState.Active, _spool.Spool.Locate(active));
+        Assert.Equal(0, (await VerifyAsync()).ExitCode);
+    }
+
+    [Fact]
+    public async Task An_action_the_spool_fails_is_recorded_as_failed_with_the_reason_and_exits_74()
+    {
+        var id = await _spool.AddAsync(Doctor, [Nurse], TimeSpan.FromMinutes(10));
+        // A file already in hold/ under the same id: the claim (rename incoming -> hold) fails.
+        await File.WriteAllTextAsync(_spool.Spool.PathOf(SpoolState.Hold, id), string.Empty);
+
+        var r = await QueueAsync("delete", id);
+
+        Assert.Equal(74, r.ExitCode);
+        Assert.Contains("the spool failed the action", r.StdOut, StringComparison.Ordinal);
+        var records = Records().Where(x => Str(x, "queue_id") == id).ToList();
+        Assert.Equal(["requested", "failed"], records.Select(x => Str(x, "result")));
+        Assert.NotEqual(string.Empty, Str(records[1], "reason"));
+        Assert.Equal("checkpoint", Str(Records()[^1], "kind"));
+        Assert.Equal(0, (await VerifyAsync()).ExitCode);
+    }
+
+    [Fact]
     public async Task A_journal_that_cannot_be_written_stops_the_action_with_exit_74_and_the_message_stays()
     {
         var id = await _spool.AddAsync(Doctor, [Nurse], TimeSpan.FromMinutes(10));
@@ -205,7 +242,7 @@ public sealed class QueueJournalCliTests : IDisposable
     }
 
     [Fact]
-    public async Task A_run_that_finds_the_instance_held_waits_and_says_who_holds_it()
+    public async Task A_run_that_finds_the_instance_held_waits_for_the_holder_then_acts()
     {
         var id = await _spool.AddAsync(Doctor, [Nurse], TimeSpan.FromMinutes(10));
         System.IO.Directory.CreateDirectory(CliInstance);
