@@ -20,6 +20,7 @@ public sealed partial class QueueCommand
     public const int ExitNotFound = 1;
     public const int ExitUsage = 2;
     public const int ExitNotConfirmed = 3;
+    public const int ExitNotJournaled = 74; // EX_IOERR: the journal could not record the action (not performed), or the spool failed it
     public const int ExitBusy = 75; // EX_TEMPFAIL
 
     private static readonly SpoolState[] Listed = [SpoolState.Incoming, SpoolState.Active, SpoolState.Deferred, SpoolState.Hold, SpoolState.Corrupt];
@@ -29,17 +30,20 @@ public sealed partial class QueueCommand
     private readonly TimeProvider _time;
     private readonly Func<string, string>? _renderAddress;
     private readonly Func<string, string>? _renderText;
+    private readonly IQueueActionJournal? _journal;
 
     /// <param name="spool">The spool of the gateway.</param>
     /// <param name="time">Clock for ages and filters (tests give a fake one).</param>
     /// <param name="renderAddress">How addresses are shown (null: as the spool holds them); the host passes its address hash when <c>Gateway:Logging:HashAddresses</c> is on.</param>
     /// <param name="renderText">How free text that may quote addresses (a next hop's reply) is shown; null: every address-looking word through <paramref name="renderAddress"/>.</param>
-    public QueueCommand(MessageSpool spool, TimeProvider? time = null, Func<string, string>? renderAddress = null, Func<string, string>? renderText = null)
+    /// <param name="journal">Where each action that changes the queue is recorded (intent, then outcome); null: not recorded (the journal is off).</param>
+    public QueueCommand(MessageSpool spool, TimeProvider? time = null, Func<string, string>? renderAddress = null, Func<string, string>? renderText = null, IQueueActionJournal? journal = null)
     {
         _spool = spool;
         _time = time ?? TimeProvider.System;
         _renderAddress = renderAddress;
         _renderText = renderText;
+        _journal = journal;
     }
 
     /// <summary>True when <paramref name="args"/> (starting with the verb) ask for help only: no verb, <c>help</c>, <c>--help</c>/<c>-h</c>.</summary>
@@ -113,7 +117,7 @@ public sealed partial class QueueCommand
                 return await UsageAsync(verb, "give either one queue id or filters, not both", output);
             }
 
-            return await OneAsync(verb.Name, id, output, ct);
+            return await RecordedAsync(verb.Name, output, () => OneAsync(verb.Name, id, output, ct));
         }
 
         if (!a.All && !a.Filter.IsSelective)
@@ -121,7 +125,26 @@ public sealed partial class QueueCommand
             return await UsageAsync(verb, "give a queue id, filters (--state, --domain, --sender, --older-than) or --all", output);
         }
 
-        return await BulkAsync(verb, a, output, ct);
+        return await RecordedAsync(verb.Name, output, () => BulkAsync(verb, a, "queue " + string.Join(' ', args), output, ct));
+    }
+
+    /// <summary>A verb that changes the queue: a journal that cannot record it, or a spool that fails it, is a precise message and an exit code, not a stack trace.</summary>
+    private static async Task<int> RecordedAsync(string verb, TextWriter output, Func<Task<int>> run)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (QueueActionNotRecordedException ex)
+        {
+            await output.WriteLineAsync($"mssgw queue {verb}: {ex.Message}");
+            return ex.ExitCode;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await output.WriteLineAsync($"mssgw queue {verb}: the spool failed the action ({ex.Message}); it is recorded as failed when the journal is on");
+            return ExitNotJournaled;
+        }
     }
 
     private static async Task<int> UsageAsync(QueueVerb verb, string problem, TextWriter output)
@@ -345,7 +368,8 @@ public sealed partial class QueueCommand
     private async Task<int> OneAsync(string verb, string id, TextWriter output, CancellationToken ct)
     {
         var state = _spool.Locate(id);
-        var outcome = state is null ? QueueActionOutcome.NotFound : await ApplyAsync(verb, id, state.Value, ct);
+        var envelope = _journal is null || state is null or SpoolState.Corrupt ? null : Find(id)?.Envelope;
+        var outcome = await ApplyRecordedAsync(new QueueAction(verb, id, state, envelope, $"queue {verb} {id}"), ct);
         await output.WriteLineAsync($"{id}: {Describe(verb, outcome, state)}");
         return outcome switch
         {
@@ -371,6 +395,34 @@ public sealed partial class QueueCommand
         (_, _) when state == SpoolState.Corrupt => "corrupt; inspect the file in corrupt/ by hand",
         _ => $"cannot {verb} a message in {state?.ToString().ToLowerInvariant()}",
     };
+
+    /// <summary>
+    /// <see cref="ApplyAsync"/> on the record (issue 17): the intent is on disk before the spool is touched
+    /// (if it cannot be written, nothing is done), the outcome — a failure included — before the operator hears of it.
+    /// </summary>
+    private async Task<QueueActionOutcome> ApplyRecordedAsync(QueueAction action, CancellationToken ct)
+    {
+        if (_journal is null)
+        {
+            return action.State is { } s ? await ApplyAsync(action.Verb, action.QueueId, s, ct) : QueueActionOutcome.NotFound;
+        }
+
+        await _journal.IntentAsync(action, ct);
+        QueueActionOutcome outcome;
+        try
+        {
+            outcome = action.State is { } state ? await ApplyAsync(action.Verb, action.QueueId, state, ct) : QueueActionOutcome.NotFound;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OperationCanceledException)
+        {
+            await _journal.OutcomeAsync(action, null, ex.Message, CancellationToken.None);
+            throw;
+        }
+
+        // Not cancellable: once the spool has changed, its record is written whatever the operator presses.
+        await _journal.OutcomeAsync(action, outcome, null, CancellationToken.None);
+        return outcome;
+    }
 
     /// <summary>One verb on one message found in <paramref name="state"/>; the same code serves single and bulk actions.</summary>
     private async Task<QueueActionOutcome> ApplyAsync(string verb, string id, SpoolState state, CancellationToken ct)
@@ -454,7 +506,7 @@ public sealed partial class QueueCommand
     /// would change (exit 3), like a dry run; messages being delivered are never touched, only
     /// reported (exit 75 once the rest is done, so a script can run it again).
     /// </summary>
-    private async Task<int> BulkAsync(QueueVerb verb, QueueArguments a, TextWriter output, CancellationToken ct)
+    private async Task<int> BulkAsync(QueueVerb verb, QueueArguments a, string request, TextWriter output, CancellationToken ct)
     {
         var applicable = ApplicableStates(verb.Name);
         var wrong = a.Filter.States.Where(s => s != SpoolState.Active && !applicable.Contains(s)).ToList();
@@ -498,7 +550,7 @@ public sealed partial class QueueCommand
         var done = 0;
         foreach (var e in targets)
         {
-            var outcome = await ApplyAsync(verb.Name, e.QueueId, e.State, ct);
+            var outcome = await ApplyRecordedAsync(new QueueAction(verb.Name, e.QueueId, e.State, e.Envelope, request), ct);
             if (outcome == QueueActionOutcome.Done)
             {
                 done++;

@@ -59,7 +59,7 @@ public sealed record QueueVerb(string Name, string Arguments, string Summary, st
     ];
 
     /// <summary>Exit codes of every verb (the same for all).</summary>
-    public const string ExitCodes = "exit codes: 0 done, 1 no such message, 2 usage, 3 not confirmed (bulk without --yes), 75 being delivered (try again)";
+    public const string ExitCodes = "exit codes: 0 done, 1 no such message, 2 usage, 3 not confirmed (bulk without --yes), 74 the journal is on and cannot record the action (nothing changed), 75 being delivered or the journal busy (try again)";
 
     /// <summary><c>mssgw queue --help</c>.</summary>
     public static string Overview()

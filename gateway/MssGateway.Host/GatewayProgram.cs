@@ -265,6 +265,24 @@ public static class GatewayProgram
             _ = app.Services.GetRequiredService<RedisDirectoryMetrics>(); // its observable gauges exist once resolved
         }
 
+        // The journal is opened (its writer lock taken, its last file read back and repaired) before the spool's
+        // recovery and the first session: a second gateway started on the same instance stops here, before it
+        // requeues the first one's messages in delivery.
+        try
+        {
+            app.Services.GetService<ExchangeJournal>()?.Open();
+        }
+        catch (JournalInUseException ex)
+        {
+            await Console.Error.WriteLineAsync($"mssgw: configuration error(s), not starting:\n  - {ex.Message}.");
+            return 2;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            await Console.Error.WriteLineAsync($"mssgw: cannot open the exchange journal ({ex.Message}): check {JournalOptions.Section}:Path (default <Gateway:Spool:Path>/journal) is writable and {JournalOptions.Section}:SigningKeyFile readable.");
+            return 2;
+        }
+
         var spool = app.Services.GetRequiredService<MessageSpool>();
         var report = spool.Recover();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MssGateway.Host");
@@ -281,16 +299,6 @@ public static class GatewayProgram
             return 2;
         }
 
-        // The journal is opened (its last file read back and repaired) before the first session.
-        try
-        {
-            app.Services.GetService<ExchangeJournal>()?.Open();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
-        {
-            await Console.Error.WriteLineAsync($"mssgw: cannot open the exchange journal ({ex.Message}): check {JournalOptions.Section}:Path (default <Gateway:Spool:Path>/journal) is writable and {JournalOptions.Section}:SigningKeyFile readable.");
-            return 2;
-        }
         if (options.Logging.HashAddresses && options.Logging.HashKeyFile is null)
         {
             GatewayLog.EphemeralHashKey(logger);
@@ -624,8 +632,17 @@ public static class GatewayProgram
         }
 
         using var cts = CancelOnCtrlC();
-        var queue = new QueueCommand(new MessageSpool(spoolDir, SpoolSyncMode.GroupCommit, encryption), TimeProvider.System, redactor.IsHashing ? redactor.Render : null, redactor.IsHashing ? t => redactor.RedactText(t) ?? t : null);
-        return await queue.RunAsync([.. verbArgs], Console.Out, cts.Token);
+        // Issue 17: with the journal on, every action that changes the queue is recorded in the CLI's own instance.
+        using var journal = QueueActionJournal.FromConfiguration(cli.Configuration, spoolDir, redactor);
+        var queue = new QueueCommand(new MessageSpool(spoolDir, SpoolSyncMode.GroupCommit, encryption), TimeProvider.System, redactor.IsHashing ? redactor.Render : null, redactor.IsHashing ? t => redactor.RedactText(t) ?? t : null, journal);
+        var exit = await queue.RunAsync([.. verbArgs], Console.Out, cts.Token);
+        if (journal is not null && await journal.CloseAsync() is { } closing)
+        {
+            await Console.Error.WriteLineAsync("mssgw queue: " + closing);
+            return exit == QueueCommand.ExitOk ? QueueCommand.ExitNotJournaled : exit;
+        }
+
+        return exit;
     }
 
     /// <summary>Whether any queued message file starts with a sealed header (one read of 5 octets per file, stops at the first).</summary>

@@ -22,12 +22,16 @@ namespace MssGateway.Journal;
 /// message durable covers the journal file on the same filesystem); otherwise appends are made durable
 /// by group commit: every caller of <see cref="AppendDurableAsync"/> waiting at the same time shares one fsync. At start the last file is read back: a record torn by a crash (no line feed:
 /// its fsync never completed, so nobody was told it was on disk) is cut off and a recovery record says
-/// so; then a checkpoint signs what survived.
+/// so; then a checkpoint signs what survived. A chain has one writer, by construction: <see cref="Open"/> takes
+/// the instance's <see cref="JournalWriterLock"/> (a second gateway on the same instance is refused,
+/// <see cref="JournalInUseException"/>; the queue CLI waits its turn with <see cref="OpenAsync"/> on its own
+/// instance, <see cref="CliInstanceOf"/>), held until <see cref="Dispose"/> or the process's end.
 /// </summary>
 public sealed partial class ExchangeJournal : BackgroundService, IExchangeJournal
 {
     private readonly JournalOptions _options;
     private JournalSigner? _signer;
+    private JournalWriterLock? _writer;
     private readonly AddressRedactor _redactor;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -79,6 +83,7 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
     /// appending. Separate from the constructor so the host validates the options first and opens
     /// the journal after the spool's recovery, before the first session.
     /// </summary>
+    /// <exception cref="JournalInUseException">Another process writes this instance's journal (a journal has one writer).</exception>
     public void Open()
     {
         lock (_lock)
@@ -88,10 +93,55 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
                 return;
             }
 
+            var writer = JournalWriterLock.TryAcquire(Directory, out var holder) ?? throw new JournalInUseException(Instance, Directory, holder, TimeSpan.Zero);
+            OpenLocked(writer);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Open"/> for a writer that may wait its turn (<c>mssgw queue</c>: a second run beside a
+    /// first waits up to <paramref name="lockWait"/> for it to finish, then gets <see cref="JournalInUseException"/>).
+    /// </summary>
+    public async Task OpenAsync(TimeSpan lockWait, CancellationToken cancellationToken)
+    {
+        var writer = await JournalWriterLock.AcquireAsync(Directory, Instance, lockWait, _time, cancellationToken);
+        lock (_lock)
+        {
+            if (_opened)
+            {
+                writer.Dispose();
+                return;
+            }
+
+            OpenLocked(writer);
+        }
+    }
+
+    /// <summary>The suffix of the instance the queue CLI of instance <c>X</c> writes to: <c>X-cli</c> (<see cref="CliInstanceOf"/>).</summary>
+    public const string CliInstanceSuffix = "-cli";
+
+    /// <summary>
+    /// The journal instance of <c>mssgw queue</c> run beside gateway instance <paramref name="gatewayInstance"/>:
+    /// its own chain (a chain has one writer, and the CLI is another process), under the same root, so
+    /// <c>journal verify</c> and <c>export</c> take it with the others.
+    /// </summary>
+    public static string CliInstanceOf(string gatewayInstance) => gatewayInstance + CliInstanceSuffix;
+
+    private void OpenLocked(JournalWriterLock writer)
+    {
+        try
+        {
             _signer = JournalSigner.Load(_options.SigningKeyFile ?? throw new InvalidOperationException($"{JournalOptions.Section}:SigningKeyFile is not set."));
-            System.IO.Directory.CreateDirectory(Directory);
             (_handle, _file) = OpenAtStart();
+            _writer = writer;
             _opened = true;
+        }
+        catch
+        {
+            writer.Dispose();
+            _signer?.Dispose();
+            _signer = null;
+            throw;
         }
     }
 
@@ -247,6 +297,8 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
             {
                 h.Dispose();
             }
+
+            _writer?.Dispose(); // last: the next writer starts after this one's last byte
         }
 
         _signer?.Dispose();
@@ -291,6 +343,7 @@ public sealed partial class ExchangeJournal : BackgroundService, IExchangeJourna
         r.ClientSubject = _redactor.RedactText(r.ClientSubject);
         r.RemoteReply = _redactor.RedactText(r.RemoteReply);
         r.Reason = _redactor.RedactText(r.Reason);
+        r.Request = _redactor.RedactText(r.Request);
         return r;
     }
 

@@ -80,6 +80,21 @@ public sealed class JournalRecord
 
     public string? DsnQueueId { get; set; }
 
+    /// <summary>Operator action: what was asked (<c>queue delete ID</c>, or the bulk verb with its filters; addresses in it hashed like the others).</summary>
+    public string? Request { get; set; }
+
+    /// <summary>Operator action: the spool state the message was found in (incoming, deferred, hold, active, corrupt).</summary>
+    public string? QueueState { get; set; }
+
+    /// <summary>Operator action: the author as the operating system knows it — real uid, user name, <c>SUDO_USER</c> when run through sudo, host name.</summary>
+    public long? OperatorUid { get; set; }
+
+    public string? OperatorUser { get; set; }
+
+    public string? SudoUser { get; set; }
+
+    public string? Host { get; set; }
+
     /// <summary>Free text of journal housekeeping (recovery, retention), never message data.</summary>
     public string? Detail { get; set; }
 

@@ -41,4 +41,24 @@ public enum JournalRecordKind
     /// <summary>A file deleted by retention: its name, last sequence number and last hash.</summary>
     [JsonStringEnumMemberName("retention")]
     Retention,
+
+    /// <summary>
+    /// An operator's <c>mssgw queue retry</c> of one message (deferred → incoming, now), on the CLI's own
+    /// instance (<c>&lt;instance&gt;-cli</c>). Like every operator kind: written twice, the intent
+    /// (<c>result=requested</c>) on disk before the spool is touched, then the outcome.
+    /// </summary>
+    [JsonStringEnumMemberName("operator_retry")]
+    OperatorRetry,
+
+    /// <summary>An operator's <c>mssgw queue hold</c> of one message (→ hold, not delivered until released).</summary>
+    [JsonStringEnumMemberName("operator_hold")]
+    OperatorHold,
+
+    /// <summary>An operator's <c>mssgw queue release</c> of one message (hold → incoming).</summary>
+    [JsonStringEnumMemberName("operator_release")]
+    OperatorRelease,
+
+    /// <summary>An operator's <c>mssgw queue delete</c> of one message (removed, no DSN).</summary>
+    [JsonStringEnumMemberName("operator_delete")]
+    OperatorDelete,
 }
