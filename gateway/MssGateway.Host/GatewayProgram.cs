@@ -532,7 +532,7 @@ public static class GatewayProgram
                 sp.GetRequiredService<TimeProvider>());
             if (options.Listeners.Any(l => l.TlsMode != SmtpTlsMode.None))
             {
-                server.Tls = ServerCertificateLoader.Load(options.Tls);
+                server.Tls = ServerCertificateLoader.Load(options.Tls, ServerCertificateLoader.RootsOf(sp.GetRequiredService<IOptions<TrustOptions>>().Value.AnchorPaths));
             }
 
             return server;

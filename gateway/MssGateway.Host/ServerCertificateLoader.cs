@@ -8,7 +8,8 @@ namespace MssGateway.Host;
 /// <summary>Loads the gateway's certificate and key from PEM files into TLS settings for the engine.</summary>
 public static class ServerCertificateLoader
 {
-    public static SmtpTlsSettings Load(TlsFileOptions options)
+    /// <param name="chainRoots">The self-issued trust anchors, for SslStream's own chain build (see <see cref="SmtpTlsSettings.ChainRoots"/>).</param>
+    public static SmtpTlsSettings Load(TlsFileOptions options, X509Certificate2Collection? chainRoots = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var leaf = X509Certificate2.CreateFromPemFile(options.CertificateFile!, options.KeyFile);
@@ -39,6 +40,30 @@ public static class ServerCertificateLoader
             Protocols = options.MinimumProtocol == TlsMinimumProtocol.Tls13 ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
             CipherSuites = suites,
             Resumption = options.Resumption,
+            ChainRoots = chainRoots ?? [],
         };
+    }
+
+    /// <summary>The self-issued certificates of the configured anchor files (roots; intermediates are left out).</summary>
+    public static X509Certificate2Collection RootsOf(IEnumerable<string> anchorPaths)
+    {
+        ArgumentNullException.ThrowIfNull(anchorPaths);
+        var roots = new X509Certificate2Collection();
+        foreach (var path in anchorPaths)
+        {
+            foreach (var c in MssGateway.Trust.CertificateBundleReader.ReadPath(path))
+            {
+                if (c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData))
+                {
+                    roots.Add(c);
+                }
+                else
+                {
+                    c.Dispose();
+                }
+            }
+        }
+
+        return roots;
     }
 }

@@ -38,7 +38,7 @@ internal static class SmtpTlsUpgrade
             // Never download AIA here (domain.md). An empty custom root store keeps the system's ~140
             // roots out of the OpenSSL store SslStream builds for every handshake (a quarter of the CPU
             // of a one-message session: docs/benchmarks.md "Profile").
-            CertificateChainPolicy = ChainPolicy,
+            CertificateChainPolicy = ChainPolicyFor(tls),
             RemoteCertificateValidationCallback = (_, _, chain, _) =>
             {
                 if (chain is not null)
@@ -112,13 +112,18 @@ internal static class SmtpTlsUpgrade
         }
     }
 
-    private static X509ChainPolicy ChainPolicy => new()
+    private static X509ChainPolicy ChainPolicyFor(SmtpTlsSettings tls)
     {
-        TrustMode = X509ChainTrustMode.CustomRootTrust,
-        RevocationMode = X509RevocationMode.NoCheck,
-        DisableCertificateDownloads = true,
-        VerificationFlags = X509VerificationFlags.AllFlags,
-    };
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+            VerificationFlags = X509VerificationFlags.AllFlags,
+        };
+        policy.CustomTrustStore.AddRange(tls.ChainRoots);
+        return policy;
+    }
 
     private static string ProtocolName(SslProtocols protocol) => protocol switch
     {
