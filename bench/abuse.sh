@@ -13,7 +13,7 @@
 # Also prints who spent the CPU during each legitimate run (gateway, load tool, attacker, rest of the
 # machine, from /proc) so that the ratio can be read honestly: the attacker and the load tool run on
 # the same cores as the gateway.
-# Usage: [MESSAGES=10000] [FLOOD=2000] [SLOWLORIS=2000] [BDAT=500] [ATTACKER_NICE=10] bench/abuse.sh   (under flock -x /tmp/mssgw-quiet.lock)
+# Usage: [MESSAGES=10000] [LEGIT_RESUMED=0] [FLOOD=2000] [SLOWLORIS=2000] [BDAT=500] [ATTACKER_NICE=10] bench/abuse.sh   (under flock -x /tmp/mssgw-quiet.lock)
 #        [ATTACK_SECONDS=60] bench/abuse.sh --attack-only   (the attack alone: the CPU it costs the gateway and the attacker)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,8 +29,12 @@ export BENCH_MAX_PER_CLIENT=20000 BENCH_MAX_SESSIONS=20000
 source bench/lib/gateway.sh
 trap 'stop_gateway' EXIT
 start_gateway
+# LEGIT_RESUMED=1: the legitimate client resumes its TLS sessions (bench/lib/smtpload_resumed.py), as a
+# hospital's Postfix with its TLS session cache does; the attacker still makes full handshakes.
+legit_tool=("$shared/smtpload.py")
+[ "${LEGIT_RESUMED:-0}" = 1 ] && legit_tool=(bench/lib/smtpload_resumed.py "$shared/smtpload.py")
 legit() { # messages cpu_file: the load tool, its own CPU (and its children's) written to cpu_file
-  python3 bench/lib/cputime.py run "$2" -- python3 "$shared/smtpload.py" --port "$port" --mode starttls --ca "$work/pki/ca.pem" \
+  python3 bench/lib/cputime.py run "$2" -- python3 "${legit_tool[@]}" --port "$port" --mode starttls --ca "$work/pki/ca.pem" \
     --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
     --sender dev.sender@hopital-dev.mssante.test --rcpt dev.recipient@hopital-dev.mssante.test --size 20000 --concurrency 16 --per-session 50 --messages "$1"
 }

@@ -79,30 +79,15 @@ public sealed class MessageSpool
 
     public string PathOf(SpoolState state, string queueId) => System.IO.Path.Combine(DirectoryOf(state), queueId);
 
-    /// <summary>Starts a new message; the caller writes its content, then commits or disposes it.</summary>
+    /// <summary>
+    /// Starts a new message; the caller writes its content, then commits or disposes it. Its temp file is
+    /// created with the first octets written (or at the commit), not here: a transfer abandoned before
+    /// its first block — a BDAT chunk then RSET, a DATA that trickles nothing — never touches the disk.
+    /// </summary>
     public SpoolMessageWriter BeginMessage(TimeProvider? time = null)
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var id = QueueId.New(time);
-            var tmp = System.IO.Path.Combine(TempDirectory, id);
-            try
-            {
-                var stream = new FileStream(tmp, new FileStreamOptions
-                {
-                    Mode = FileMode.CreateNew,
-                    Access = FileAccess.ReadWrite,
-                    Share = FileShare.Read,
-                    BufferSize = 0,
-                    Options = FileOptions.None,
-                });
-                return new SpoolMessageWriter(this, id, tmp, stream, SealKey);
-            }
-            catch (IOException) when (attempt < 5 && File.Exists(tmp))
-            {
-                // Same id drawn twice in one millisecond: draw again.
-            }
-        }
+        var id = QueueId.New(time);
+        return new SpoolMessageWriter(this, id, System.IO.Path.Combine(TempDirectory, id), SealKey);
     }
 
     /// <summary>

@@ -8,23 +8,28 @@ namespace MssGateway.Spool;
 /// the disk, not even in <c>tmp/</c>; <see cref="CommitAsync"/> appends the envelope, makes the file
 /// durable (its own fsync, or a group-committed syncfs under load: <see cref="SpoolSyncMode"/>),
 /// renames it into <c>incoming/</c> and fsyncs the directory: only when it returns may the server
-/// answer 250. Disposing without committing deletes the temp file.
+/// answer 250. Disposing without committing deletes the temp file. The temp file is created with the
+/// first content written (or at the commit of an empty message): a transfer abandoned before its first
+/// block — what an attacker's BDAT-then-RSET loop or a slowloris DATA is — costs no file, no inode and
+/// no descriptor (<see cref="HasFile"/>).
 /// </summary>
 public sealed class SpoolMessageWriter : IAsyncDisposable
 {
     private readonly MessageSpool _spool;
     private readonly string _tempPath;
-    private readonly SealedFileWriter? _sealer;
+    private readonly SpoolKey? _sealWith;
+    private SealedFileWriter? _sealer;
     private FileStream? _stream;
     private bool _committed;
+    private bool _disposed;
+    private bool _created;
 
-    internal SpoolMessageWriter(MessageSpool spool, string queueId, string tempPath, FileStream stream, SpoolKey? sealWith)
+    internal SpoolMessageWriter(MessageSpool spool, string queueId, string tempPath, SpoolKey? sealWith)
     {
         _spool = spool;
         QueueId = queueId;
         _tempPath = tempPath;
-        _stream = stream;
-        _sealer = sealWith is null ? null : new SealedFileWriter(stream, sealWith, SealedFileKind.Message, queueId);
+        _sealWith = sealWith;
     }
 
     public string QueueId { get; }
@@ -33,13 +38,39 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
     public long ContentLength { get; private set; }
 
     /// <summary>Whether the file is sealed (the spool is encrypted).</summary>
-    public bool IsSealed => _sealer is not null;
+    public bool IsSealed => _sealWith is not null;
+
+    /// <summary>Whether the temp file exists yet (it is created with the first content written).</summary>
+    public bool HasFile => _created;
 
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        var stream = _stream ?? throw new ObjectDisposedException(nameof(SpoolMessageWriter));
+        var stream = TempFile();
         ContentLength += data.Length;
         return _sealer is { } sealer ? sealer.WriteAsync(data, cancellationToken) : stream.WriteAsync(data, cancellationToken);
+    }
+
+    /// <summary>The temp file, created on first use. A queue id drawn twice (30 random bits per millisecond) fails the message (IOException: a temporary error), never overwrites.</summary>
+    private FileStream TempFile()
+    {
+        ObjectDisposedException.ThrowIf(_disposed || _committed, this);
+        if (_stream is { } open)
+        {
+            return open;
+        }
+
+        var stream = new FileStream(_tempPath, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.Read,
+            BufferSize = 0,
+            Options = FileOptions.None,
+        });
+        _created = true;
+        _sealer = _sealWith is { } key ? new SealedFileWriter(stream, key, SealedFileKind.Message, QueueId) : null;
+        _stream = stream;
+        return stream;
     }
 
     /// <summary>
@@ -48,7 +79,7 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
     /// </summary>
     public Stream OpenContentForRead()
     {
-        var stream = _stream ?? throw new ObjectDisposedException(nameof(SpoolMessageWriter));
+        var stream = TempFile();
         stream.Flush();
         ISpoolContent content = _sealer is { } sealer ? sealer.OpenPartial(_tempPath) : new PlainSpoolContent(_tempPath);
         return new SpoolContentStream(content, ContentLength);
@@ -66,7 +97,7 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
     public async Task CommitAsync(SpoolEnvelope envelope, SpoolCommitCompanion? alongside, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        var stream = _stream ?? throw new ObjectDisposedException(nameof(SpoolMessageWriter));
+        var stream = TempFile();
         if (envelope.QueueId != QueueId)
         {
             throw new ArgumentException("The envelope's queue id is not this message's.", nameof(envelope));
@@ -93,6 +124,12 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         _sealer?.Dispose();
         if (_stream is not null)
         {
@@ -100,7 +137,7 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
             _stream = null;
         }
 
-        if (!_committed)
+        if (_created && !_committed)
         {
             try
             {

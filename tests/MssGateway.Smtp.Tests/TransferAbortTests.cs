@@ -12,10 +12,12 @@ namespace MssGateway.Smtp.Tests;
 /// </summary>
 public sealed class TransferAbortTests : IAsyncLifetime
 {
+    private const int MaxMessageSize = 256 * 1024;
+
     private readonly FakeTimeProvider _clock = new();
     private EngineHost _host = null!;
 
-    public async Task InitializeAsync() => _host = await EngineHost.StartAsync(l => l.MaxMessageSize = 64 * 1024, time: _clock);
+    public async Task InitializeAsync() => _host = await EngineHost.StartAsync(l => l.MaxMessageSize = MaxMessageSize, time: _clock);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -29,11 +31,11 @@ public sealed class TransferAbortTests : IAsyncLifetime
         return c;
     }
 
-    /// <summary>A BDAT transfer with one chunk received: its temp file exists.</summary>
+    /// <summary>A BDAT transfer with one chunk received, larger than a write block: its temp file exists.</summary>
     private async Task<SmtpTestClient> OpenBdatTransferAsync(string sender = "a@example.test", int? port = null)
     {
         var c = await OpenTransactionAsync(sender, port);
-        var chunk = "Subject: chunked\r\n\r\nfirst chunk\r\n";
+        var chunk = "Subject: chunked\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('c', 998) + "\r\n", 70));
         await c.SendAsync($"BDAT {Encoding.ASCII.GetByteCount(chunk)}\r\n{chunk}");
         (await c.ReadReplyAsync()).AssertCode(250, "2.0.0");
         Assert.Single(_host.TempFiles());
@@ -135,7 +137,7 @@ public sealed class TransferAbortTests : IAsyncLifetime
     public async Task A_bdat_message_over_the_size_limit_releases_the_transfer()
     {
         await using var c = await OpenBdatTransferAsync();
-        var big = new string('x', 70 * 1024);
+        var big = new string('x', MaxMessageSize);
         await c.SendAsync($"BDAT {big.Length}\r\n{big}");
         (await c.ReadReplyAsync()).AssertCode(552, "5.3.4");
         (await c.CommandAsync("BDAT 0 LAST")).AssertCode(552, "5.3.4");
@@ -188,9 +190,52 @@ public sealed class TransferAbortTests : IAsyncLifetime
         await using var c = await OpenTransactionAsync();
         (await c.CommandAsync("DATA")).AssertCode(354);
         var line = new string('x', 900) + "\r\n";
-        await c.SendAsync(string.Concat(Enumerable.Repeat(line, 80)) + ".\r\n");
+        await c.SendAsync(string.Concat(Enumerable.Repeat(line, MaxMessageSize / 900 + 10)) + ".\r\n");
         (await c.ReadReplyAsync()).AssertCode(552, "5.3.4");
         await AssertReleasedAsync();
+    }
+
+    [Fact]
+    public async Task A_bdat_chunk_smaller_than_a_write_block_touches_no_file_and_its_abort_has_nothing_to_remove()
+    {
+        // The attacker's loop of bdat.py: a 30 KB chunk with a valid card, then RSET, again and again.
+        // Before a block is full nothing reaches the disk, so the loop costs the spool no file and no inode.
+        await using var c = await OpenTransactionAsync();
+        var chunk = "Subject: small\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('y', 998) + "\r\n", 30));
+        await c.SendAsync($"BDAT {Encoding.ASCII.GetByteCount(chunk)}\r\n{chunk}");
+        (await c.ReadReplyAsync()).AssertCode(250, "2.0.0");
+        Assert.Empty(_host.TempFiles());
+        Assert.Empty(_host.OpenTempHandles());
+        (await c.CommandAsync("RSET")).AssertCode(250);
+        await AssertReleasedAsync();
+
+        // The same transfer taken to its end is stored whole.
+        (await c.CommandAsync("MAIL FROM:<a@example.test>")).AssertCode(250);
+        (await c.CommandAsync("RCPT TO:<b@example.test>")).AssertCode(250);
+        await c.SendAsync($"BDAT {Encoding.ASCII.GetByteCount(chunk)}\r\n{chunk}");
+        (await c.ReadReplyAsync()).AssertCode(250, "2.0.0");
+        (await c.CommandAsync("BDAT 0 LAST")).AssertCode(250);
+        var id = Assert.Single(_host.Hooks.Accepted);
+        Assert.Contains(chunk, await File.ReadAllTextAsync(_host.Spool.PathOf(Spool.SpoolState.Incoming, id)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_data_transfer_trickling_holds_no_temp_file_until_a_block_has_arrived()
+    {
+        // A slowloris inside DATA: the message's writer exists from the 354 on (the spool opened the
+        // message then), but its file is only created with the first full block.
+        await using var c = await OpenTransactionAsync();
+        (await c.CommandAsync("DATA")).AssertCode(354);
+        Assert.Empty(_host.TempFiles());
+        Assert.Empty(_host.OpenTempHandles());
+        await c.SendAsync("Subject: slow\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('s', 998) + "\r\n", 70)));
+        for (var i = 0; i < 200 && _host.TempFiles().Length == 0; i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.Single(_host.TempFiles()); // 70 KB: one block written
+        (await c.CommandAsync(".")).AssertCode(250);
     }
 
     [Fact]

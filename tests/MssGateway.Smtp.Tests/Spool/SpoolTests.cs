@@ -75,6 +75,27 @@ public sealed class SpoolTests
     }
 
     [Fact]
+    public async Task A_message_gets_its_temp_file_with_its_first_content_and_an_empty_one_at_its_commit()
+    {
+        using var dir = new TempDirectory();
+        var spool = new MessageSpool(dir.Path);
+        await using (var abandoned = spool.BeginMessage())
+        {
+            Assert.False(abandoned.HasFile);
+            Assert.Empty(Directory.GetFiles(spool.TempDirectory));
+        }
+
+        await using var w = spool.BeginMessage();
+        await w.WriteAsync(Encoding.ASCII.GetBytes("A: 1\r\n\r\n"), CancellationToken.None);
+        Assert.True(w.HasFile);
+        Assert.Single(Directory.GetFiles(spool.TempDirectory));
+
+        await using var empty = spool.BeginMessage();
+        await empty.CommitAsync(new SpoolEnvelope { QueueId = empty.QueueId, ReceivedAt = DateTimeOffset.UtcNow, Sender = "", Recipients = [new SpoolRecipient { Address = "b@example.test" }] }, CancellationToken.None);
+        Assert.Contains(empty.QueueId, spool.List(SpoolState.Incoming));
+    }
+
+    [Fact]
     public async Task Recovery_removes_temp_files_requeues_active_and_sets_truncated_files_aside()
     {
         using var dir = new TempDirectory();
