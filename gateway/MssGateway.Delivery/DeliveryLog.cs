@@ -56,4 +56,8 @@ internal static partial class DeliveryLog
     [LoggerMessage(EventId = 6012, EventName = "DestinationRevived", Level = LogLevel.Information,
         Message = "destination answers again destination={Destination} released={Released}")]
     public static partial void DestinationRevived(ILogger logger, string destination, int released);
+
+    [LoggerMessage(EventId = 6014, EventName = "DeleteSyncFailed", Level = LogLevel.Error,
+        Message = "the directory fsync that makes delivered messages' deletes durable failed; retried, their state files kept messages={Messages} error={Error}")]
+    public static partial void DeleteSyncFailed(ILogger logger, int messages, string error);
 }

@@ -83,6 +83,14 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan ConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Longest time a delivered message's delete waits to be made durable (one fsync of <c>active/</c>
+    /// for every delete of the interval; the state files and journal records follow it). A power loss
+    /// within it re-delivers those messages (RFC 5321's duplicate window, never a loss); a process
+    /// crash does not. Zero: every pass waits for its own fsync. At most one second.
+    /// </summary>
+    public TimeSpan DeleteSyncInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Send with BDAT (RFC 3030) when the next hop offers CHUNKING: no dot-stuffing, and one round trip per small message with PIPELINING.</summary>
     public bool UseChunking { get; set; } = true;
 

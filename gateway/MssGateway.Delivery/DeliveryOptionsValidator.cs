@@ -112,6 +112,12 @@ public sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
             }
         }
 
+        if (options.DeleteSyncInterval < TimeSpan.Zero || options.DeleteSyncInterval > TimeSpan.FromSeconds(1))
+        {
+            // Bounded: a power loss re-delivers the messages deleted within it, and that window must stay short.
+            errors.Add($"{S}:DeleteSyncInterval is {options.DeleteSyncInterval}: set a time span from \"00:00:00\" (every delete waits for its fsync) to \"00:00:01\"; \"00:00:00.050\" is the default.");
+        }
+
         if (options.MaxReceivedHeaders < 1)
         {
             errors.Add($"{S}:MaxReceivedHeaders is {options.MaxReceivedHeaders}: set at least 1 (30 is usual).");

@@ -29,6 +29,7 @@ public sealed class MessageDelivery
     private readonly ILogger<MessageDelivery> _logger;
     private readonly AddressRedactor _redactor;
     private readonly IExchangeJournal? _journal;
+    private readonly DeleteBarrier _deletes;
 
     internal MessageDelivery(MessageSpool spool, RecipientRouter router, INextHopTransport transport, DsnWriter dsn, DestinationTable destinations, DeliveryMetrics metrics, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, ILogger<MessageDelivery> logger, AddressRedactor redactor, IExchangeJournal? journal = null)
     {
@@ -43,7 +44,11 @@ public sealed class MessageDelivery
         _options = options;
         _time = time;
         _logger = logger;
+        _deletes = new DeleteBarrier(spool, options, time, logger, journal);
     }
+
+    /// <summary>The batched durability of the passes' deletes (<see cref="DeliveryOptions.DeleteSyncInterval"/>).</summary>
+    internal DeleteBarrier Deletes => _deletes;
 
     /// <summary>Called with the queue id of each DSN queued, so the scheduler picks it up at once.</summary>
     public Action<string>? DsnQueued { get; set; }
@@ -301,8 +306,8 @@ public sealed class MessageDelivery
 
         if (stillPending.Count == 0)
         {
-            await _spool.DeleteAsync(envelope.QueueId, SpoolState.Active);
-            _journal?.Append(new JournalRecord
+            // Unlinked now, made durable by the next delete barrier (with its state file and its journal record after it).
+            await _deletes.DeleteAsync(envelope.QueueId, _journal is null ? null : new JournalRecord
             {
                 Kind = JournalRecordKind.Deletion, QueueId = envelope.QueueId, Result = "done",
                 Detail = $"delivered {state.Recipients.Count(s => s.Status == RecipientStatus.Delivered)}, failed {state.Recipients.Count(s => s.Status == RecipientStatus.Failed)}, attempts {state.Attempts}",
@@ -378,7 +383,12 @@ public sealed class MessageDelivery
 
         // A remote reply quotes addresses ("550 5.1.1 <bob@x>: unknown"): hashed like every address in the logs.
         _metrics.Attempt(result, duration);
-        DeliveryLog.Attempt(_logger, queueId, hop, result, results.Count, decisive.Reply.Code, decisive.Reply.EnhancedCode, attempt, (long)(duration?.TotalMilliseconds ?? 0), _redactor.RedactText(decisive.Reply.ToString())!);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            // The redaction of the reply is work of its own: only when the event is written.
+            DeliveryLog.Attempt(_logger, queueId, hop, result, results.Count, decisive.Reply.Code, decisive.Reply.EnhancedCode, attempt, (long)(duration?.TotalMilliseconds ?? 0), _redactor.RedactText(decisive.Reply.ToString())!);
+        }
+
         _journal?.Append(new JournalRecord
         {
             Kind = JournalRecordKind.DeliveryAttempt, QueueId = queueId, NextHop = hop, Result = result, Attempt = attempt,

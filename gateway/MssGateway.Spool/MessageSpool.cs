@@ -516,22 +516,8 @@ public sealed class MessageSpool
     /// <paramref name="from"/> (the queue CLI moved it). No directory fsync: if the rename is lost in a
     /// crash the message is found where it was, which is where recovery would put it back anyway.
     /// </summary>
-    public bool Claim(string queueId, SpoolState from)
-    {
-        try
-        {
-            File.Move(PathOf(from, queueId), PathOf(SpoolState.Active, queueId), overwrite: false);
-            return true;
-        }
-        catch (FileNotFoundException)
-        {
-            return false;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return false;
-        }
-    }
+    public bool Claim(string queueId, SpoolState from) =>
+        SpoolFileCalls.TryRename(PathOf(from, queueId), PathOf(SpoolState.Active, queueId)); // one renameat2, not lstat + rename
 
     /// <summary>
     /// Moves a message being delivered to <c>deferred/</c>, its file's modification time set to the next
@@ -586,21 +572,38 @@ public sealed class MessageSpool
     /// <summary>Removes a message and its delivery state (after the last recipient is accounted for).</summary>
     public async Task<bool> DeleteAsync(string queueId, SpoolState from)
     {
-        var path = PathOf(from, queueId);
-        if (!File.Exists(path))
+        if (!SpoolFileCalls.TryUnlink(PathOf(from, queueId)))
         {
             return false;
         }
 
-        File.Delete(path);
         await _directorySyncs[from].FlushAsync();
-        var state = StatePath(queueId);
-        if (File.Exists(state))
-        {
-            File.Delete(state);
-        }
-
+        File.Delete(StatePath(queueId)); // nothing when it has none
         return true;
+    }
+
+    /// <summary>
+    /// The delivery pass's delete of a message in <c>active/</c> whose last recipient is accounted for:
+    /// unlinks it and returns without waiting for the directory fsync that makes the removal durable —
+    /// <see cref="SyncRemovedAsync"/> does that for a batch of them (the scheduler's delete barrier). Until
+    /// then its state file stays, so a power loss that brings the message back re-delivers it with its
+    /// state (RFC 5321 §6.1's duplicate window, never a loss). False when it was not in <c>active/</c>.
+    /// </summary>
+    public bool RemoveDelivered(string queueId) => SpoolFileCalls.TryUnlink(PathOf(SpoolState.Active, queueId));
+
+    /// <summary>
+    /// Makes the removals of <see cref="RemoveDelivered"/> durable: one fsync of <c>active/</c> (shared, as a
+    /// group, with the moves out of it that run meanwhile), then their state files are removed — only
+    /// then, so a message never comes back from a power loss without the state that says who has it.
+    /// </summary>
+    public async Task SyncRemovedAsync(IReadOnlyList<string> queueIds)
+    {
+        ArgumentNullException.ThrowIfNull(queueIds);
+        await _directorySyncs[SpoolState.Active].FlushAsync();
+        foreach (var id in queueIds)
+        {
+            File.Delete(StatePath(id)); // nothing when it has none
+        }
     }
 
     /// <summary>Reads the delivery state of a message, or null when it has had no attempt yet.</summary>

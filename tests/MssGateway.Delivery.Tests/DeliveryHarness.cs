@@ -31,9 +31,10 @@ public sealed class DeliveryHarness : IAsyncDisposable
     private bool _started;
     private int _disposed;
 
-    public DeliveryHarness(Dictionary<string, string?> settings, TestPki? pki = null, IEnumerable<string>? peerSubjects = null, IEnumerable<string>? authorisedDomains = null, Action<IServiceCollection>? configure = null, IReadOnlyDictionary<string, string[]>? subjectsByDomain = null)
+    public DeliveryHarness(Dictionary<string, string?> settings, TestPki? pki = null, IEnumerable<string>? peerSubjects = null, IEnumerable<string>? authorisedDomains = null, Action<IServiceCollection>? configure = null, IReadOnlyDictionary<string, string[]>? subjectsByDomain = null, string? spoolRoot = null)
     {
-        Spool = new MessageSpool(_dir.Combine("spool"));
+        // spoolRoot: another harness's spool (a restart of the gateway on the same disk).
+        Spool = new MessageSpool(spoolRoot ?? _dir.Combine("spool"));
         var directoryFile = _dir.Combine("directory.json");
         var domains = (authorisedDomains ?? subjectsByDomain?.Keys ?? [RemoteDomain]).Select(d => new
         {

@@ -145,4 +145,17 @@ public sealed class DeliveryOptionsTests(TestPki pki) : IClassFixture<TestPki>
             Assert.Contains(r.Failures!, f => f.StartsWith("Gateway:Delivery:" + key, StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public void A_delete_sync_interval_below_zero_or_above_one_second_is_refused_with_its_key()
+    {
+        foreach (var interval in new[] { TimeSpan.FromMilliseconds(-1), TimeSpan.FromSeconds(2) })
+        {
+            var r = Validate(o => o.DeleteSyncInterval = interval);
+            Assert.Contains(r.Failures!, f => f.StartsWith("Gateway:Delivery:DeleteSyncInterval", StringComparison.Ordinal));
+        }
+
+        Assert.True(Validate(o => o.DeleteSyncInterval = TimeSpan.Zero).Succeeded);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), new DeliveryOptions().DeleteSyncInterval);
+    }
 }
