@@ -24,7 +24,12 @@ class ResumingContext(ssl.SSLContext):
     def wrap_bio(self, incoming, outgoing, server_side=False, server_hostname=None, session=None):
         if session is None and not server_side:
             for obj in reversed(recent):
-                s = obj.session
+                try:
+                    s = obj.session
+                except (ValueError, ssl.SSLError):
+                    # Python copies the session with i2d_SSL_SESSION, which fails for a session that
+                    # is not resumable yet (still in its handshake, or closed): try an older one.
+                    continue
                 if s is not None and s.has_ticket:
                     session = s
                     break
