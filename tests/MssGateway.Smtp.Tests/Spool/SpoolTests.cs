@@ -96,6 +96,21 @@ public sealed class SpoolTests
     }
 
     [Fact]
+    public async Task A_temp_file_already_under_the_messages_id_is_never_overwritten()
+    {
+        // The file is created at the first write now, not when the message begins: a file that appeared
+        // under the same name meanwhile (an id drawn twice) must fail this message, not be taken over.
+        using var dir = new TempDirectory();
+        var spool = new MessageSpool(dir.Path);
+        await using var w = spool.BeginMessage();
+        var path = Path.Combine(spool.TempDirectory, w.QueueId);
+        await File.WriteAllTextAsync(path, "another message's octets");
+        await Assert.ThrowsAsync<IOException>(async () => await w.WriteAsync(Encoding.ASCII.GetBytes("mine"), CancellationToken.None));
+        await w.DisposeAsync();
+        Assert.Equal("another message's octets", await File.ReadAllTextAsync(path));
+    }
+
+    [Fact]
     public async Task Recovery_removes_temp_files_requeues_active_and_sets_truncated_files_aside()
     {
         using var dir = new TempDirectory();
