@@ -113,9 +113,18 @@ internal sealed class DeleteBarrier
             return;
         }
 
-        foreach (var (_, record) in batch)
+        // The timer does not observe this task: a journal that cannot be written is logged per record, and
+        // the rest of the batch still gets its records.
+        foreach (var (queueId, record) in batch)
         {
-            Journal(record);
+            try
+            {
+                Journal(record);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                DeliveryLog.DeletionRecordFailed(_logger, queueId, ex.Message);
+            }
         }
     }
 

@@ -60,4 +60,8 @@ internal static partial class DeliveryLog
     [LoggerMessage(EventId = 6014, EventName = "DeleteSyncFailed", Level = LogLevel.Error,
         Message = "the directory fsync that makes delivered messages' deletes durable failed; retried, their state files kept messages={Messages} error={Error}")]
     public static partial void DeleteSyncFailed(ILogger logger, int messages, string error);
+
+    [LoggerMessage(EventId = 6015, EventName = "DeletionRecordFailed", Level = LogLevel.Error,
+        Message = "a delivered message's delete is durable but its Deletion record could not be written to the exchange journal queue_id={QueueId} error={Error}")]
+    public static partial void DeletionRecordFailed(ILogger logger, string queueId, string error);
 }

@@ -115,6 +115,29 @@ public sealed class DeleteBarrierTests : IDisposable
     }
 
     [Fact]
+    public async Task A_journal_that_refuses_one_record_is_logged_and_the_rest_of_the_batch_is_still_recorded()
+    {
+        // The barrier runs from a timer nobody awaits: a journal write failure must not vanish with its task.
+        var spool = new MessageSpool(_dir.Combine("spool"));
+        var barrier = Barrier(spool, TimeSpan.FromMilliseconds(50));
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var id = await DeliveredAsync(spool);
+            ids.Add(id);
+            Assert.True(await barrier.DeleteAsync(id, Done(id)));
+        }
+
+        _journal.Failing[ids[1]] = true;
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        await DeliveryHarness.WaitUntilAsync(() => barrier.Pending == 0 && _journal.Records.Count == 2, "the barrier");
+
+        Assert.Equal([ids[0], ids[2]], _journal.Records.Select(r => r.QueueId));
+        Assert.Contains(_logger.Lines, l => l.StartsWith("DeletionRecordFailed", StringComparison.Ordinal) && l.Contains(ids[1], StringComparison.Ordinal));
+        Assert.All(ids, id => Assert.False(HasState(spool, id)));
+    }
+
+    [Fact]
     public async Task With_a_zero_interval_the_delete_is_durable_and_recorded_before_it_returns()
     {
         var spool = new MessageSpool(_dir.Combine("spool"));
@@ -203,7 +226,18 @@ public sealed class DeleteBarrierTests : IDisposable
     {
         public ConcurrentQueue<JournalRecord> Records { get; } = new();
 
-        public void Append(JournalRecord record) => Records.Enqueue(record);
+        /// <summary>Queue ids whose record the journal refuses, as a full or unwritable journal disk would.</summary>
+        public ConcurrentDictionary<string, bool> Failing { get; } = new();
+
+        public void Append(JournalRecord record)
+        {
+            if (record.QueueId is { } id && Failing.ContainsKey(id))
+            {
+                throw new IOException("No space left on device");
+            }
+
+            Records.Enqueue(record);
+        }
 
         public Task AppendDurableAsync(JournalRecord record, CancellationToken cancellationToken)
         {
