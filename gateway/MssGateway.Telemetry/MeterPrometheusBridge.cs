@@ -55,11 +55,23 @@ public sealed class MeterPrometheusBridge : IDisposable
     public void RecordObservables() => _listener.RecordObservableInstruments();
 
     /// <summary>
-    /// Keeps prometheus-net's default MeterAdapter away from <paramref name="meterName"/> so its
-    /// instruments are not exported twice (once prefixed). Other meters (ASP.NET Core, Kestrel) stay.
+    /// Limits prometheus-net's default adapters to the runtime's own series: its MeterAdapter to the
+    /// <c>System.Runtime</c> meter (so <paramref name="meterName"/> is not exported twice, once prefixed)
+    /// and its EventCounterAdapter to the <c>System.Runtime</c> event source. The other meters and event
+    /// sources it would subscribe to by default (Kestrel's, System.Net.Security's, System.Net.Sockets')
+    /// record on every connection and every TLS handshake — under a connection flood that cost the gateway
+    /// CPU per connection for series that duplicate <c>mssgw_smtp_connections_total</c> and
+    /// <c>mssgw_tls_handshakes_total</c> (docs/metrics.md, "Other series").
     /// </summary>
-    public static void ExcludeFromDefaultMeterAdapter(string meterName) =>
-        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i => !string.Equals(i.Meter.Name, meterName, StringComparison.Ordinal));
+    public static void LimitDefaultAdapters(string meterName)
+    {
+        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i =>
+            !string.Equals(i.Meter.Name, meterName, StringComparison.Ordinal) && IsRuntimeSource(i.Meter.Name));
+        Metrics.ConfigureEventCounterAdapter(o => o.EventSourceFilterPredicate = IsRuntimeSource);
+    }
+
+    /// <summary>The runtime's own meter and event source, the only ones the default adapters follow.</summary>
+    public static bool IsRuntimeSource(string name) => string.Equals(name, "System.Runtime", StringComparison.Ordinal);
 
     public void Dispose() => _listener.Dispose();
 

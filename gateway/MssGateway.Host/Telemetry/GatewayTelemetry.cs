@@ -57,7 +57,7 @@ public static class GatewayTelemetry
     public static WebApplication MapGatewayTelemetry(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        MeterPrometheusBridge.ExcludeFromDefaultMeterAdapter(SmtpMetrics.MeterName);
+        MeterPrometheusBridge.LimitDefaultAdapters(SmtpMetrics.MeterName);
         var bridge = app.Services.GetRequiredService<MeterPrometheusBridge>();
         _ = app.Services.GetRequiredService<HostMetrics>();
         _ = app.Services.GetRequiredService<SmtpMetrics>();

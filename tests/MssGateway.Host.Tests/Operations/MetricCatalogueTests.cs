@@ -37,6 +37,25 @@ public sealed partial class MetricCatalogueTests(TrafficFixture fixture)
     }
 
     [Fact]
+    public async Task Only_the_runtime_series_come_from_the_default_adapters_while_connections_are_open()
+    {
+        // Kestrel's instruments (active and queued connections, the memory pool's rents) are exported
+        // only while they record: hold SMTP connections open and send a message so they would be live.
+        using var first = new System.Net.Sockets.TcpClient();
+        using var second = new System.Net.Sockets.TcpClient();
+        await first.ConnectAsync("127.0.0.1", fixture.Gateway.SubmissionPort);
+        await second.ConnectAsync("127.0.0.1", fixture.Gateway.SubmissionPort);
+        using var reader = new StreamReader(first.GetStream());
+        Assert.StartsWith("220", await reader.ReadLineAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("2.0.0", await TestMail.SendAsync(fixture.Gateway, TestMail.Recipient, "adapters", "x"), StringComparison.Ordinal);
+
+        var names = SeriesNamePattern().Matches(await fixture.Gateway.MetricsTextAsync()).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains(names, n => n.StartsWith("system_runtime_", StringComparison.Ordinal));
+        Assert.DoesNotContain(names, n => n.StartsWith("microsoft_aspnetcore_", StringComparison.Ordinal) || n.StartsWith("system_net_", StringComparison.Ordinal)
+            || n.StartsWith("mssgateway_", StringComparison.Ordinal) || n.Contains("kestrel", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Catalogue_names_follow_the_naming_rules()
     {
         foreach (var e in MetricCatalogue.Load().Values)
@@ -52,6 +71,9 @@ public sealed partial class MetricCatalogueTests(TrafficFixture fixture)
 
     [GeneratedRegex(@"^(?<name>mssgw_[a-z0-9_]+)(\{(?<labels>[^}]*)\})? ", RegexOptions.Multiline)]
     private static partial Regex SamplePattern();
+
+    [GeneratedRegex(@"^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]", RegexOptions.Multiline)]
+    private static partial Regex SeriesNamePattern();
 
     [GeneratedRegex(@"([a-z_]+)=""")]
     private static partial Regex LabelNamePattern();
