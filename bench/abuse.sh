@@ -10,10 +10,11 @@
 # (VmHWM), spool/tmp at the end, the legitimate client's msgs/s and p99 quiet (before and after the
 # attack: the baseline is their mean) and under attack, the ratio,
 # and whether the targets hold (peak RSS < 512 MB, spool/tmp back to 0, throughput >= 70 % of quiet).
+# ROUNDS=N alternates N attacked windows with N + 1 quiet ones and judges the median of the rounds.
 # Also prints who spent the CPU during each legitimate run (gateway, load tool, attacker, rest of the
 # machine, from /proc) so that the ratio can be read honestly: the attacker and the load tool run on
 # the same cores as the gateway.
-# Usage: [MESSAGES=10000] [LEGIT_RESUMED=0] [FLOOD=2000] [SLOWLORIS=2000] [BDAT=500] [ATTACKER_NICE=10] bench/abuse.sh   (under flock -x /tmp/mssgw-quiet.lock)
+# Usage: [ROUNDS=1] [MESSAGES=10000] [LEGIT_RESUMED=0] [FLOOD=2000] [SLOWLORIS=2000] [BDAT=500] [ATTACKER_NICE=10] bench/abuse.sh   (under flock -x /tmp/mssgw-quiet.lock)
 #        [ATTACK_SECONDS=60] bench/abuse.sh --attack-only   (the attack alone: the CPU it costs the gateway and the attacker)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,40 +87,62 @@ memwatch() {
 t_start=$(date +%s)
 memwatch & memwatch_pid=$!
 legit 2000 "$work/warm.cpu" >/dev/null   # warm-up
-measure quiet "$msgs"
-echo "quiet:        $out_quiet"
+# ROUNDS=N (default 1): N attacked windows, each between two quiet windows (quiet, attack, quiet, attack,
+# ..., quiet); each round's ratio is its attacked rate against the mean of the quiet windows on both
+# sides, and the verdict is the median of the rounds' ratios. With N > 1 the attacker is stopped right
+# after its window (its sockets close at once) and the next quiet window starts once spool/tmp is empty.
+rounds=${ROUNDS:-1}
+measure quiet0 "$msgs"
+echo "quiet:        $out_quiet0"
 attack_at=$(( $(date +%s) - t_start ))
 rss_before=$(awk '/VmRSS/{print $2}' "/proc/$gw/status")
-# The attack starts, gets 20 s to build up, lasts while the legitimate run runs, then stops by itself.
-nice -n "$attacker_nice" python3 bench/lib/abuse.py --port "$port" --ca "$work/pki/ca.pem" --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
-  --flood "${FLOOD:-2000}" --slowloris "${SLOWLORIS:-2000}" --bdat "${BDAT:-500}" --seconds "${ATTACK_SECONDS:-150}" > "$work/abuse.out" 2>&1 &
-attacker=$!
-sleep 20
-threads_mid=$(awk '/Threads/{print $2}' "/proc/$gw/status")
-measure attacked "$msgs" "$attacker"
-attacked=$out_attacked; quiet=$out_quiet
-echo "under attack: $attacked"
-wait "$attacker" || true
-echo "attack:       $(cat "$work/abuse.out")"
+ratios=()
+for r in $(seq 1 "$rounds"); do
+  # The attack starts, gets 20 s to build up, lasts while the legitimate run runs, then stops by itself
+  # (ROUNDS=1) or is stopped (ROUNDS > 1).
+  nice -n "$attacker_nice" python3 bench/lib/abuse.py --port "$port" --ca "$work/pki/ca.pem" --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
+    --flood "${FLOOD:-2000}" --slowloris "${SLOWLORIS:-2000}" --bdat "${BDAT:-500}" --seconds "${ATTACK_SECONDS:-150}" > "$work/abuse.out" 2>&1 &
+  attacker=$!
+  sleep 20
+  threads_mid=$(awk '/Threads/{print $2}' "/proc/$gw/status")
+  measure "attacked$r" "$msgs" "$attacker"
+  v=out_attacked$r; echo "under attack: ${!v}"
+  if [ "$rounds" -gt 1 ]; then kill "$attacker" 2>/dev/null || true; fi   # abuse.py prints its counts on SIGTERM
+  wait "$attacker" || true
+  echo "attack:       $(cat "$work/abuse.out")"
+  # Sessions the attack left open end by their own limits (TLS start 30 s, command 5 min, data rate): wait for spool/tmp.
+  for _ in $(seq 1 120); do [ -z "$(ls -A "$work/spool/tmp")" ] && break; sleep 1; done
+  # A quiet run after the attack: the machine's own drift between two ~20 s windows (other
+  # processes, the page cache, a gateway warmer than before) otherwise reads as the attack's effect.
+  measure "quiet$r" "$msgs"
+  v=out_quiet$r; echo "quiet after:  ${!v}"
+  v=out_quiet$((r - 1)); q0=$(field msgs_per_s "${!v}"); v=out_quiet$r; q1=$(field msgs_per_s "${!v}")
+  v=out_attacked$r; ar=$(field msgs_per_s "${!v}")
+  ratios+=("$(python3 -c "print(f'{$ar / (($q0 + $q1) / 2):.2f}')")")
+  [ "$rounds" -gt 1 ] && echo "round $r: quiet before $q0, under attack $ar, quiet after $q1 msgs/s; ratio ${ratios[-1]}"
+done
+peak=$(awk '/VmHWM/{print $2}' "/proc/$gw/status")
+tmp_files=$(ls -A "$work/spool/tmp" | wc -l); tmp_bytes=$(du -sb "$work/spool/tmp" | cut -f1)
 # Who spent the 2 cores during each legitimate run (cores = CPU ms / wall ms), from /proc: the gateway
 # process, the legitimate load tool, the attacker (one Python process), and the rest of the machine
 # (other users' builds, the kernel's softirq time on loopback that no process is charged for).
 cores() { python3 -c "print(f'{$1/$2:.2f}')"; }
 echo "CPU split during each legitimate run (cores = CPU ms / wall ms; $(nproc) cores on this machine):"
-row() { printf '  %-9s %8s %10s %9s %6s | %7s %20s %15s\n' "$@"; }
+row() { printf '  %-10s %8s %10s %9s %6s | %7s %20s %15s\n' "$@"; }
 row run gateway load_tool attacker rest wall_s gateway_ms/legit_msg tls_handshakes
-for w in quiet attacked; do
+windows=(quiet0); for r in $(seq 1 "$rounds"); do windows+=("attacked$r" "quiet$r"); done
+for w in "${windows[@]}"; do
   wall=$(eval echo \$win_${w}_wall); g=$(eval echo \$win_${w}_gw); l=$(eval echo \$win_${w}_load); a=$(eval echo \$win_${w}_att)
   m=$(eval echo \$win_${w}_mach); hs=$(eval echo \$win_${w}_hs); rest=$((m - g - l - a)); [ $rest -lt 0 ] && rest=0
-  ok_msgs=$(field messages_ok "$(eval echo \$out_$w)")
+  v=out_$w; ok_msgs=$(field messages_ok "${!v}")
   row "$w" "$(cores "$g" "$wall")" "$(cores "$l" "$wall")" "$(cores "$a" "$wall")" "$(cores "$rest" "$wall")" \
     "$(python3 -c "print(f'{$wall/1000:.1f}')")" "$(python3 -c "print(f'{$g/$ok_msgs:.2f}' if $ok_msgs else 'nan')")" "$hs"
 done
-python3 - "$win_quiet_gw" "$win_quiet_wall" "$win_attacked_gw" "$win_attacked_wall" "$win_attacked_mach" "$win_attacked_att" "$win_attacked_load" "$win_attacked_hs" "$win_quiet_hs" "$(nproc)" <<'PY'
+python3 - "$win_quiet0_gw" "$win_quiet0_wall" "$win_attacked1_gw" "$win_attacked1_wall" "$win_attacked1_mach" "$win_attacked1_att" "$win_attacked1_load" "$win_attacked1_hs" "$win_quiet0_hs" "$(nproc)" <<'PY'
 import sys
 qg, qw, ag, aw, am, aa, al, ahs, qhs, n = map(float, sys.argv[1:])
 busy = am / aw
-print(f"  machine busy during the attacked run: {busy:.2f} of {n:.0f} cores; attacker {aa/aw:.2f}, load tool {al/aw:.2f}, gateway {ag/aw:.2f}")
+print(f"  machine busy during the (first) attacked run: {busy:.2f} of {n:.0f} cores; attacker {aa/aw:.2f}, load tool {al/aw:.2f}, gateway {ag/aw:.2f}")
 extra = ahs - qhs
 if extra > 0:
     print(f"  gateway CPU beyond the quiet run: {(ag/aw - qg/qw):.2f} cores for {extra/aw*1000:.0f} extra TLS handshakes/s "
@@ -127,22 +150,19 @@ if extra > 0:
 print("  reading: " + ("the machine was saturated (the attacker and the load tool share the cores with the gateway)" if busy > n - 0.15
                         else "the machine had idle CPU: a shortfall is the gateway's waiting, not CPU"))
 PY
-echo "  gateway threads 20 s into the attack: $threads_mid"
-# Sessions the attack left open end by their own limits (TLS start 30 s, command 5 min, data rate): wait for spool/tmp.
-for _ in $(seq 1 120); do [ -z "$(ls -A "$work/spool/tmp")" ] && break; sleep 1; done
-peak=$(awk '/VmHWM/{print $2}' "/proc/$gw/status")
-tmp_files=$(ls -A "$work/spool/tmp" | wc -l); tmp_bytes=$(du -sb "$work/spool/tmp" | cut -f1)
-# A second quiet run after the attack: the machine's own drift between two ~20 s windows (other
-# processes, the page cache) otherwise reads as the attack's effect. The baseline is the mean of both.
-measure after "$msgs"
-echo "quiet after:  $out_after"
-baseline=$(python3 -c "print(f'{($(field msgs_per_s "$quiet") + $(field msgs_per_s "$out_after")) / 2:.1f}')")
-ratio=$(python3 -c "print(f'{$(field msgs_per_s "$attacked")/$baseline:.2f}')")
+echo "  gateway threads 20 s into the (last) attack: $threads_mid"
 kill "$memwatch_pid" 2>/dev/null || true
+ratio=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : sprintf("%.2f", (a[NR/2] + a[NR/2+1]) / 2)}')
 echo "gateway RSS before the attack $((rss_before / 1024)) MB, peak (VmHWM) $((peak / 1024)) MB"
 echo "  at the sampled peak (the attack started at ${attack_at} s; MB): $(cat "$work/peak.split" 2>/dev/null || echo none)"
 echo "spool/tmp after the attack: $tmp_files files, $tmp_bytes bytes (apparent size of the directory included)"
-echo "legitimate B: quiet $(field msgs_per_s "$quiet") msgs/s p99 $(field p99_ms "$quiet") ms, after the attack $(field msgs_per_s "$out_after") msgs/s p99 $(field p99_ms "$out_after") ms (baseline: their mean $baseline); under attack $(field msgs_per_s "$attacked") msgs/s p99 $(field p99_ms "$attacked") ms; ratio $ratio"
+if [ "$rounds" = 1 ]; then
+  quiet=$out_quiet0; attacked=$out_attacked1; out_after=$out_quiet1
+  baseline=$(python3 -c "print(f'{($(field msgs_per_s "$quiet") + $(field msgs_per_s "$out_after")) / 2:.1f}')")
+  echo "legitimate B: quiet $(field msgs_per_s "$quiet") msgs/s p99 $(field p99_ms "$quiet") ms, after the attack $(field msgs_per_s "$out_after") msgs/s p99 $(field p99_ms "$out_after") ms (baseline: their mean $baseline); under attack $(field msgs_per_s "$attacked") msgs/s p99 $(field p99_ms "$attacked") ms; ratio $ratio"
+else
+  echo "legitimate B over $rounds rounds: ratios ${ratios[*]}; median $ratio"
+fi
 ok=1
 [ "$peak" -lt $((512 * 1024)) ] || { echo "TARGET MISSED: peak RSS >= 512 MB"; ok=0; }
 [ "$tmp_files" -eq 0 ] || { echo "TARGET MISSED: spool/tmp not empty"; ok=0; }

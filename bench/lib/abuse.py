@@ -6,7 +6,7 @@ bounded in count and time, loopback only:
   --bdat N       loops that open a BDAT transfer with a valid card and abandon it (RSET, EHLO, STARTTLS
                  again is not possible after TLS, QUIT, disconnect), then start over
 Runs for --seconds, then stops. Prints what each kind achieved."""
-import argparse, asyncio, ssl, sys, time
+import argparse, asyncio, os, signal, ssl, sys, time
 
 async def reply(r):
     while True:
@@ -79,6 +79,8 @@ async def main(a):
     ctx.load_cert_chain(a.cert, a.key)
     stats = dict(flood_sessions=0, flood_bytes=0, slow_sessions=0, slow_bytes=0, bdat_aborts=0)
     stop = time.monotonic() + a.seconds
+    # Stopped early (abuse.sh ROUNDS > 1 ends each attack after its window): report what was done.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: (print(' '.join(f'{k}={v}' for k, v in stats.items()), flush=True), os._exit(0)))
     tasks = [flood(a, stats, stop) for _ in range(a.flood)]
     tasks += [slowloris(a, ctx, stats, stop, in_data=(i % 2 == 1)) for i in range(a.slowloris)]
     tasks += [bdat_abort(a, ctx, stats, stop) for _ in range(a.bdat)]
