@@ -53,6 +53,14 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
     private CancellationToken _running;
     private volatile bool _classifyInline;
 
+    // Set while the scheduler runs: whoever makes work dispatchable (a message queued, a slot released, a pass
+    // finished) starts the passes it allows on its own thread, instead of waking the dispatcher's loop for it
+    // (a thread-pool hand-off and a context switch per message). Never nested: a pass started here that
+    // releases a slot before its first wait wakes the loop instead (no recursion, however many skip at once).
+    [ThreadStatic]
+    private static bool t_dispatching;
+    private volatile bool _dispatchInline;
+
     internal DeliveryScheduler(MessageSpool spool, MessageDelivery delivery, RecipientRouter router, DestinationTable destinations, DeliveryMetrics metrics, IOptionsMonitor<DeliveryOptions> options, ClientCertificateSource clientCertificate, TimeProvider time, ILogger<DeliveryScheduler> logger)
     {
         _spool = spool;
@@ -178,6 +186,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         var classifiers = Enumerable.Range(0, Classifiers).Select(_ => ClassifyLoopAsync(stoppingToken)).ToList();
         _running = stoppingToken;
         _classifyInline = true;
+        _dispatchInline = true;
         var dispatcher = DispatchLoopAsync(stoppingToken);
         try
         {
@@ -194,6 +203,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         }
 
         _classifyInline = false;
+        _dispatchInline = false;
         _fresh.Writer.TryComplete();
         _backlog.Writer.TryComplete();
         Signal();
@@ -565,26 +575,14 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         {
             while (!ct.IsCancellationRequested)
             {
-                while (_destinations.TryDispatch(out var lease, out var message))
+                t_dispatching = true;
+                try
                 {
-                    Move(message.Key, Where.Delivering);
-                    var pass = RunPassAsync(message, lease!, ct);
-                    lock (_lock)
-                    {
-                        _passes.Add(pass);
-                    }
-
-                    _ = pass.ContinueWith(
-                        t =>
-                        {
-                            lock (_lock)
-                            {
-                                _passes.Remove(t);
-                            }
-                        },
-                        CancellationToken.None,
-                        TaskContinuationOptions.ExecuteSynchronously,
-                        TaskScheduler.Default);
+                    DispatchReady(ct);
+                }
+                finally
+                {
+                    t_dispatching = false;
                 }
 
                 await _wake.WaitAsync(TimeSpan.FromSeconds(1), ct);
@@ -596,12 +594,40 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         }
     }
 
+    /// <summary>Starts every pass the destination table allows now (the loop's work, or a waker's: <see cref="Signal"/>).</summary>
+    private void DispatchReady(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested && _destinations.TryDispatch(out var lease, out var message))
+        {
+            Move(message.Key, Where.Delivering);
+            var pass = RunPassAsync(message, lease!, ct);
+            lock (_lock)
+            {
+                _passes.Add(pass);
+            }
+
+            _ = pass.ContinueWith(
+                t =>
+                {
+                    lock (_lock)
+                    {
+                        _passes.Remove(t);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
     /// <summary>
     /// One pass. A message whose classified envelope is reused (a file in clear, the usual case) starts on
-    /// the dispatcher's thread and runs there until its first wait, the next hop's replies: claim, reopen,
-    /// routing and the pipelined write take some tens of microseconds, less than the hand-off to another
-    /// thread that a yield cost every message. Any other (a sealed file, authenticated whole before it is
-    /// sent; an envelope to read again) goes to another thread first, so the dispatcher is never held long.
+    /// the thread that dispatched it (the dispatcher's loop, or whoever made it dispatchable: the accept
+    /// path that handed it over, a pass that released its slot) and runs there until its first wait, the
+    /// next hop's replies: claim, reopen, routing and the pipelined write take some tens of microseconds,
+    /// less than the hand-off to another thread that a yield cost every message. Any other (a sealed file,
+    /// authenticated whole before it is sent; an envelope to read again) goes to another thread first, so
+    /// no dispatching thread is ever held long.
     /// </summary>
     private async Task RunPassAsync(QueuedMessage message, DestinationLease lease, CancellationToken ct)
     {
@@ -642,6 +668,24 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
 
     private void Signal()
     {
+        if (_dispatchInline && !t_dispatching)
+        {
+            t_dispatching = true;
+            try
+            {
+                DispatchReady(_running);
+                return;
+            }
+            catch (Exception ex)
+            {
+                DeliveryLog.Crashed(_logger, ex, "dispatch"); // a bug: the loop tries again
+            }
+            finally
+            {
+                t_dispatching = false;
+            }
+        }
+
         if (_wake.CurrentCount == 0)
         {
             try

@@ -124,6 +124,23 @@ public sealed class AcceptHandOffTests : IDisposable
     }
 
     [Fact]
+    public async Task A_handed_over_message_is_claimed_before_the_accept_path_gets_its_thread_back()
+    {
+        await using var server = new TestSmtpServer();
+        var settings = InternalHop(server);
+        settings["Gateway:Delivery:PollInterval"] = "00:10:00";
+        await using var h = new DeliveryHarness(settings);
+        await h.StartAsync();
+        await h.Scheduler.Ready;
+
+        // Classified and dispatched on the caller's thread: no hop through a classifier nor the dispatcher's loop.
+        var handed = await h.SubmitHandedOffAsync("Subject: now\r\n\r\nbody\r\n", ["dr.durand@hopital-a.test"]);
+        Assert.NotEqual(SpoolState.Incoming, h.Spool.Locate(handed.Envelope.QueueId));
+
+        await h.WaitAsync(() => server.Transactions.Count == 1 && h.SpoolIsEmpty(), "delivery");
+    }
+
+    [Fact]
     public async Task A_file_replaced_after_the_hand_off_goes_out_as_the_disk_says_never_as_handed_over()
     {
         await using var server = new TestSmtpServer();
