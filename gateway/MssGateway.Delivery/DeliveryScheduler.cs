@@ -35,8 +35,8 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
     private readonly ILogger<DeliveryScheduler> _logger;
 
     // Fresh messages (the accept path, DSNs) go before the backlog (scans, due retries), four to one.
-    private readonly Channel<(QueueKey Key, SpoolState From)> _fresh = Channel.CreateUnbounded<(QueueKey, SpoolState)>();
-    private readonly Channel<(QueueKey Key, SpoolState From)> _backlog = Channel.CreateUnbounded<(QueueKey, SpoolState)>();
+    private readonly Channel<Intake> _fresh = Channel.CreateUnbounded<Intake>();
+    private readonly Channel<Intake> _backlog = Channel.CreateUnbounded<Intake>();
 
     // Every message the scheduler knows, and where: waiting to be classified, queued at a destination,
     // being delivered, or deferred until a time (then also in the timetable).
@@ -47,6 +47,19 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _deferred;
+
+    // Set once the classifiers run: from then on a message handed over by the accept path is classified on
+    // the caller's thread when its routing needs no wait (no hop through the intake and a classifier).
+    private CancellationToken _running;
+    private volatile bool _classifyInline;
+
+    // Set while the scheduler runs: whoever makes work dispatchable (a message queued, a slot released, a pass
+    // finished) starts the passes it allows on its own thread, instead of waking the dispatcher's loop for it
+    // (a thread-pool hand-off and a context switch per message). Never nested: a pass started here that
+    // releases a slot before its first wait wakes the loop instead (no recursion, however many skip at once).
+    [ThreadStatic]
+    private static bool t_dispatching;
+    private volatile bool _dispatchInline;
 
     internal DeliveryScheduler(MessageSpool spool, MessageDelivery delivery, RecipientRouter router, DestinationTable destinations, DeliveryMetrics metrics, IOptionsMonitor<DeliveryOptions> options, ClientCertificateSource clientCertificate, TimeProvider time, ILogger<DeliveryScheduler> logger)
     {
@@ -106,6 +119,38 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         }
     }
 
+    /// <summary>
+    /// A message the accept path has just committed, with its envelope: classified without reading the file
+    /// (only a file in clear, <see cref="SpoolMessage.Reusable"/>: anything else is <see cref="Notify(string)"/>).
+    /// Once the scheduler runs, the classification happens here, on the caller's thread, up to the first
+    /// wait of its routing (none for the gateway's own domains; a liste blanche lookup in Redis may wait),
+    /// and the rest continues in the background: the caller is never held by I/O, and never sees an exception.
+    /// </summary>
+    public void Notify(SpoolMessage accepted)
+    {
+        ArgumentNullException.ThrowIfNull(accepted);
+        var id = accepted.Envelope.QueueId;
+        if (!accepted.Reusable || !QueueId.TryToKey(id, out var key) || !string.Equals(accepted.Path, _spool.PathOf(SpoolState.Incoming, id), StringComparison.Ordinal))
+        {
+            Notify(id); // not a hand-off this spool can check (sealed, another spool, a name that is no queue id): read from disk
+            return;
+        }
+
+        if (!_classifyInline)
+        {
+            Track(key, SpoolState.Incoming, fresh: true, accepted);
+            return;
+        }
+
+        if (!Track(key, SpoolState.Incoming, fresh: true, known: accepted, queue: false))
+        {
+            return;
+        }
+
+        // Runs here up to its first wait; if routing waits (the directory), it finishes on its own (errors are logged there).
+        _ = ClassifyGuardedAsync(new Intake(key, SpoolState.Incoming, accepted), _running);
+    }
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
@@ -139,6 +184,9 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         }
 
         var classifiers = Enumerable.Range(0, Classifiers).Select(_ => ClassifyLoopAsync(stoppingToken)).ToList();
+        _running = stoppingToken;
+        _classifyInline = true;
+        _dispatchInline = true;
         var dispatcher = DispatchLoopAsync(stoppingToken);
         try
         {
@@ -154,6 +202,8 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
             _ready.TrySetResult();
         }
 
+        _classifyInline = false;
+        _dispatchInline = false;
         _fresh.Writer.TryComplete();
         _backlog.Writer.TryComplete();
         Signal();
@@ -297,7 +347,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
     /// Takes a message the scheduler does not know yet into the intake. One found in <c>incoming/</c> while
     /// the timetable holds it was put back by the queue CLI (retry): it leaves the timetable.
     /// </summary>
-    private bool Track(QueueKey key, SpoolState from, bool fresh)
+    private bool Track(QueueKey key, SpoolState from, bool fresh, SpoolMessage? known = null, bool queue = true)
     {
         lock (_lock)
         {
@@ -314,7 +364,11 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
             _tracked[key] = new Tracked(Where.Intake, 0);
         }
 
-        (fresh ? _fresh : _backlog).Writer.TryWrite((key, from));
+        if (queue)
+        {
+            (fresh ? _fresh : _backlog).Writer.TryWrite(new Intake(key, from, known));
+        }
+
         return true;
     }
 
@@ -378,7 +432,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
 
         foreach (var key in due)
         {
-            _backlog.Writer.TryWrite((key, SpoolState.Deferred));
+            _backlog.Writer.TryWrite(new Intake(key, SpoolState.Deferred));
         }
 
         return wait;
@@ -391,7 +445,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         {
             while (true)
             {
-                (QueueKey Key, SpoolState From) item;
+                Intake item;
                 var preferBacklog = ++turn % 5 == 0;
                 if (!(preferBacklog ? _backlog.Reader.TryRead(out item) || _fresh.Reader.TryRead(out item) : _fresh.Reader.TryRead(out item) || _backlog.Reader.TryRead(out item)))
                 {
@@ -407,16 +461,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
                     continue;
                 }
 
-                try
-                {
-                    await ClassifyAsync(item.Key, item.From, ct);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // Broken infrastructure (disk, directory): forget it; the next scan finds it again.
-                    DeliveryLog.Crashed(_logger, ex, item.Key.ToString());
-                    Forget(item.Key);
-                }
+                await ClassifyGuardedAsync(item, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -425,14 +470,36 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         }
     }
 
-    /// <summary>Reads the envelope (and state) of a message and queues it, with its envelope, at the destination of its first pending recipients.</summary>
-    private async Task ClassifyAsync(QueueKey key, SpoolState from, CancellationToken ct)
+    private async Task ClassifyGuardedAsync(Intake item, CancellationToken ct)
+    {
+        try
+        {
+            await ClassifyAsync(item.Key, item.From, ct, item.Known);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Forget(item.Key); // shutting down: it stays in incoming/ for the next start
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Broken infrastructure (disk, directory): forget it; the next scan finds it again.
+            DeliveryLog.Crashed(_logger, ex, item.Key.ToString());
+            Forget(item.Key);
+        }
+    }
+
+    /// <summary>
+    /// Reads the envelope (and state) of a message and queues it, with its envelope, at the destination of
+    /// its first pending recipients. A message handed over by the accept path (<paramref name="known"/>) is
+    /// not read: its file was just written, it has no state yet (the pass reads the state file anyway).
+    /// </summary>
+    private async Task ClassifyAsync(QueueKey key, SpoolState from, CancellationToken ct, SpoolMessage? known = null)
     {
         var id = key.ToString();
         SpoolMessage message;
         try
         {
-            message = _spool.Open(from, id);
+            message = known is not null && from == SpoolState.Incoming ? known : _spool.Open(from, id);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -454,7 +521,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
             return;
         }
 
-        var state = _spool.ReadState(id);
+        var state = ReferenceEquals(message, known) ? null : _spool.ReadState(id);
         var done = state?.Recipients.Where(r => r.Status != RecipientStatus.Pending).Select(r => r.Address).ToHashSet(StringComparer.Ordinal) ?? [];
         var pending = message.Envelope.Recipients.Where(r => !done.Contains(r.Address)).ToList();
         var delayWarned = state is not null && state.Recipients.Where(r => r.Status == RecipientStatus.Pending).All(r => r.DelayNotified);
@@ -508,26 +575,14 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         {
             while (!ct.IsCancellationRequested)
             {
-                while (_destinations.TryDispatch(out var lease, out var message))
+                t_dispatching = true;
+                try
                 {
-                    Move(message.Key, Where.Delivering);
-                    var pass = RunPassAsync(message, lease!, ct);
-                    lock (_lock)
-                    {
-                        _passes.Add(pass);
-                    }
-
-                    _ = pass.ContinueWith(
-                        t =>
-                        {
-                            lock (_lock)
-                            {
-                                _passes.Remove(t);
-                            }
-                        },
-                        CancellationToken.None,
-                        TaskContinuationOptions.ExecuteSynchronously,
-                        TaskScheduler.Default);
+                    DispatchReady(ct);
+                }
+                finally
+                {
+                    t_dispatching = false;
                 }
 
                 await _wake.WaitAsync(TimeSpan.FromSeconds(1), ct);
@@ -539,12 +594,40 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         }
     }
 
+    /// <summary>Starts every pass the destination table allows now (the loop's work, or a waker's: <see cref="Signal"/>).</summary>
+    private void DispatchReady(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested && _destinations.TryDispatch(out var lease, out var message))
+        {
+            Move(message.Key, Where.Delivering);
+            var pass = RunPassAsync(message, lease!, ct);
+            lock (_lock)
+            {
+                _passes.Add(pass);
+            }
+
+            _ = pass.ContinueWith(
+                t =>
+                {
+                    lock (_lock)
+                    {
+                        _passes.Remove(t);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
     /// <summary>
     /// One pass. A message whose classified envelope is reused (a file in clear, the usual case) starts on
-    /// the dispatcher's thread and runs there until its first wait, the next hop's replies: claim, reopen,
-    /// routing and the pipelined write take some tens of microseconds, less than the hand-off to another
-    /// thread that a yield cost every message. Any other (a sealed file, authenticated whole before it is
-    /// sent; an envelope to read again) goes to another thread first, so the dispatcher is never held long.
+    /// the thread that dispatched it (the dispatcher's loop, or whoever made it dispatchable: the accept
+    /// path that handed it over, a pass that released its slot) and runs there until its first wait, the
+    /// next hop's replies: claim, reopen, routing and the pipelined write take some tens of microseconds,
+    /// less than the hand-off to another thread that a yield cost every message. Any other (a sealed file,
+    /// authenticated whole before it is sent; an envelope to read again) goes to another thread first, so
+    /// no dispatching thread is ever held long.
     /// </summary>
     private async Task RunPassAsync(QueuedMessage message, DestinationLease lease, CancellationToken ct)
     {
@@ -585,6 +668,24 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
 
     private void Signal()
     {
+        if (_dispatchInline && !t_dispatching)
+        {
+            t_dispatching = true;
+            try
+            {
+                DispatchReady(_running);
+                return;
+            }
+            catch (Exception ex)
+            {
+                DeliveryLog.Crashed(_logger, ex, "dispatch"); // a bug: the loop tries again
+            }
+            finally
+            {
+                t_dispatching = false;
+            }
+        }
+
         if (_wake.CurrentCount == 0)
         {
             try
@@ -599,4 +700,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
     }
 
     private readonly record struct Tracked(Where Where, long Due);
+
+    /// <summary>A message waiting to be classified: where it was found, and the accept path's hand-off if it came with one.</summary>
+    private readonly record struct Intake(QueueKey Key, SpoolState From, SpoolMessage? Known = null);
 }

@@ -331,7 +331,7 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         }
 
         GatewayLog.MessageAccepted(_logger, spoolWriter.QueueId, session.Id, sender, transaction.Recipients.Count, size, verdict.SmimeLabel);
-        _sink.Accepted(spoolWriter.QueueId);
+        _sink.Accepted(spoolWriter.QueueId, spoolWriter.Committed); // delivery classifies it without reading it back
         return queued;
     }
 

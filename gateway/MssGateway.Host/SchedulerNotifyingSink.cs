@@ -1,4 +1,5 @@
 using MssGateway.Delivery;
+using MssGateway.Spool;
 
 namespace MssGateway.Host;
 
@@ -12,5 +13,15 @@ public sealed class SchedulerNotifyingSink : IAcceptedMessageSink
         _scheduler = scheduler;
     }
 
-    public void Accepted(string queueId) => _scheduler.Notify(queueId);
+    public void Accepted(string queueId, SpoolMessage? committed)
+    {
+        if (committed is null)
+        {
+            _scheduler.Notify(queueId);
+        }
+        else
+        {
+            _scheduler.Notify(committed);
+        }
+    }
 }

@@ -24,6 +24,7 @@ public sealed class MessageSpool
     private Tuple<string, bool>? _companionCoverage; // a reference: read and replaced whole, never torn
     private readonly string _signalPath;
     private (IReadOnlyDictionary<SpoolState, int> Counts, long ValidUntil)? _count;
+    private long _envelopesRead;
 
     public MessageSpool(string root, SpoolSyncMode sync = SpoolSyncMode.GroupCommit, SpoolEncryption? encryption = null)
         : this(root, sync, static file => RandomAccess.FlushToDisk(file), DirectoryFsync.SyncFilesystem, encryption)
@@ -62,6 +63,9 @@ public sealed class MessageSpool
     }
 
     public string Root { get; }
+
+    /// <summary>Envelopes of files in clear parsed from disk so far (tests: what the accept path's hand-off saves).</summary>
+    internal long EnvelopesRead => Interlocked.Read(ref _envelopesRead);
 
     /// <summary>How accepted content is made durable (see <see cref="SpoolSyncMode"/>).</summary>
     public SpoolSyncMode SyncMode { get; }
@@ -292,9 +296,6 @@ public sealed class MessageSpool
             ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry entry) => !entry.IsDirectory,
         };
 
-    private static SafeFileHandle OpenRead(string path) =>
-        File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.RandomAccess);
-
     /// <summary>Whether an open file starts with a sealed header (else it was written in clear).</summary>
     private static bool IsSealed(SafeFileHandle handle)
     {
@@ -390,10 +391,10 @@ public sealed class MessageSpool
     public SpoolMessage Open(SpoolState state, string queueId)
     {
         var path = PathOf(state, queueId);
-        var handle = OpenRead(path);
+        var (handle, stamp) = SpoolFileCalls.OpenRead(path);
         try
         {
-            return OpenFrom(handle, path, queueId, keepOpen: false);
+            return OpenFrom(handle, stamp, path, queueId, keepOpen: false);
         }
         finally
         {
@@ -414,17 +415,18 @@ public sealed class MessageSpool
         ArgumentNullException.ThrowIfNull(known);
         var queueId = known.Envelope.QueueId;
         var path = PathOf(state, queueId);
-        SafeFileHandle? handle = OpenRead(path);
+        var (opened, now) = SpoolFileCalls.OpenRead(path);
+        SafeFileHandle? handle = opened;
         try
         {
-            if (known.Stamp is { } stamp && SpoolFileStamp.Of(handle) == stamp && Encryption is not { ReadPlainFiles: false })
+            if (known.Stamp is { } stamp && now == stamp && Encryption is not { ReadPlainFiles: false })
             {
                 var reused = new SpoolMessage(path, known.Envelope, known.ContentLength, handle, stamp);
                 handle = null;
                 return reused;
             }
 
-            var message = OpenFrom(handle, path, queueId, keepOpen: true);
+            var message = OpenFrom(handle, now, path, queueId, keepOpen: true);
             if (message.Stamp is not null)
             {
                 handle = null; // the message holds it now
@@ -442,7 +444,7 @@ public sealed class MessageSpool
     /// Reads a message from its open file. A file in clear with <paramref name="keepOpen"/> returns a
     /// message that reads (and owns) <paramref name="handle"/>; otherwise the caller closes it.
     /// </summary>
-    private SpoolMessage OpenFrom(SafeFileHandle handle, string path, string queueId, bool keepOpen)
+    private SpoolMessage OpenFrom(SafeFileHandle handle, SpoolFileStamp stamp, string path, string queueId, bool keepOpen)
     {
         try
         {
@@ -474,10 +476,15 @@ public sealed class MessageSpool
                 new SpoolDecryptionException(SpoolDecryptionFailure.PlainRefused, "file in clear"));
         }
 
-        var stamp = SpoolFileStamp.Of(handle);
         using var plain = new PlainSpoolContent(handle, stamp.Length);
+        Interlocked.Increment(ref _envelopesRead);
         var envelope = SpoolFileFormat.ReadEnvelope(plain, out var contentLength, out var error)
             ?? throw new InvalidDataException($"Spool file {path} is not valid: {error}");
+        if (!string.Equals(envelope.QueueId, queueId, StringComparison.Ordinal))
+        {
+            // A file moved or copied under another message's name: delivering it would report (and delete) the other id.
+            throw new InvalidDataException($"Spool file {path} is not valid: its envelope names another message");
+        }
         return keepOpen
             ? new SpoolMessage(path, envelope, contentLength, handle, stamp)
             : new SpoolMessage(path, envelope, contentLength, () => new PlainSpoolContent(path), stamp);

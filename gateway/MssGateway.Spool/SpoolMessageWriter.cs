@@ -43,6 +43,16 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
     /// <summary>Whether the temp file exists yet (it is created with the first content written).</summary>
     public bool HasFile => _created;
 
+    /// <summary>
+    /// After <see cref="CommitAsync(SpoolEnvelope, SpoolCommitCompanion?, CancellationToken)"/>, the message
+    /// as it now is in <c>incoming/</c> — the envelope just written and the file's stamp (inode, length,
+    /// modification time) taken on the written handle — for the accept path to hand to delivery, which
+    /// then need not read the file back (issue 13, CPU per message). Null before the commit and for a
+    /// sealed file (every delivery pass authenticates a sealed file whole). What delivery does with it is
+    /// <see cref="MessageSpool.Reopen"/>'s rule: reused only while the file still has this stamp.
+    /// </summary>
+    public SpoolMessage? Committed { get; private set; }
+
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var stream = TempFile();
@@ -116,10 +126,17 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
         }
 
         await _spool.SyncContentAsync(stream.SafeFileHandle, alongside);
+        // Taken after the last write, on the handle that wrote: the rename below keeps inode, length and time.
+        SpoolFileStamp? stamp = _sealer is null ? SpoolFileStamp.Of(stream.SafeFileHandle) : null;
         await stream.DisposeAsync();
         _stream = null;
         await _spool.PublishAsync(_tempPath, QueueId);
         _committed = true;
+        if (stamp is { } written)
+        {
+            var path = _spool.PathOf(SpoolState.Incoming, QueueId);
+            Committed = new SpoolMessage(path, envelope, ContentLength, () => new PlainSpoolContent(path), written);
+        }
     }
 
     public async ValueTask DisposeAsync()

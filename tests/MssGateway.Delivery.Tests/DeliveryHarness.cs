@@ -159,6 +159,34 @@ public sealed class DeliveryHarness : IAsyncDisposable
         return writer.QueueId;
     }
 
+    /// <summary>
+    /// Commits a message as the gateway's accept path does (issue 13e): the scheduler is handed the message
+    /// as written (<see cref="SpoolMessageWriter.Committed"/>) when it runs; returns it either way.
+    /// </summary>
+    public async Task<SpoolMessage> SubmitHandedOffAsync(string content, string[] recipients)
+    {
+        await using var writer = Spool.BeginMessage();
+        await writer.WriteAsync(Encoding.UTF8.GetBytes(content), CancellationToken.None);
+        await writer.CommitAsync(
+            new SpoolEnvelope
+            {
+                QueueId = writer.QueueId,
+                ReceivedAt = DateTimeOffset.UtcNow,
+                Sender = Sender,
+                Recipients = recipients.Select(r => new SpoolRecipient { Address = r }).ToList(),
+                Body = "8BITMIME",
+                ListenerName = "test",
+            },
+            CancellationToken.None);
+        var committed = writer.Committed ?? throw new InvalidOperationException("a file in clear is always handed over");
+        if (_started)
+        {
+            Scheduler.Notify(committed);
+        }
+
+        return committed;
+    }
+
     /// <summary>Waits (polling) until the condition holds; fails the test after the timeout.</summary>
     public async Task WaitAsync(Func<bool> condition, string what, int seconds = 20)
     {

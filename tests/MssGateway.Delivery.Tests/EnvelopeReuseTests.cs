@@ -66,7 +66,12 @@ public sealed class EnvelopeReuseTests : IDisposable
         var id = await AcceptAsync(spool, "Subject: a\r\n\r\nbody\r\n", "first@hopital-b.mssante.test");
         var classified = spool.Open(SpoolState.Incoming, id);
         var other = await AcceptAsync(spool, "Subject: b\r\n\r\nanother body\r\n", "second@hopital-c.mssante.test");
-        File.Move(spool.PathOf(SpoolState.Incoming, other), spool.PathOf(SpoolState.Incoming, id), overwrite: true);
+        // Another file under this message's name and id (a file whose envelope names another message is set aside: AcceptHandOffTests).
+        var otherPath = spool.PathOf(SpoolState.Incoming, other);
+        var replacement = Encoding.Latin1.GetString(await File.ReadAllBytesAsync(otherPath)).Replace(other, id, StringComparison.Ordinal);
+        File.Delete(otherPath);
+        await File.WriteAllBytesAsync(_dir.Combine("replacement"), Encoding.Latin1.GetBytes(replacement));
+        File.Move(_dir.Combine("replacement"), spool.PathOf(SpoolState.Incoming, id), overwrite: true);
         Assert.True(spool.Claim(id, SpoolState.Incoming));
 
         using var pass = spool.Reopen(classified, SpoolState.Active);
