@@ -27,6 +27,20 @@ public sealed class AcceptHandOffTests : IDisposable
         ["Gateway:Delivery:InternalNextHop:Port"] = server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
+    /// <summary>
+    /// A started scheduler with no safety-net scan meanwhile: one that lists a file between its commit and
+    /// its hand-off reads it (harmless, but counted by these tests).
+    /// </summary>
+    private static async Task<DeliveryHarness> StartWithoutScansAsync(TestSmtpServer server)
+    {
+        var settings = InternalHop(server);
+        settings["Gateway:Delivery:PollInterval"] = "00:10:00";
+        var h = new DeliveryHarness(settings);
+        await h.StartAsync();
+        await h.Scheduler.Ready;
+        return h;
+    }
+
     private static async Task<SpoolMessageWriter> CommitAsync(MessageSpool spool, string content, string recipient, DateTimeOffset? receivedAt = null)
     {
         var w = spool.BeginMessage();
@@ -103,12 +117,7 @@ public sealed class AcceptHandOffTests : IDisposable
     public async Task Handed_over_messages_are_delivered_without_one_envelope_read_back_from_disk()
     {
         await using var server = new TestSmtpServer();
-        var settings = InternalHop(server);
-        // No safety-net scan meanwhile: one that lists a file between its commit and its hand-off reads it (harmless, but counted).
-        settings["Gateway:Delivery:PollInterval"] = "00:10:00";
-        await using var h = new DeliveryHarness(settings);
-        await h.StartAsync();
-        await h.Scheduler.Ready;
+        await using var h = await StartWithoutScansAsync(server);
         for (var i = 0; i < 20; i++)
         {
             await h.SubmitHandedOffAsync($"Subject: {i}\r\n\r\nbody {i}\r\n", ["dr.durand@hopital-a.test"]);
@@ -127,11 +136,7 @@ public sealed class AcceptHandOffTests : IDisposable
     public async Task A_handed_over_message_is_claimed_before_the_accept_path_gets_its_thread_back()
     {
         await using var server = new TestSmtpServer();
-        var settings = InternalHop(server);
-        settings["Gateway:Delivery:PollInterval"] = "00:10:00";
-        await using var h = new DeliveryHarness(settings);
-        await h.StartAsync();
-        await h.Scheduler.Ready;
+        await using var h = await StartWithoutScansAsync(server);
 
         // Classified and dispatched on the caller's thread: no hop through a classifier nor the dispatcher's loop.
         var handed = await h.SubmitHandedOffAsync("Subject: now\r\n\r\nbody\r\n", ["dr.durand@hopital-a.test"]);
