@@ -8,9 +8,11 @@ namespace MssGateway.Smtp.Tests;
 /// a transfer whose client sends nothing holds no buffer; the buffer it takes once data arrives is
 /// pooled and given back when the transfer ends.
 /// </summary>
+[Collection(MemoryBoundCollection.Name)]
 public sealed class ConnectionMemoryTests
 {
     private const int Silent = 200;
+    private const int Batches = 3;
     private readonly ITestOutputHelper _output;
 
     public ConnectionMemoryTests(ITestOutputHelper output)
@@ -23,7 +25,11 @@ public sealed class ConnectionMemoryTests
     {
         // The attack of bench/abuse.sh holds thousands of such connections (slowloris before STARTTLS):
         // what each costs is the session's objects, not a read buffer or a pre-rented line buffer.
-        await using var host = await EngineHost.StartAsync(limits: l => l.MaxConcurrentSessionsPerClient = 2 * Silent);
+        await using var host = await EngineHost.StartAsync(limits: l =>
+        {
+            l.MaxConcurrentSessionsPerClient = (Batches + 1) * Silent;
+            l.MaxConnectionRatePerClient = 0; // all of them from 127.0.0.1 within a second
+        });
         var sockets = new List<Socket>();
         try
         {
@@ -37,18 +43,26 @@ public sealed class ConnectionMemoryTests
             }
 
             await OpenAsync();
-            var before = GC.GetTotalMemory(forceFullCollection: true);
-            for (var i = 0; i < Silent; i++)
+
+            // Three batches, the smallest taken: whatever else the process allocates meanwhile (the xUnit
+            // runner's own objects, a timer's) can only add to a batch, never hide a buffer held per connection.
+            var perConnection = long.MaxValue;
+            for (var batch = 1; batch <= Batches; batch++)
             {
-                await OpenAsync();
+                var before = GC.GetTotalMemory(forceFullCollection: true);
+                for (var i = 0; i < Silent; i++)
+                {
+                    await OpenAsync();
+                }
+
+                Assert.Equal((batch * Silent) + 1, host.Server.ActiveSessions("submission"));
+                var measured = (GC.GetTotalMemory(forceFullCollection: true) - before) / Silent;
+                _output.WriteLine($"batch {batch}: managed memory per silent connection: {measured} bytes");
+                perConnection = Math.Min(perConnection, measured);
             }
 
-            Assert.Equal(Silent + 1, host.Server.ActiveSessions("submission"));
-            var perConnection = (GC.GetTotalMemory(forceFullCollection: true) - before) / Silent;
-            _output.WriteLine($"managed memory per silent connection: {perConnection} bytes");
-
             // Measured 8.5 KB: the session's objects and the test's own client socket. A buffer rented per connection before
-            // data arrives (a 16 KB transfer buffer, a 64 KB line buffer, a pipe segment per socket) fails this.
+            // data arrives (a 16 KB transfer buffer, a 64 KB line buffer, a pipe segment per socket) fails this in every batch.
             Assert.True(perConnection < 16 * 1024, $"each silent connection holds {perConnection} bytes of managed memory");
         }
         finally
