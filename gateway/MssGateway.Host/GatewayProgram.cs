@@ -147,10 +147,14 @@ public static class GatewayProgram
         // named by its key): every options class, these included, is validated in one place below, after the build.
         GatewayOptions options;
         DevMaildirOptions devMaildir;
+        SmtpServerLimits smtpLimits;
         try
         {
             options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
             devMaildir = builder.Configuration.GetSection(DevMaildirOptions.Section).Get<DevMaildirOptions>() ?? new DevMaildirOptions();
+            // The socket transport is built with the application (before validation): it takes its read-ahead
+            // bound from here (Gateway:Smtp:Limits:MaxReadBufferSize, docs/smtp.md).
+            smtpLimits = builder.Configuration.GetSection(SmtpServerLimits.Section).Get<SmtpServerLimits>() ?? new SmtpServerLimits();
         }
         catch (InvalidOperationException ex)
         {
@@ -194,6 +198,7 @@ public static class GatewayProgram
             return await ConfigurationErrorsAsync(errors);
         }
 
+        builder.WebHost.UseSockets(transport => SmtpSocketTransport.Apply(transport, smtpLimits));
         builder.WebHost.ConfigureKestrel(k =>
         {
             // Kestrel runs this while the host is built, before the options are validated: an address or port the

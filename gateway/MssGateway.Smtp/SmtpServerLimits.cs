@@ -90,6 +90,17 @@ public sealed class SmtpServerLimits
     /// <summary>Time a flush of replies may wait for the client to read; a client that reads nothing for this long is cut.</summary>
     public TimeSpan ReplyFlushTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Octets the socket transport reads from a connection ahead of what its session has consumed; past it
+    /// the transport stops reading that socket until the session catches up (Kestrel's
+    /// <c>SocketTransportOptions.MaxReadBufferSize</c>, 1 MB in Kestrel). Bounds what a client that sends
+    /// without waiting makes the server hold per connection, and what the server reads of a flood it is
+    /// about to cut (bench/abuse.sh's flood: ~150 KB per connection before). The same bound applies to every
+    /// listener of the process (the HTTP port too). At least 4096 and twice the longest line
+    /// (<see cref="MaxCommandLineLength"/>, <see cref="MaxTextLineLength"/>), so a whole line always fits.
+    /// </summary>
+    public long MaxReadBufferSize { get; set; } = 16 * 1024;
+
     /// <summary>On a listener with PROXY protocol: time for the load balancer's PROXY header to arrive.</summary>
     public TimeSpan ProxyHeaderTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -88,6 +88,8 @@ public sealed class EngineHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(5));
+        // The transport bounded as the gateway's is (SmtpServerLimits.MaxReadBufferSize).
+        builder.WebHost.UseSockets(transport => SmtpSocketTransport.Apply(transport, options.Limits));
         builder.WebHost.ConfigureKestrel(k =>
         {
             foreach (var l in listeners)
@@ -192,10 +194,18 @@ public sealed partial class TestHooks : SmtpSessionHooks
         return ValueTask.FromResult(revoked ? new SmtpReply(535, "5.7.8", "client_cert_revoked", "Client certificate revoked") : null);
     }
 
-    public override ValueTask<SmtpReply?> OnMailFromAsync(SmtpSessionInfo session, SmtpMailFrom mailFrom, CancellationToken cancellationToken)
+    /// <summary>When set, MAIL FROM waits for it: a session held inside a hook, not reading its connection.</summary>
+    public TaskCompletionSource? HoldMailFrom { get; set; }
+
+    public override async ValueTask<SmtpReply?> OnMailFromAsync(SmtpSessionInfo session, SmtpMailFrom mailFrom, CancellationToken cancellationToken)
     {
+        if (HoldMailFrom is { } hold)
+        {
+            await hold.Task.WaitAsync(cancellationToken);
+        }
+
         MailFromDecided(_logger, mailFrom.Address.Length);
-        return ValueTask.FromResult(mailFrom.Address.StartsWith("refused", StringComparison.Ordinal) ? new SmtpReply(550, "5.7.1", "sender_not_bound", "Sender not bound") : null);
+        return mailFrom.Address.StartsWith("refused", StringComparison.Ordinal) ? new SmtpReply(550, "5.7.1", "sender_not_bound", "Sender not bound") : null;
     }
 
     public override ValueTask<SmtpReply?> OnRecipientAsync(SmtpSessionInfo session, SmtpTransaction transaction, SmtpRecipient recipient, CancellationToken cancellationToken) =>
