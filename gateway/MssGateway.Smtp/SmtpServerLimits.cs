@@ -66,6 +66,15 @@ public sealed class SmtpServerLimits
     /// </summary>
     public int MaxCommandsBeforeTls { get; set; } = 10;
 
+    /// <summary>
+    /// A client whose first octets are already waiting when the greeting is about to be sent talked before
+    /// its turn (RFC 5321 §3.1: the client waits for the 220; Postfix's postscreen calls it "pregreet"): it
+    /// gets 554 5.5.1 pregreet instead of the greeting and the connection is closed, before any of its
+    /// commands is read. The check waits for nothing (no greet delay): a client that waits for the greeting,
+    /// as every MTA does, cannot fail it. False sends the greeting anyway.
+    /// </summary>
+    public bool RefusePregreet { get; set; } = true;
+
     /// <summary>On a listener that requires TLS: time from connect to a finished STARTTLS handshake, then 421 4.7.0 tls_not_started.</summary>
     public TimeSpan TlsStartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -101,6 +101,15 @@ internal sealed class SmtpSession
             return SmtpEndReason.Refused;
         }
 
+        if (_limits.RefusePregreet && _reader.HasBufferedInput())
+        {
+            // Octets before the greeting: a client that does not wait for its turn (a flood, a bot), cut before
+            // any of its commands is parsed or answered (SmtpServerLimits.RefusePregreet).
+            Reply(SmtpReplies.Pregreet, SmtpStage.Connect);
+            await FlushAsync();
+            return SmtpEndReason.Refused;
+        }
+
         Reply(SmtpReplies.Greeting(_server.Options.ServerName, _server.Options.Banner), SmtpStage.Connect);
         while (true)
         {

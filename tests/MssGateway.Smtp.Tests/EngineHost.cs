@@ -181,10 +181,18 @@ public sealed partial class TestHooks : SmtpSessionHooks
 
     public ConcurrentDictionary<string, bool> RevokedThumbprints { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public override ValueTask<SmtpReply?> OnConnectedAsync(SmtpSessionInfo session, CancellationToken cancellationToken)
+    /// <summary>When set, a session waits for it before its greeting (what the client sends meanwhile arrives first).</summary>
+    public TaskCompletionSource? HoldConnected { get; set; }
+
+    public override async ValueTask<SmtpReply?> OnConnectedAsync(SmtpSessionInfo session, CancellationToken cancellationToken)
     {
         ConnectedClients.Enqueue(session.RemoteEndPoint);
-        return ValueTask.FromResult<SmtpReply?>(null);
+        if (HoldConnected is { } hold)
+        {
+            await hold.Task.WaitAsync(cancellationToken);
+        }
+
+        return null;
     }
 
     public override ValueTask<SmtpReply?> OnTlsEstablishedAsync(SmtpSessionInfo session, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -58,7 +57,7 @@ public sealed class ReadAheadTests
             }
 
             var local = ((IPEndPoint)client.LocalEndPoint!).Port;
-            var (clientQueued, serverUnread) = await SettledQueuesAsync(local, host.PlainPort);
+            var (clientQueued, serverUnread) = await TcpQueues.SettledAsync(local, host.PlainPort);
             var readByGateway = sent - clientQueued - serverUnread;
             _output.WriteLine($"sent {sent}, in the client's send queue {clientQueued}, unread in the gateway's socket {serverUnread}: the gateway read {readByGateway}");
 
@@ -124,52 +123,5 @@ public sealed class ReadAheadTests
                 return;
             }
         }
-    }
-
-    /// <summary>
-    /// The client socket's send queue and the gateway socket's receive queue (/proc/net/tcp: tx_queue of
-    /// 127.0.0.1:client, rx_queue of 127.0.0.1:server towards it), once two readings agree.
-    /// </summary>
-    private static async Task<(long ClientQueued, long ServerUnread)> SettledQueuesAsync(int clientPort, int serverPort)
-    {
-        (long, long) last = (-1, -1);
-        for (var i = 0; i < 100; i++)
-        {
-            var now = Queues(clientPort, serverPort);
-            if (now == last)
-            {
-                return now;
-            }
-
-            last = now;
-            await Task.Delay(50); // the kernel's queues settling, not a clock under test
-        }
-
-        return last;
-    }
-
-    private static (long, long) Queues(int clientPort, int serverPort)
-    {
-        long clientQueued = -1, serverUnread = -1;
-        foreach (var line in File.ReadLines("/proc/net/tcp").Skip(1))
-        {
-            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var localPort = Port(f[1]);
-            var remotePort = Port(f[2]);
-            var queues = f[4].Split(':');
-            if (localPort == clientPort && remotePort == serverPort)
-            {
-                clientQueued = long.Parse(queues[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            }
-            else if (localPort == serverPort && remotePort == clientPort)
-            {
-                serverUnread = long.Parse(queues[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            }
-        }
-
-        Assert.True(clientQueued >= 0 && serverUnread >= 0, "the connection is not in /proc/net/tcp");
-        return (clientQueued, serverUnread);
-
-        static int Port(string address) => int.Parse(address[(address.IndexOf(':', StringComparison.Ordinal) + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
     }
 }
