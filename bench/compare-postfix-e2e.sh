@@ -15,11 +15,14 @@
 # /proc: the gateway, the load tool, both relays and the sink), with the end-to-end rate the machine's
 # cores would allow if delivery cost nothing. Targets (issue 13): ratio >= 2, mssgw e2e >= 80 % of its
 # accept-only rate.
-# Usage: bench/compare-postfix-e2e.sh [MESSAGES] [PER]   (default 5000 50; RUNS=3; SINK=postfix|smart)
+# Usage: bench/compare-postfix-e2e.sh [MESSAGES] [PER]   (default 5000 50; RUNS=3; SINK=postfix|smart; WARMUP=2000)
+# WARMUP: messages sent before the measured runs of each phase (JIT, TLS, page cache). The runtime's tiered
+# compilation is still at work thousands of messages in (docs/benchmarks.md "Warm-up"): WARMUP=20000 measures
+# the steady state a gateway that has run for a while is in.
 # Needs root and postfix; run it under: flock -x /tmp/mssgw-quiet.lock bench/compare-postfix-e2e.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${1:-5000}; per=${2:-50}; runs=${RUNS:-3}; sink=${SINK:-postfix}
+n=${1:-5000}; per=${2:-50}; runs=${RUNS:-3}; sink=${SINK:-postfix}; warmup=${WARMUP:-2000}
 shared=${SHARED_BENCH:-}
 for c in ../shared/bench ../../shared/bench /work/shared/bench; do [ -z "$shared" ] && [ -f "$c/postfix-relay-peer.sh" ] && shared=$(cd "$c" && pwd); done
 [ -n "$shared" ] || { echo "no shared bench directory (set SHARED_BENCH)" >&2; exit 2; }
@@ -43,7 +46,7 @@ median() { python3 -c "import statistics,sys;print(f'{statistics.median(map(floa
 
 # 1. mssgw accept-only (delivery off), same load.
 start_gateway
-load "$port" 2000 >/dev/null # warm-up (JIT, TLS)
+load "$port" "$warmup" >/dev/null # warm-up (JIT, TLS)
 splitdir=$(mktemp -d /tmp/mssgw-cpu.XXXXXX) # per-run CPU splits, for the ceiling at the end
 only=(); split=()
 for r in $(seq 1 "$runs"); do
@@ -87,7 +90,7 @@ e2e() { # port queuefn messages -> "accept_rate e2e_rate"; the CPU split of the 
   python3 "$cpu" diff "$work/before.cpu" "$work/after.cpu" "$3" "$work/load.cpu" > "$work/split.txt"
   python3 -c "import re,sys;o=sys.argv[1];a=float(re.search(r'msgs_per_s=([0-9.]+)',o).group(1));ok=int(re.search(r'messages_ok=([0-9]+)',o).group(1));print(f'{a:.1f} {ok/($t1-$t0):.1f}')" "$out"
 }
-e2e 10026 pf_q 2000 >/dev/null; e2e "$port" gw_q 2000 >/dev/null # warm-up both
+e2e 10026 pf_q "$warmup" >/dev/null; e2e "$port" gw_q "$warmup" >/dev/null # warm-up both
 before=$(sink_count)
 printf '%-4s %17s %14s %15s %12s %10s %16s %15s\n' run postfix_accept/s postfix_e2e/s mssgw_accept/s mssgw_e2e/s ratio_e2e e2e/accept-only cpu-normalized
 pa=(); pe=(); ga=(); ge=(); gn=(); splits=()
