@@ -41,8 +41,8 @@ public sealed class SmtpServerLimitsValidator(string section = SmtpServerLimits.
         Require(limits.MinDataRateGracePeriod >= TimeSpan.Zero, nameof(SmtpServerLimits.MinDataRateGracePeriod), "must be zero or positive (e.g. 00:00:10)");
         Require(limits.MaxUnflushedReplyBytes >= 512, nameof(SmtpServerLimits.MaxUnflushedReplyBytes), "must be at least 512");
         Require(limits.ReplyFlushTimeout > TimeSpan.Zero, nameof(SmtpServerLimits.ReplyFlushTimeout), "must be positive (e.g. 00:01:00)");
-        var longestLine = Math.Max(limits.MaxCommandLineLength, limits.MaxTextLineLength);
-        Require(limits.MaxReadBufferSize >= Math.Max(4096L, 2L * longestLine), nameof(SmtpServerLimits.MaxReadBufferSize), $"must be at least {Math.Max(4096L, 2L * longestLine)} (4096, and twice the longest line, MaxCommandLineLength or MaxTextLineLength: a line must fit in what the transport reads ahead)");
+        var minReadAhead = Math.Max(4096L, 2L * Math.Max(limits.MaxCommandLineLength, limits.MaxTextLineLength));
+        Require(limits.MaxReadBufferSize >= minReadAhead, nameof(SmtpServerLimits.MaxReadBufferSize), $"must be at least {minReadAhead} (4096, and twice the longest line, MaxCommandLineLength or MaxTextLineLength: a line must fit in what the transport reads ahead)");
         Require(limits.ProxyHeaderTimeout > TimeSpan.Zero, nameof(SmtpServerLimits.ProxyHeaderTimeout), "must be positive (e.g. 00:00:10)");
         return errors;
 

@@ -56,17 +56,16 @@ public sealed class MeterPrometheusBridge : IDisposable
 
     /// <summary>
     /// Limits prometheus-net's default adapters to the runtime's own series: its MeterAdapter to the
-    /// <c>System.Runtime</c> meter (so <paramref name="meterName"/> is not exported twice, once prefixed)
-    /// and its EventCounterAdapter to the <c>System.Runtime</c> event source. The other meters and event
-    /// sources it would subscribe to by default (Kestrel's, System.Net.Security's, System.Net.Sockets')
-    /// record on every connection and every TLS handshake — under a connection flood that cost the gateway
-    /// CPU per connection for series that duplicate <c>mssgw_smtp_connections_total</c> and
-    /// <c>mssgw_tls_handshakes_total</c> (docs/metrics.md, "Other series").
+    /// <c>System.Runtime</c> meter (which also keeps the gateway's own meters from being exported twice,
+    /// once prefixed) and its EventCounterAdapter to the <c>System.Runtime</c> event source. The other meters
+    /// and event sources it would subscribe to by default (Kestrel's, System.Net.Security's,
+    /// System.Net.Sockets') record on every connection and every TLS handshake — under a connection flood
+    /// that cost the gateway CPU per connection for series that duplicate <c>mssgw_smtp_connections_total</c>
+    /// and <c>mssgw_tls_handshakes_total</c> (docs/metrics.md, "Other series").
     /// </summary>
-    public static void LimitDefaultAdapters(string meterName)
+    public static void LimitDefaultAdapters()
     {
-        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i =>
-            !string.Equals(i.Meter.Name, meterName, StringComparison.Ordinal) && IsRuntimeSource(i.Meter.Name));
+        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i => IsRuntimeSource(i.Meter.Name));
         Metrics.ConfigureEventCounterAdapter(o => o.EventSourceFilterPredicate = IsRuntimeSource);
     }
 

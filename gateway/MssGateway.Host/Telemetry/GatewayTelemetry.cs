@@ -57,7 +57,7 @@ public static class GatewayTelemetry
     public static WebApplication MapGatewayTelemetry(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        MeterPrometheusBridge.LimitDefaultAdapters(SmtpMetrics.MeterName);
+        MeterPrometheusBridge.LimitDefaultAdapters();
         var bridge = app.Services.GetRequiredService<MeterPrometheusBridge>();
         _ = app.Services.GetRequiredService<HostMetrics>();
         _ = app.Services.GetRequiredService<SmtpMetrics>();
