@@ -1,6 +1,7 @@
 using MssGateway.Directory.Tests.Fixtures;
 using MssGateway.DirectorySync;
 using MssGateway.DirectorySync.Options;
+using MssGateway.DirectorySync.Sources;
 using MssGateway.Testing;
 
 namespace MssGateway.Directory.Tests;
@@ -54,6 +55,23 @@ public sealed class LdapTlsTests : IAsyncLifetime
         var result = await SyncHarness.RunAsync(_connection, options);
 
         Assert.Equal(50, result.Mailboxes);
+    }
+
+    /// <summary>
+    /// slapd answers the RootDSE read before it retires that operation, and refuses a StartTLS that arrives in
+    /// between with operationsError "cannot start TLS when operations are outstanding" (CI failed on it once,
+    /// 2026-12-02). Many set-ups in a row, each on a new connection, must all end protected and bound.
+    /// </summary>
+    [Fact]
+    public void StartTls_set_up_survives_a_server_that_has_not_yet_retired_the_RootDSE_read()
+    {
+        var options = Options("tls-race", LdapSecurity.StartTls, _slapd.Port, TrustedDir).Ldap;
+
+        for (var i = 0; i < 400; i++)
+        {
+            using var source = new LdapMailboxSource(options, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            source.Connect();
+        }
     }
 
     [Fact]

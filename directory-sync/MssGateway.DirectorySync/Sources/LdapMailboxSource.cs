@@ -76,7 +76,7 @@ public sealed partial class LdapMailboxSource : IDisposable
                 connection.SendRequest(new SearchRequest(string.Empty, "(objectClass=*)", SearchScope.Base, "supportedExtension"));
                 try
                 {
-                    connection.SessionOptions.StartTransportLayerSecurity(null);
+                    StartTls(connection);
                 }
                 catch (LdapException ex)
                 {
@@ -102,11 +102,37 @@ public sealed partial class LdapMailboxSource : IDisposable
         }
         catch (DirectoryOperationException ex)
         {
-            throw new DirectorySyncException(SyncFailure.Source, "ldap", $"LDAP server {Describe()} refused the connection set-up: {ex.Message} (result {ex.Response?.ResultCode}).", ex);
+            throw new DirectorySyncException(SyncFailure.Source, "ldap", $"LDAP server {Describe()} refused the connection set-up: {ex.Message} (result {ex.Response?.ResultCode}{(string.IsNullOrEmpty(ex.Response?.ErrorMessage) ? string.Empty : ": " + ex.Response.ErrorMessage)}).", ex);
         }
 
         LogConnected(_logger, Describe(), string.IsNullOrEmpty(_options.BindDn) ? "anonymous" : "simple", _options.Security.ToString());
     }
+
+    /// <summary>
+    /// slapd sends the RootDSE read's result before it retires the operation, and a StartTLS that arrives in
+    /// between is refused with operationsError ("cannot start TLS when operations are outstanding", RFC 4511
+    /// §4.14.1 lets a server refuse StartTLS while operations are outstanding). The connection is still
+    /// plain and usable, so the request is sent again after a short pause; any other refusal, or this one
+    /// after the last attempt, goes to the caller.
+    /// </summary>
+    private void StartTls(LdapConnection connection)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                connection.SessionOptions.StartTransportLayerSecurity(null);
+                return;
+            }
+            catch (DirectoryOperationException ex) when (ex.Response?.ResultCode == ResultCode.OperationsError && attempt < StartTlsAttempts)
+            {
+                LogStartTlsRetried(_logger, Describe(), attempt);
+                Thread.Sleep(TimeSpan.FromMilliseconds(5 * attempt));
+            }
+        }
+    }
+
+    private const int StartTlsAttempts = 5;
 
     /// <summary>Every mailbox matching the filter (and changed since <paramref name="modifiedSince"/> when given).</summary>
     public async IAsyncEnumerable<SourceRecord> ReadAsync(DateTimeOffset? modifiedSince, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -279,6 +305,9 @@ public sealed partial class LdapMailboxSource : IDisposable
             }
         }
     }
+
+    [LoggerMessage(EventId = 5201, Level = LogLevel.Debug, Message = "LDAP: {Server} refused StartTLS with operationsError on attempt {Attempt} (the RootDSE read not yet retired); sending it again")]
+    private static partial void LogStartTlsRetried(ILogger logger, string server, int attempt);
 
     [LoggerMessage(EventId = 5200, Level = LogLevel.Information, Message = "LDAP: connected to {Server} ({Bind} bind, security {Security})")]
     private static partial void LogConnected(ILogger logger, string server, string bind, string security);
