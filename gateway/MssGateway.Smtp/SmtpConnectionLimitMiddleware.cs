@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace MssGateway.Smtp;
 
@@ -10,7 +11,9 @@ namespace MssGateway.Smtp;
 /// connections per client address and time unit (<see cref="ClientConnectionRate"/>). A refused
 /// connection gets its 421 in plain text (not on implicit TLS: that client expects a handshake) and is
 /// closed before any session exists. Runs after the PROXY protocol layer, so behind a load balancer
-/// the limits apply to the real client.
+/// the limits apply to the real client. First of all, an address under penalty (<see cref="ClientPenalties"/>)
+/// is held without being read for <see cref="SmtpServerLimits.PenaltyTarpit"/>, then refused the same way:
+/// it costs no handshake and takes no session slot.
 /// </summary>
 internal sealed class SmtpConnectionLimitMiddleware
 {
@@ -20,6 +23,7 @@ internal sealed class SmtpConnectionLimitMiddleware
     private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
     private readonly ClientConnectionRate _rate;
     private int _total;
+    private int _tarpitted;
 
     public SmtpConnectionLimitMiddleware(SmtpServer server, SmtpListenerOptions listener, ConnectionDelegate next)
     {
@@ -38,6 +42,11 @@ internal sealed class SmtpConnectionLimitMiddleware
         var client = remote?.Address is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a) : IPAddress.None;
         var limits = _server.Options.Limits;
         var maxTotal = _listener.MaxConcurrentSessions ?? limits.MaxConcurrentSessions;
+        if (_server.Penalties.IsPenalised(client))
+        {
+            await RefusePenalisedAsync(connection, remote, limits.PenaltyTarpit, maxTotal);
+            return;
+        }
 
         var total = Interlocked.Increment(ref _total);
         var perClient = _perClient.AddOrUpdate(client, 1, static (_, n) => n + 1);
@@ -63,6 +72,53 @@ internal sealed class SmtpConnectionLimitMiddleware
             {
                 _perClient.TryRemove(new KeyValuePair<IPAddress, int>(client, 0));
             }
+        }
+    }
+
+    private async Task RefusePenalisedAsync(ConnectionContext connection, IPEndPoint? remote, TimeSpan tarpit, int maxHeld)
+    {
+        var held = TimeSpan.Zero;
+        var holding = Interlocked.Increment(ref _tarpitted);
+        try
+        {
+            if (tarpit > TimeSpan.Zero && holding <= maxHeld)
+            {
+                var started = _server.Time.GetTimestamp();
+                var stopping = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, stopping);
+                try
+                {
+                    await Task.Delay(tarpit, _server.Time, either.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client left, or the gateway is stopping: refuse now.
+                }
+
+                held = _server.Time.GetElapsedTime(started);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _tarpitted);
+        }
+
+        var refusal = SmtpReplies.ClientPenalised;
+        _server.Metrics.Connection(_listener.Name, refusal.Reason!);
+        _server.Metrics.Refusal(_listener.Name, "connect", refusal.Reason!);
+        SmtpLog.PenalisedConnectionRefused(_server.Logger, _listener.Name, remote?.Address.ToString(), (long)held.TotalMilliseconds);
+        try
+        {
+            if (_listener.TlsMode != SmtpTlsMode.Implicit)
+            {
+                await connection.Transport.Output.WriteAsync(refusal.WireBytes);
+            }
+
+            await connection.Transport.Output.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client is already gone.
         }
     }
 

@@ -36,6 +36,12 @@ internal sealed class SmtpMessageReceiver : IAsyncDisposable
     /// <summary>Messages refused at their end in this session (for the session summary).</summary>
     public int MessagesRefused { get; private set; }
 
+    /// <summary>
+    /// Transfers the client abandoned after sending data (RSET, EHLO, STARTTLS, QUIT, a disconnect or a time
+    /// limit inside DATA/BDAT): each is an offence (<see cref="SmtpServerLimits.MaxOffencesPerClient"/>).
+    /// </summary>
+    public int TransfersAbandoned { get; private set; }
+
     public async ValueTask<SmtpStep> DataAsync(string args)
     {
         if (args.Length > 0)
@@ -192,6 +198,11 @@ internal sealed class SmtpMessageReceiver : IAsyncDisposable
         _transfer = null;
         if (transfer is not null)
         {
+            if (transfer.OctetsReceived > 0)
+            {
+                TransfersAbandoned++;
+            }
+
             await transfer.DisposeAsync();
         }
     }
@@ -228,7 +239,8 @@ internal sealed class SmtpMessageReceiver : IAsyncDisposable
         }
 
         _session.Reply(answer, SmtpStage.Data);
-        await AbortAsync(); // committed or not, the transfer is over: release it
+        _transfer = null; // committed or not, the transfer is over (not abandoned): release it
+        await transfer.DisposeAsync();
         _envelope.Reset();
     }
 

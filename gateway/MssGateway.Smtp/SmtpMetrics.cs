@@ -18,6 +18,7 @@ public sealed class SmtpMetrics : IDisposable
     private readonly Counter<long> _tlsHandshakes;
     private readonly Counter<long> _refusals;
     private readonly Counter<long> _accepted;
+    private long _penalties;
     private readonly Histogram<double> _messageSize;
     private readonly Histogram<double> _sessionDuration;
     private readonly Histogram<double> _dataDuration;
@@ -29,6 +30,8 @@ public sealed class SmtpMetrics : IDisposable
         _activeSessions = _meter.CreateUpDownCounter<long>("mssgw_smtp_sessions_active", description: "SMTP sessions in progress.");
         _tlsHandshakes = _meter.CreateCounter<long>("mssgw_tls_handshakes_total", description: "TLS handshakes by listener, result and protocol.");
         _refusals = _meter.CreateCounter<long>("mssgw_smtp_refusals_total", description: "Negative SMTP replies by listener, stage and reason.");
+        // Observable so that the series exists (at 0) before the first penalty: an alert can rate() it from the start.
+        _meter.CreateObservableCounter("mssgw_smtp_client_penalties_total", () => Interlocked.Read(ref _penalties), description: "Client addresses penalised for repeated offences (Gateway:Smtp:Limits:MaxOffencesPerClient).");
         _accepted = _meter.CreateCounter<long>("mssgw_messages_accepted_total", description: "Messages accepted (250 after DATA/BDAT, durable in the spool).");
         _messageSize = _meter.CreateHistogram<double>("mssgw_message_size_bytes", unit: "By", description: "Size of accepted messages.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1024, 10240, 102400, 1048576, 5242880, 10485760, 15728640, 20971520, 52428800] });
@@ -40,6 +43,8 @@ public sealed class SmtpMetrics : IDisposable
 
     internal void Connection(string listener, string result) =>
         _connections.Add(1, new TagList { { "listener", listener }, { "result", result } });
+
+    internal void ClientPenalised() => Interlocked.Increment(ref _penalties);
 
     internal void SessionStarted(string listener) => _activeSessions.Add(1, new KeyValuePair<string, object?>("listener", listener));
 

@@ -72,6 +72,7 @@ public static class SmtpReplies
     public static SmtpReply LocalError { get; } = new(451, "4.3.0", "local_error", "Local error in processing, try again later");
     public static SmtpReply StorageFull { get; } = new(452, "4.3.1", "insufficient_storage", "Insufficient system storage");
     public static SmtpReply ConnectionRateExceeded { get; } = new(421, "4.7.0", "connection_rate_exceeded", "Too many connections from your address in a short time, try again later");
+    public static SmtpReply ClientPenalised { get; } = new(421, "4.7.0", "client_penalised", "Too many protocol violations from your address, try again later");
     public static SmtpReply Pregreet { get; } = new(554, "5.5.1", "pregreet", "Client sent data before the greeting, closing connection");
     public static SmtpReply TooManyCommandsBeforeTls { get; } = new(421, "4.7.0", "too_many_commands_before_tls", "Too many commands before STARTTLS, closing connection");
     public static SmtpReply TlsNotStarted { get; } = new(421, "4.7.0", "tls_not_started", "TLS not started in time, closing connection");

@@ -33,6 +33,7 @@ public sealed class SmtpServer
         Metrics = metrics;
         Logger = logger;
         Time = time ?? TimeProvider.System;
+        Penalties = new ClientPenalties(Time, options.Limits);
     }
 
     public SmtpServerOptions Options { get; }
@@ -44,6 +45,9 @@ public sealed class SmtpServer
     internal ILogger Logger { get; }
 
     internal TimeProvider Time { get; }
+
+    /// <summary>Offences and penalties per client address, shared by every listener.</summary>
+    internal ClientPenalties Penalties { get; }
 
     /// <summary>Current TLS settings; replace to renew the server certificate (new sessions use the new one).</summary>
     public SmtpTlsSettings? Tls

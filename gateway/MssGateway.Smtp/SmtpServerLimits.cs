@@ -110,6 +110,43 @@ public sealed class SmtpServerLimits
     /// </summary>
     public long MaxReadBufferSize { get; set; } = 16 * 1024;
 
+    /// <summary>
+    /// Offences from one client address within <see cref="OffenceWindow"/> after which the address is penalised
+    /// for <see cref="OffencePenalty"/> (postscreen's temporary blocklist): its new connections, on every
+    /// listener, get 421 4.7.0 client_penalised before any TLS handshake or session. An offence is a session
+    /// the gateway had to cut (a budget, a time limit or the data rate, a client that reads no replies, a
+    /// failed TLS handshake, a refused certificate, a protocol violation, too many errors) and each transfer
+    /// the client abandoned after sending data (RSET, EHLO, QUIT or a disconnect inside DATA/BDAT). An MTA
+    /// that waits for its turn and finishes what it starts commits none. 0 turns penalties off.
+    /// </summary>
+    public int MaxOffencesPerClient { get; set; } = 10;
+
+    /// <summary>The period over which <see cref="MaxOffencesPerClient"/> is counted (from a client's first offence).</summary>
+    public TimeSpan OffenceWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a penalised address is refused.</summary>
+    public TimeSpan OffencePenalty { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long a penalised address's connection is held, nothing read, before its 421 (a tarpit: a client that
+    /// reconnects at once is slowed to one attempt per this time per connection). At most
+    /// <see cref="MaxConcurrentSessions"/> connections are held per listener; past that they are refused at once.
+    /// Zero refuses at once.
+    /// </summary>
+    public TimeSpan PenaltyTarpit { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// True: connections from the loopback addresses (127.0.0.0/8, ::1) are never penalised — local processes
+    /// (a local MTA, probes), as postscreen trusts <c>mynetworks</c> by default.
+    /// </summary>
+    public bool PenaltyExemptLoopback { get; set; } = true;
+
+    /// <summary>
+    /// CIDR blocks (e.g. "10.20.0.0/16") never penalised: a hospital's known MTAs, or the address every client
+    /// appears from behind a load balancer that rewrites source addresses without the PROXY protocol.
+    /// </summary>
+    public List<string> PenaltyExemptNetworks { get; set; } = [];
+
     /// <summary>On a listener with PROXY protocol: time for the load balancer's PROXY header to arrive.</summary>
     public TimeSpan ProxyHeaderTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -43,6 +43,15 @@ public sealed class SmtpServerLimitsValidator(string section = SmtpServerLimits.
         Require(limits.ReplyFlushTimeout > TimeSpan.Zero, nameof(SmtpServerLimits.ReplyFlushTimeout), "must be positive (e.g. 00:01:00)");
         var minReadAhead = Math.Max(4096L, 2L * Math.Max(limits.MaxCommandLineLength, limits.MaxTextLineLength));
         Require(limits.MaxReadBufferSize >= minReadAhead, nameof(SmtpServerLimits.MaxReadBufferSize), $"must be at least {minReadAhead} (4096, and twice the longest line, MaxCommandLineLength or MaxTextLineLength: a line must fit in what the transport reads ahead)");
+        Require(limits.MaxOffencesPerClient >= 0, nameof(SmtpServerLimits.MaxOffencesPerClient), "must be zero (off) or positive (e.g. 10)");
+        Require(limits.OffenceWindow > TimeSpan.Zero, nameof(SmtpServerLimits.OffenceWindow), "must be positive (e.g. 00:10:00)");
+        Require(limits.OffencePenalty > TimeSpan.Zero, nameof(SmtpServerLimits.OffencePenalty), "must be positive (e.g. 00:10:00)");
+        Require(limits.PenaltyTarpit >= TimeSpan.Zero && limits.PenaltyTarpit <= TimeSpan.FromMinutes(5), nameof(SmtpServerLimits.PenaltyTarpit), "must be between 00:00:00 (refuse at once) and 00:05:00 (e.g. 00:00:30)");
+        for (var i = 0; i < limits.PenaltyExemptNetworks.Count; i++)
+        {
+            Require(System.Net.IPNetwork.TryParse(limits.PenaltyExemptNetworks[i], out _), $"{nameof(SmtpServerLimits.PenaltyExemptNetworks)}:{i}", $"\"{limits.PenaltyExemptNetworks[i]}\" is not a CIDR block (e.g. 10.20.0.0/16 or 2001:db8::/32)");
+        }
+
         Require(limits.ProxyHeaderTimeout > TimeSpan.Zero, nameof(SmtpServerLimits.ProxyHeaderTimeout), "must be positive (e.g. 00:00:10)");
         return errors;
 

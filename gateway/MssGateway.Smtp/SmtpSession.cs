@@ -82,6 +82,7 @@ internal sealed class SmtpSession
             await CleanupAsync(!_outputStalled && endReason is SmtpEndReason.Quit or SmtpEndReason.Refused or SmtpEndReason.TooManyErrors or SmtpEndReason.Timeout or SmtpEndReason.ShuttingDown or SmtpEndReason.TooManyMessages);
             _lifetime.EndReason = endReason;
             _lifetime.MessagesRefused = _receiver.MessagesRefused;
+            _lifetime.TransfersAbandoned = _receiver.TransfersAbandoned;
         }
     }
 
@@ -98,6 +99,7 @@ internal sealed class SmtpSession
         {
             Reply(SmtpAnswer.Product(refusal.Code is 421 or 554 ? refusal : new SmtpReply(554, refusal.EnhancedCode, refusal.Reason, refusal.Text)), SmtpStage.Connect);
             await FlushAsync();
+            _lifetime.RefusedByProduct = true; // the product's own state (draining…), not the client's doing
             return SmtpEndReason.Refused;
         }
 

@@ -63,6 +63,12 @@ public sealed class SmtpSessionInfo
     /// left to the finalizer, the native memory of every TLS session of a busy listener waits for a
     /// full GC the managed heap gives no reason to run (docs/smtp.md "Memory per connection").
     /// </summary>
+    /// <summary>
+    /// Set when a TLS handshake failed by the client's doing (a refused or missing certificate, a protocol
+    /// error, the handshake timeout, a refused suite): an offence. A peer that only closed (a TCP probe) is not.
+    /// </summary>
+    internal bool TlsFailedByClient { get; set; }
+
     internal void ReleaseCertificates()
     {
         ClientCertificate?.Dispose();

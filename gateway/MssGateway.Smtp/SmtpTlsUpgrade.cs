@@ -65,6 +65,7 @@ internal static class SmtpTlsUpgrade
             server.Metrics.TlsHandshake(listener.Name, ex is OperationCanceledException ? "timeout" : "failed", "none");
             SmtpLog.TlsFailed(server.Logger, listener.Name, info.RemoteEndPoint?.Address.ToString(), info.Id, ex.GetBaseException().Message);
             server.Hooks.OnTlsHandshakeFailed(info, ex);
+            info.TlsFailedByClient = ex is not IOException; // a peer that closed mid-handshake (a TCP probe) commits no offence
             await ssl.DisposeAsync();
             Release(sentChain);
             return null;
@@ -76,6 +77,7 @@ internal static class SmtpTlsUpgrade
             // the list is enforced here, before any SMTP octet moves over the session.
             server.Metrics.TlsHandshake(listener.Name, "cipher_refused", ProtocolName(ssl.SslProtocol));
             SmtpLog.TlsFailed(server.Logger, listener.Name, info.RemoteEndPoint?.Address.ToString(), info.Id, $"cipher suite {ssl.NegotiatedCipherSuite} is not allowed");
+            info.TlsFailedByClient = true;
             await ssl.DisposeAsync();
             Release(sentChain);
             return null;

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -24,9 +25,13 @@ public sealed class SmtpTestClient : IAsyncDisposable
 
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
-    public static async Task<SmtpTestClient> ConnectAsync(int port, X509Certificate2? clientCertificate = null, bool implicitTls = false)
+    public static Task<SmtpTestClient> ConnectAsync(int port, X509Certificate2? clientCertificate = null, bool implicitTls = false) =>
+        ConnectFromAsync(null, port, clientCertificate, implicitTls);
+
+    /// <summary>Connects to 127.0.0.1 from <paramref name="source"/> (another loopback address, e.g. 127.0.1.5: a second client).</summary>
+    public static async Task<SmtpTestClient> ConnectFromAsync(IPAddress? source, int port, X509Certificate2? clientCertificate = null, bool implicitTls = false)
     {
-        var tcp = new TcpClient();
+        var tcp = source is null ? new TcpClient() : new TcpClient(new IPEndPoint(source, 0));
         await tcp.ConnectAsync("127.0.0.1", port);
         var client = new SmtpTestClient(tcp);
         if (implicitTls)

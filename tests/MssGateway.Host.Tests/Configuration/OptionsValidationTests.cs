@@ -21,6 +21,7 @@ public sealed class OptionsValidationTests
         { "delivery", ["Delivery:Enabled=true", "Delivery:RemotePort=0", "Delivery:RetryJitter=5"], ["Gateway:Delivery:RemotePort is 0", "Gateway:Delivery:RetryJitter is 5"] },
         { "redis directory", ["Directory:Kind=Redis", "Directory:Redis:PasswordFile=/nonexistent/redis-password"], ["Gateway:Directory:Redis:Configuration is empty", "Gateway:Directory:Redis:PasswordFile '/nonexistent/redis-password' does not exist"] },
         { "read-ahead", ["Smtp:Limits:MaxReadBufferSize=1024", "Smtp:Limits:MaxErrors=0"], ["Gateway:Smtp:Limits:MaxReadBufferSize must be at least 4096", "Gateway:Smtp:Limits:MaxErrors must be at least 1"] },
+        { "penalties", ["Smtp:Limits:PenaltyExemptNetworks:0=10.0.0.0/33", "Smtp:Limits:PenaltyTarpit=01:00:00"], ["Gateway:Smtp:Limits:PenaltyExemptNetworks:0 \"10.0.0.0/33\" is not a CIDR block", "Gateway:Smtp:Limits:PenaltyTarpit must be between"] },
         { "several sections", ["Spool:MinimumFreeBytes=-1", "Trust:MaxPathLength=0", "Smtp:Limits:MaxErrors=0", "Policy:MaxMimeDepth=1"], ["Gateway:Spool:MinimumFreeBytes", "Gateway:Trust:MaxPathLength", "Gateway:Smtp:Limits:MaxErrors", "Gateway:Policy:MaxMimeDepth"] },
     };
 
