@@ -5,8 +5,13 @@
 #   2,000 sessions flooding EHLO lines before STARTTLS without reading a reply,
 #   2,000 slowloris sessions (half before TLS, half trickling inside DATA with a valid card),
 #   500 loops opening a BDAT transfer with a valid card and abandoning it (RSET, EHLO, QUIT, disconnect).
-# The per-client limits are raised so that every attack session is admitted (a botnet has many
-# addresses; the limits under test are the ones that bound each session). Prints the gateway's peak RSS
+# The per-client limits are raised so that every attack session is admitted (the limits under test are the
+# ones that bound each session). The attacker connects from ATTACK_SOURCES loopback addresses (default 256,
+# 127.0.10.1 and on; a fresh set each round: 127.0.20.x, 127.0.30.x…), the legitimate client from 127.0.0.1,
+# and the gateway judges loopback like any address (PenaltyExemptLoopback=false): the per-address penalties
+# (Gateway:Smtp:Limits:MaxOffencesPerClient) can tell the attacker from the hospital, and the legitimate
+# client is exposed to them too. ATTACK_SOURCES=0 puts the attacker on 127.0.0.1 with the legitimate client
+# and turns penalties off (MaxOffencesPerClient=0: they would refuse both): the runs before 2026-12-02. Prints the gateway's peak RSS
 # (VmHWM), spool/tmp at the end, the legitimate client's msgs/s and p99 quiet (before and after the
 # attack: the baseline is their mean) and under attack, the ratio,
 # and whether the targets hold (peak RSS < 512 MB, spool/tmp back to 0, throughput >= 70 % of quiet).
@@ -14,7 +19,7 @@
 # Also prints who spent the CPU during each legitimate run (gateway, load tool, attacker, rest of the
 # machine, from /proc) so that the ratio can be read honestly: the attacker and the load tool run on
 # the same cores as the gateway.
-# Usage: [ROUNDS=1] [MESSAGES=10000] [LEGIT_RESUMED=0] [FLOOD=2000] [SLOWLORIS=2000] [BDAT=500] [ATTACKER_NICE=10] bench/abuse.sh   (under flock -x /tmp/mssgw-quiet.lock)
+# Usage: [ROUNDS=1] [MESSAGES=10000] [LEGIT_RESUMED=0] [FLOOD=2000] [SLOWLORIS=2000] [BDAT=500] [ATTACKER_NICE=10] [ATTACK_SOURCES=256] bench/abuse.sh   (under flock -x /tmp/mssgw-quiet.lock)
 #        [ATTACK_SECONDS=60] bench/abuse.sh --attack-only   (the attack alone: the CPU it costs the gateway and the attacker)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +32,15 @@ msgs=${MESSAGES:-10000}
 attacker_nice=${ATTACKER_NICE:-10}
 ulimit -n 65536 2>/dev/null || true
 export BENCH_MAX_PER_CLIENT=20000 BENCH_MAX_SESSIONS=20000
+sources=${ATTACK_SOURCES:-256}
+if [ "$sources" -gt 0 ]; then
+  GATEWAY_ARGS="--Gateway:Smtp:Limits:PenaltyExemptLoopback=false ${GATEWAY_ARGS:-}"
+else
+  GATEWAY_ARGS="--Gateway:Smtp:Limits:MaxOffencesPerClient=0 ${GATEWAY_ARGS:-}"
+fi
+export GATEWAY_ARGS
+# The attacker's addresses in round N (0: --attack-only): 127.0.(10 N).1 and on.
+prefix() { echo "127.0.$((10 * ($1 > 0 ? $1 : 1)))."; }
 source bench/lib/gateway.sh
 trap 'stop_gateway' EXIT
 start_gateway
@@ -50,7 +64,7 @@ if [ "${1:-}" = "--attack-only" ]; then
   t0=$(now_ms); g0=$(cpu "$gw"); m0=$(mach); h0=$(handshakes); c0=$(connections)
   python3 bench/lib/cputime.py run "$work/attacker.cpu" -- nice -n "$attacker_nice" python3 bench/lib/abuse.py --port "$port" --ca "$work/pki/ca.pem" \
     --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" --flood "${FLOOD:-2000}" --slowloris "${SLOWLORIS:-2000}" \
-    --bdat "${BDAT:-500}" --seconds "${ATTACK_SECONDS:-60}" > "$work/abuse.out" 2>&1 || true
+    --bdat "${BDAT:-500}" --seconds "${ATTACK_SECONDS:-60}" --sources "$sources" --source-prefix "$(prefix 0)" > "$work/abuse.out" 2>&1 || true
   t1=$(now_ms); g1=$(cpu "$gw"); m1=$(mach); h1=$(handshakes); c1=$(connections)
   echo "attack alone: $(cat "$work/abuse.out")"
   python3 - $((t1 - t0)) $((g1 - g0)) "$(cat "$work/attacker.cpu")" $((m1 - m0)) $((h1 - h0)) $((c1 - c0)) "$(nproc)" <<'PY'
@@ -61,7 +75,7 @@ print(f"  {wall/1000:.1f} s; cores: gateway {gw/wall:.2f}, attacker {att/wall:.2
 print(f"  {conns:.0f} attack connections, {hs:.0f} TLS handshakes (completed or timed out): "
       f"gateway {gw/conns if conns else float('nan'):.2f} ms of CPU per attack connection, handshakes included")
 PY
-  curl -sf "http://127.0.0.1:$http/metrics" | grep -E "^mssgw_tls_handshakes_total|^mssgw_smtp_refusals_total" || true
+  curl -sf "http://127.0.0.1:$http/metrics" | grep -E "^mssgw_tls_handshakes_total|^mssgw_smtp_refusals_total|^mssgw_smtp_client_penalties_total" || true
   exit 0
 fi
 # One measured window around a legitimate run: sets win_<name>_{wall,gw,load,att,mach,hs} (ms, handshakes).
@@ -101,7 +115,8 @@ for r in $(seq 1 "$rounds"); do
   # The attack starts, gets 20 s to build up, lasts while the legitimate run runs, then stops by itself
   # (ROUNDS=1) or is stopped (ROUNDS > 1).
   nice -n "$attacker_nice" python3 bench/lib/abuse.py --port "$port" --ca "$work/pki/ca.pem" --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
-    --flood "${FLOOD:-2000}" --slowloris "${SLOWLORIS:-2000}" --bdat "${BDAT:-500}" --seconds "${ATTACK_SECONDS:-150}" > "$work/abuse.out" 2>&1 &
+    --flood "${FLOOD:-2000}" --slowloris "${SLOWLORIS:-2000}" --bdat "${BDAT:-500}" --seconds "${ATTACK_SECONDS:-150}" \
+    --sources "$sources" --source-prefix "$(prefix "$r")" > "$work/abuse.out" 2>&1 &
   attacker=$!
   sleep 20
   threads_mid=$(awk '/Threads/{print $2}' "/proc/$gw/status")
@@ -122,6 +137,10 @@ for r in $(seq 1 "$rounds"); do
   [ "$rounds" -gt 1 ] && echo "round $r: quiet before $q0, under attack $ar, quiet after $q1 msgs/s; ratio ${ratios[-1]}"
 done
 peak=$(awk '/VmHWM/{print $2}' "/proc/$gw/status")
+metrics=$(curl -sf "http://127.0.0.1:$http/metrics" || true)
+penalties=$(awk '/^mssgw_smtp_client_penalties_total/ {s += $NF} END {printf "%d", s}' <<<"$metrics")
+penalised=$(awk '/^mssgw_smtp_connections_total.*result="client_penalised"/ {s += $NF} END {printf "%d", s}' <<<"$metrics")
+echo "penalties: $penalties client addresses penalised (attacker addresses: $sources per round), $penalised connections refused as client_penalised"
 tmp_files=$(ls -A "$work/spool/tmp" | wc -l); tmp_bytes=$(du -sb "$work/spool/tmp" | cut -f1)
 # Who spent the 2 cores during each legitimate run (cores = CPU ms / wall ms), from /proc: the gateway
 # process, the legitimate load tool, the attacker (one Python process), and the rest of the machine

@@ -5,8 +5,26 @@ bounded in count and time, loopback only:
   --slowloris N  sessions that trickle one byte every few seconds (before TLS, then inside DATA after TLS)
   --bdat N       loops that open a BDAT transfer with a valid card and abandon it (RSET, EHLO, STARTTLS
                  again is not possible after TLS, QUIT, disconnect), then start over
-Runs for --seconds, then stops. Prints what each kind achieved."""
+With --sources N the attack connects from N loopback addresses (--source-prefix, default 127.0.10.: 127.0.10.1
+and on; 127.0.11.0 after .254), one after the other per connection, as a botnet would; the legitimate client
+stays on 127.0.0.1. Without it the attacker shares the legitimate client's address (no per-address defence can
+tell them apart). Runs for --seconds, then stops. Prints what each kind achieved."""
 import argparse, asyncio, os, signal, ssl, sys, time
+
+_next_source = 0
+
+def source(a):
+    """The local address of the next attack connection (None: the system's choice, 127.0.0.1)."""
+    global _next_source
+    if a.sources <= 0:
+        return None
+    i = _next_source % a.sources; _next_source += 1
+    base = [int(x) for x in a.source_prefix.rstrip('.').split('.')]
+    host = base[2] * 254 + i
+    return (f'{base[0]}.{base[1]}.{host // 254}.{host % 254 + 1}', 0)
+
+async def connect(a):
+    return await asyncio.open_connection(a.host, a.port, local_addr=source(a))
 
 async def reply(r):
     while True:
@@ -18,7 +36,7 @@ async def flood(a, stats, stop):
     block = b'EHLO flood.example.test\r\n' * 2600   # ~64 KB
     while time.monotonic() < stop:
         try:
-            r, w = await asyncio.open_connection(a.host, a.port)
+            r, w = await connect(a)
             while time.monotonic() < stop:
                 w.write(block)
                 await asyncio.wait_for(w.drain(), timeout=max(0.1, stop - time.monotonic()))
@@ -31,7 +49,7 @@ async def flood(a, stats, stop):
 async def slowloris(a, ctx, stats, stop, in_data):
     while time.monotonic() < stop:
         try:
-            r, w = await asyncio.open_connection(a.host, a.port)
+            r, w = await connect(a)
             await reply(r)
             if in_data:
                 w.write(b'EHLO slow.test\r\n'); await reply(r)
@@ -53,7 +71,7 @@ async def bdat_abort(a, ctx, stats, stop):
     i = 0
     while time.monotonic() < stop:
         try:
-            r, w = await asyncio.open_connection(a.host, a.port)
+            r, w = await connect(a)
             await reply(r)
             w.write(b'EHLO abort.test\r\n'); await reply(r)
             w.write(b'STARTTLS\r\n'); await reply(r)
@@ -92,5 +110,6 @@ p.add_argument('--host', default='127.0.0.1'); p.add_argument('--port', type=int
 p.add_argument('--ca', required=True); p.add_argument('--cert', required=True); p.add_argument('--key', required=True)
 p.add_argument('--sender', default='dev.sender@hopital-dev.mssante.test'); p.add_argument('--rcpt', default='dev.recipient@hopital-dev.mssante.test')
 p.add_argument('--flood', type=int, default=2000); p.add_argument('--slowloris', type=int, default=2000); p.add_argument('--bdat', type=int, default=500)
+p.add_argument('--sources', type=int, default=0); p.add_argument('--source-prefix', default='127.0.10.')
 p.add_argument('--trickle', type=float, default=5.0); p.add_argument('--seconds', type=float, default=60)
 asyncio.run(main(p.parse_args()))
