@@ -7,6 +7,7 @@ using MssGateway.Testing;
 namespace MssGateway.Directory.Tests;
 
 /// <summary>StartTLS and LDAPS to a real slapd with a test CA made by the openssl CLI; the server is trusted through TrustedCertificatesDirectory.</summary>
+[Collection(LdapAloneCollection.Name)]
 public sealed class LdapTlsTests : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("mssgw-ldaptls");
