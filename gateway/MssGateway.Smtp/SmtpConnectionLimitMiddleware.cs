@@ -103,10 +103,22 @@ internal sealed class SmtpConnectionLimitMiddleware
             Interlocked.Decrement(ref _tarpitted);
         }
 
-        var refusal = SmtpReplies.ClientPenalised;
+        // One debug event per connection (a penalised loop makes many); the penalty itself was logged once (104).
+        SmtpLog.PenalisedConnectionRefused(_server.Logger, _listener.Name, remote?.Address.ToString(), (long)held.TotalMilliseconds);
+        await CloseWithAsync(connection, SmtpReplies.ClientPenalised);
+    }
+
+    private Task RefuseAsync(ConnectionContext connection, SmtpReply limit, IPEndPoint? remote)
+    {
+        SmtpLog.ConnectionRefused(_server.Logger, _listener.Name, remote?.Address.ToString(), limit.Reason!);
+        return CloseWithAsync(connection, limit);
+    }
+
+    /// <summary>Counts the refusal, sends it (in plain text; nothing on implicit TLS) and closes the connection.</summary>
+    private async Task CloseWithAsync(ConnectionContext connection, SmtpReply refusal)
+    {
         _server.Metrics.Connection(_listener.Name, refusal.Reason!);
         _server.Metrics.Refusal(_listener.Name, "connect", refusal.Reason!);
-        SmtpLog.PenalisedConnectionRefused(_server.Logger, _listener.Name, remote?.Address.ToString(), (long)held.TotalMilliseconds);
         try
         {
             if (_listener.TlsMode != SmtpTlsMode.Implicit)
@@ -118,20 +130,7 @@ internal sealed class SmtpConnectionLimitMiddleware
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException)
         {
-            // The client is already gone.
+            // The client is already gone (a tarpitted one often is).
         }
-    }
-
-    private async Task RefuseAsync(ConnectionContext connection, SmtpReply limit, IPEndPoint? remote)
-    {
-        _server.Metrics.Connection(_listener.Name, limit.Reason!);
-        _server.Metrics.Refusal(_listener.Name, "connect", limit.Reason!);
-        SmtpLog.ConnectionRefused(_server.Logger, _listener.Name, remote?.Address.ToString(), limit.Reason!);
-        if (_listener.TlsMode != SmtpTlsMode.Implicit)
-        {
-            await connection.Transport.Output.WriteAsync(limit.WireBytes);
-        }
-
-        await connection.Transport.Output.CompleteAsync();
     }
 }
