@@ -127,7 +127,7 @@ public sealed partial class LdapMailboxSource : IDisposable
             catch (DirectoryOperationException ex) when (ex.Response?.ResultCode == ResultCode.OperationsError && attempt < StartTlsAttempts)
             {
                 LogStartTlsRetried(_logger, Describe(), attempt);
-                Thread.Sleep(TimeSpan.FromMilliseconds(5 * attempt));
+                Thread.Sleep(TimeSpan.FromMilliseconds(5 * attempt)); // the sync connect is synchronous (libldap): at most 50 ms in all, once per run
             }
         }
     }
