@@ -53,9 +53,15 @@ internal sealed class DeleteBarrier
     /// Deletes a delivered message from <c>active/</c>; <paramref name="record"/> goes to the journal once
     /// the delete is durable. False when the message was not there.
     /// </summary>
-    public async Task<bool> DeleteAsync(string queueId, JournalRecord? record)
+    public Task<bool> DeleteAsync(string queueId, JournalRecord? record) => DeleteAsync(queueId, -1, record);
+
+    /// <summary>
+    /// As <see cref="DeleteAsync(string, JournalRecord?)"/>, for a message of known length: a small file is
+    /// kept for the accept path to write over (<see cref="MessageSpool.RecycleCapacity"/>) after the barrier.
+    /// </summary>
+    public async Task<bool> DeleteAsync(string queueId, long fileLength, JournalRecord? record)
     {
-        if (!_spool.RemoveDelivered(queueId))
+        if (!_spool.RemoveDelivered(queueId, fileLength))
         {
             return false;
         }

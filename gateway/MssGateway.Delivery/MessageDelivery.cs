@@ -307,7 +307,7 @@ public sealed class MessageDelivery
         if (stillPending.Count == 0)
         {
             // Unlinked now, made durable by the next delete barrier (with its state file and its journal record after it).
-            await _deletes.DeleteAsync(envelope.QueueId, _journal is null ? null : new JournalRecord
+            await _deletes.DeleteAsync(envelope.QueueId, message.ContentLength, _journal is null ? null : new JournalRecord
             {
                 Kind = JournalRecordKind.Deletion, QueueId = envelope.QueueId, Result = "done",
                 Detail = $"delivered {state.Recipients.Count(s => s.Status == RecipientStatus.Delivered)}, failed {state.Recipients.Count(s => s.Status == RecipientStatus.Failed)}, attempts {state.Attempts}",

@@ -469,7 +469,10 @@ public static class GatewayProgram
         services.AddSingleton(sp =>
         {
             var spool = sp.GetRequiredService<SpoolOptions>();
-            return new MessageSpool(spool.Path, spool.Sync, SpoolEncryptionFor(sp.GetRequiredService<IOptions<SpoolEncryptionOptions>>().Value));
+            return new MessageSpool(spool.Path, spool.Sync, SpoolEncryptionFor(sp.GetRequiredService<IOptions<SpoolEncryptionOptions>>().Value))
+            {
+                RecycleCapacity = spool.RecycledFiles,
+            };
         });
         if (configuration.GetValue<bool>(JournalOptions.Section + ":Enabled"))
         {
@@ -485,7 +488,7 @@ public static class GatewayProgram
         }
 
         // Orphans of spool/tmp: older than the longest session (plus a margin), removed every 5 minutes (docs/smtp.md).
-        services.AddHostedService(sp => new SpoolOrphanSweeper(sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<IOptions<SmtpServerLimits>>().Value.MaxSessionDuration + TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<ILogger<SpoolOrphanSweeper>>()));
+        services.AddHostedService(sp => new SpoolOrphanSweeper(sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<IOptions<SmtpServerLimits>>().Value.MaxSessionDuration + TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1), sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<ILogger<SpoolOrphanSweeper>>()));
         services.AddSingleton(sp => new SpoolSpace(sp.GetRequiredService<SpoolOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(_ => CreateRedactor(options.Logging));
         services.AddSingleton<GatewayReadiness>();

@@ -26,6 +26,18 @@ public sealed class MessageSpool
     private (IReadOnlyDictionary<SpoolState, int> Counts, long ValidUntil)? _count;
     private long _envelopesRead;
 
+    // Recycled files (issue 13, the delivery's file-system cost): a delivered message's file is renamed
+    // into recycled/ instead of unlinked; once the delete barrier has made its removal from active/
+    // durable, the accept path writes its next message over it. Pending: renamed, barrier not yet passed
+    // (never reused); ready: reusable. _recycledFiles counts both, bounded by RecycleCapacity.
+    private readonly Lock _recycleLock = new();
+    private readonly Queue<(long Sequence, string Name)> _recyclePending = new();
+    private readonly List<(string Name, long ReadyAt)> _recycleReady = []; // a stack: the newest at the end, the oldest trimmed first
+    private readonly GroupFsync _recycledDirectorySync;
+    private long _recycleSequence;
+    private int _recycledFiles;
+    private long _recycledReused;
+
     public MessageSpool(string root, SpoolSyncMode sync = SpoolSyncMode.GroupCommit, SpoolEncryption? encryption = null)
         : this(root, sync, static file => RandomAccess.FlushToDisk(file), DirectoryFsync.SyncFilesystem, encryption)
     {
@@ -53,6 +65,9 @@ public sealed class MessageSpool
         }
 
         _stateDirectorySync = new GroupFsync(() => DirectoryFsync.Flush(StateDirectory));
+        RecycledDirectory = System.IO.Path.Combine(Root, "recycled");
+        Directory.CreateDirectory(RecycledDirectory);
+        _recycledDirectorySync = new GroupFsync(() => DirectoryFsync.Flush(RecycledDirectory));
         // syncfs(2) is Linux's; elsewhere every message fsyncs its own file.
         _groupCommit = sync == SpoolSyncMode.GroupCommit && OperatingSystem.IsLinux();
         // GroupCommit: two files fsync at once, messages finishing while both run share one syncfs.
@@ -71,6 +86,41 @@ public sealed class MessageSpool
     public SpoolSyncMode SyncMode { get; }
 
     public string TempDirectory { get; }
+
+    /// <summary>
+    /// Where delivered messages' files wait to be written over by the accept path (<see cref="RecycleCapacity"/>).
+    /// Nothing in it is a message: <see cref="Recover"/> removes whatever is there.
+    /// </summary>
+    public string RecycledDirectory { get; }
+
+    /// <summary>
+    /// How many delivered messages' files the spool keeps for the accept path to write its next messages
+    /// over (<c>Gateway:Spool:RecycledFiles</c>; 0: every delivered file is unlinked). A file is reused only
+    /// after the delete barrier has made its removal from <c>active/</c> durable, so a power loss can never
+    /// bring back a delivered message's name over another message's content. What it saves, per message,
+    /// is the file system's inode allocation and release (on ext4 without a journal, the allocation also
+    /// skips every inode freed in the last 30 s): docs/delivery.md §1. Set before the gateway starts;
+    /// the queue CLI's spool keeps 0.
+    /// </summary>
+    public int RecycleCapacity { get; init; }
+
+    /// <summary>
+    /// Files longer than this are unlinked when delivered, never recycled: <c>recycled/</c> holds at most
+    /// <see cref="RecycleCapacity"/> × 1 MiB of disk (a typical message is tens of KB).
+    /// </summary>
+    public const long RecycledFileMaxBytes = 1024 * 1024;
+
+    /// <summary>The longest a recycled file waits for a new message before <see cref="TrimRecycled"/> unlinks it.</summary>
+    public static readonly TimeSpan RecycledFileMaxAge = TimeSpan.FromMinutes(1);
+
+    /// <summary>The clock of <see cref="TrimRecycled"/> (tests: a fake one).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Files in <c>recycled/</c> now, reusable or waiting for their barrier (the gauge <c>mssgw_spool_recycled_files</c>).</summary>
+    public int RecycledFiles => Volatile.Read(ref _recycledFiles);
+
+    /// <summary>Messages accepted into a recycled file so far (<c>mssgw_spool_recycled_reused_total</c>).</summary>
+    public long RecycledReused => Interlocked.Read(ref _recycledReused);
 
     /// <summary>Sealing and key ring of this spool; null for a spool in clear without keys.</summary>
     public SpoolEncryption? Encryption { get; }
@@ -139,11 +189,15 @@ public sealed class MessageSpool
         return covered;
     }
 
-    /// <summary>Moves a committed file into <c>incoming/</c> and makes the rename durable.</summary>
+    /// <summary>Moves a committed file (from <c>tmp/</c>, or <c>recycled/</c>) into <c>incoming/</c> and makes the rename durable.</summary>
     internal async Task PublishAsync(string tempPath, string queueId)
     {
-        var target = PathOf(SpoolState.Incoming, queueId);
-        File.Move(tempPath, target, overwrite: false);
+        // One renameat2(RENAME_NOREPLACE): a message already published under this id (an id drawn twice) is never overwritten.
+        if (!SpoolFileCalls.TryRename(tempPath, PathOf(SpoolState.Incoming, queueId)))
+        {
+            throw new IOException($"The temp file {tempPath} of message {queueId} is gone: not published");
+        }
+
         await _directorySyncs[SpoolState.Incoming].FlushAsync();
     }
 
@@ -162,6 +216,19 @@ public sealed class MessageSpool
         {
             File.Delete(f);
             removedTemp++;
+        }
+
+        // Delivered messages' files kept for reuse: none is a message, and the in-memory list of them is gone.
+        foreach (var f in Directory.EnumerateFiles(RecycledDirectory))
+        {
+            File.Delete(f);
+        }
+
+        lock (_recycleLock)
+        {
+            _recyclePending.Clear();
+            _recycleReady.Clear();
+            _recycledFiles = 0;
         }
 
         var requeued = 0;
@@ -241,6 +308,7 @@ public sealed class MessageSpool
         }
 
         DirectoryFsync.Flush(TempDirectory);
+        DirectoryFsync.Flush(RecycledDirectory);
         DirectoryFsync.Flush(StateDirectory);
         return new SpoolRecoveryReport(known.Count, requeued, removedTemp, [.. corrupt.Order(StringComparer.Ordinal)], orphanStates) { KeyMissing = keyMissing };
     }
@@ -591,25 +659,187 @@ public sealed class MessageSpool
 
     /// <summary>
     /// The delivery pass's delete of a message in <c>active/</c> whose last recipient is accounted for:
-    /// unlinks it and returns without waiting for the directory fsync that makes the removal durable —
-    /// <see cref="SyncRemovedAsync"/> does that for a batch of them (the scheduler's delete barrier). Until
-    /// then its state file stays, so a power loss that brings the message back re-delivers it with its
-    /// state (RFC 5321 §6.1's duplicate window, never a loss). False when it was not in <c>active/</c>.
+    /// removes it from <c>active/</c> and returns without waiting for the directory fsync that makes the
+    /// removal durable — <see cref="SyncRemovedAsync"/> does that for a batch of them (the scheduler's
+    /// delete barrier). Until then its state file stays, so a power loss that brings the message back
+    /// re-delivers it with its state (RFC 5321 §6.1's duplicate window, never a loss). While
+    /// <c>recycled/</c> holds fewer than <see cref="RecycleCapacity"/> files, the file is renamed there (its
+    /// inode kept for the accept path, after the barrier) instead of unlinked. False when it was not in
+    /// <c>active/</c>.
     /// </summary>
-    public bool RemoveDelivered(string queueId) => SpoolFileCalls.TryUnlink(PathOf(SpoolState.Active, queueId));
+    public bool RemoveDelivered(string queueId) => RemoveDelivered(queueId, fileLength: -1);
+
+    /// <summary>
+    /// As <see cref="RemoveDelivered(string)"/>, for a file whose length the caller knows (its content's
+    /// length will do): only a file of at most <see cref="RecycledFileMaxBytes"/> is recycled; -1 (unknown)
+    /// is unlinked.
+    /// </summary>
+    public bool RemoveDelivered(string queueId, long fileLength)
+    {
+        var path = PathOf(SpoolState.Active, queueId);
+        if (RecycleCapacity > 0 && fileLength is >= 0 and <= RecycledFileMaxBytes)
+        {
+            if (Interlocked.Increment(ref _recycledFiles) <= RecycleCapacity && TryRecycle(path, queueId))
+            {
+                return true;
+            }
+
+            Interlocked.Decrement(ref _recycledFiles);
+        }
+
+        return SpoolFileCalls.TryUnlink(path);
+    }
+
+    private bool TryRecycle(string path, string queueId)
+    {
+        try
+        {
+            if (!SpoolFileCalls.TryRename(path, System.IO.Path.Combine(RecycledDirectory, queueId)))
+            {
+                return false;
+            }
+        }
+        catch (IOException)
+        {
+            return false; // a rename refused: the file is unlinked instead
+        }
+
+        lock (_recycleLock)
+        {
+            _recyclePending.Enqueue((++_recycleSequence, queueId));
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// Makes the removals of <see cref="RemoveDelivered"/> durable: one fsync of <c>active/</c> (shared, as a
     /// group, with the moves out of it that run meanwhile), then their state files are removed — only
     /// then, so a message never comes back from a power loss without the state that says who has it.
+    /// The files recycled before the fsync began become reusable after it (and after the fsync of
+    /// <c>recycled/</c> that names them): never before their old name is durably gone.
     /// </summary>
     public async Task SyncRemovedAsync(IReadOnlyList<string> queueIds)
     {
         ArgumentNullException.ThrowIfNull(queueIds);
+        long covered;
+        bool anyRecycled;
+        lock (_recycleLock)
+        {
+            covered = _recycleSequence;
+            anyRecycled = _recyclePending.Count > 0;
+        }
+
         await _directorySyncs[SpoolState.Active].FlushAsync();
+        if (anyRecycled)
+        {
+            await _recycledDirectorySync.FlushAsync();
+            var readyAt = Time.GetTimestamp();
+            lock (_recycleLock)
+            {
+                while (_recyclePending.TryPeek(out var pending) && pending.Sequence <= covered)
+                {
+                    _recyclePending.Dequeue();
+                    _recycleReady.Add((pending.Name, readyAt));
+                }
+            }
+        }
+
         foreach (var id in queueIds)
         {
             File.Delete(StatePath(id)); // nothing when it has none
+        }
+    }
+
+    /// <summary>
+    /// A recycled file for the accept path to write its message over, in place in <c>recycled/</c> (where,
+    /// as in <c>tmp/</c>, nothing is a message until it is published, and recovery removes everything):
+    /// opened for writing without following a link, its path in <paramref name="path"/>; null when none is
+    /// ready (the caller creates a new file in <c>tmp/</c>). Its old content stays past what the caller
+    /// writes until the caller cuts the file to its length (<see cref="SpoolMessageWriter"/> does at the
+    /// commit); <see cref="PublishAsync"/> renames it into <c>incoming/</c> under the new message's id.
+    /// </summary>
+    internal FileStream? OpenRecycled(out string path)
+    {
+        path = string.Empty;
+        if (RecycleCapacity <= 0)
+        {
+            return null;
+        }
+
+        while (true)
+        {
+            string? name;
+            lock (_recycleLock)
+            {
+                if (_recycleReady.Count == 0)
+                {
+                    return null;
+                }
+
+                name = _recycleReady[^1].Name;
+                _recycleReady.RemoveAt(_recycleReady.Count - 1);
+            }
+
+            var file = System.IO.Path.Combine(RecycledDirectory, name);
+            Interlocked.Decrement(ref _recycledFiles); // taken: the writer owns it now (it publishes or deletes it)
+            try
+            {
+                var stream = new FileStream(SpoolFileCalls.OpenForOverwrite(file), FileAccess.ReadWrite, bufferSize: 0);
+                Interlocked.Increment(ref _recycledReused);
+                path = file;
+                return stream;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                TryRemove(file); // gone, or not a plain file any more: never written through; the next one
+            }
+        }
+    }
+
+    /// <summary>
+    /// Unlinks the recycled files that have waited longer than <paramref name="maxAge"/> for a new message
+    /// (the orphan sweeper calls it every minute with <see cref="RecycledFileMaxAge"/>): on a quiet gateway a
+    /// delivered message's octets do not stay in <c>recycled/</c> for long. Returns how many went.
+    /// </summary>
+    public int TrimRecycled(TimeSpan maxAge)
+    {
+        List<string> old;
+        lock (_recycleLock)
+        {
+            var count = 0;
+            while (count < _recycleReady.Count && Time.GetElapsedTime(_recycleReady[count].ReadyAt) >= maxAge)
+            {
+                count++;
+            }
+
+            if (count == 0)
+            {
+                return 0;
+            }
+
+            old = _recycleReady.GetRange(0, count).ConvertAll(r => r.Name);
+            _recycleReady.RemoveRange(0, count);
+        }
+
+        foreach (var name in old)
+        {
+            TryRemove(System.IO.Path.Combine(RecycledDirectory, name));
+            Interlocked.Decrement(ref _recycledFiles);
+        }
+
+        return old.Count;
+    }
+
+    private static void TryRemove(string path)
+    {
+        try
+        {
+            SpoolFileCalls.TryUnlink(path);
+        }
+        catch (IOException)
+        {
+            // Left for Recover() at the next start.
         }
     }
 

@@ -30,6 +30,7 @@ internal static partial class SpoolFileCalls
     private const int ELoop = 40;
     private const int ENxio = 6;
     private const int ORdOnly = 0;
+    private const int ORdWr = 2;
     private const int ONonBlock = 0x800;
     private const int ONoFollow = 0x20000;
     private const int OCloExec = 0x80000;
@@ -148,6 +149,50 @@ internal static partial class SpoolFileCalls
             }
 
             return (handle, stamp);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a recycled file for writing over (<see cref="MessageSpool.OpenRecycled"/>): <c>open(O_RDWR |
+    /// O_NOFOLLOW)</c> and one <c>statx</c>, so a symbolic link or anything but a regular file planted under a
+    /// recycled name is never written through (<see cref="InvalidDataException"/>). No advisory lock:
+    /// nothing else opens a file of <c>recycled/</c>.
+    /// </summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenForOverwrite(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            if (new FileInfo(path).LinkTarget is not null)
+            {
+                throw new InvalidDataException($"Recycled file {path} is a symbolic link: never followed");
+            }
+
+            return File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        }
+
+        var fd = Open(path, ORdWr | ONonBlock | ONoFollow | OCloExec);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw errno switch
+            {
+                ENoEnt => new FileNotFoundException($"open({path}): no such file", path),
+                ELoop => new InvalidDataException($"Recycled file {path} is a symbolic link: never followed"),
+                ENxio => new InvalidDataException($"Recycled file {path} is not a regular file"),
+                _ => new IOException($"open({path}) failed: errno {errno}"),
+            };
+        }
+
+        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            Stamp(handle, out var regular);
+            return regular ? handle : throw new InvalidDataException($"Recycled file {path} is not a regular file");
         }
         catch
         {

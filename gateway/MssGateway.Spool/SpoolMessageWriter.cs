@@ -11,18 +11,22 @@ namespace MssGateway.Spool;
 /// answer 250. Disposing without committing deletes the temp file. The temp file is created with the
 /// first content written (or at the commit of an empty message): a transfer abandoned before its first
 /// block — what an attacker's BDAT-then-RSET loop or a slowloris DATA is — costs no file, no inode and
-/// no descriptor (<see cref="HasFile"/>).
+/// no descriptor (<see cref="HasFile"/>). When the spool keeps recycled files (<see cref="MessageSpool.RecycleCapacity"/>),
+/// the temp file is a delivered message's file written over where it is, in <c>recycled/</c>, cut to this
+/// message's length at the commit and renamed from there into <c>incoming/</c>;
+/// every read of the content so far is bounded by what was written (<see cref="OpenContentForRead"/>).
 /// </summary>
 public sealed class SpoolMessageWriter : IAsyncDisposable
 {
     private readonly MessageSpool _spool;
-    private readonly string _tempPath;
+    private string _tempPath; // tmp/<id>, or the recycled file written over
     private readonly SpoolKey? _sealWith;
     private SealedFileWriter? _sealer;
     private FileStream? _stream;
     private bool _committed;
     private bool _disposed;
     private bool _created;
+    private bool _recycled;
 
     internal SpoolMessageWriter(MessageSpool spool, string queueId, string tempPath, SpoolKey? sealWith)
     {
@@ -43,6 +47,9 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
     /// <summary>Whether the temp file exists yet (it is created with the first content written).</summary>
     public bool HasFile => _created;
 
+    /// <summary>Whether the temp file is a recycled one (a delivered message's file, written over).</summary>
+    public bool IsRecycled => _recycled;
+
     /// <summary>
     /// After <see cref="CommitAsync(SpoolEnvelope, SpoolCommitCompanion?, CancellationToken)"/>, the message
     /// as it now is in <c>incoming/</c> — the envelope just written and the file's stamp (inode, length,
@@ -60,7 +67,7 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
         return _sealer is { } sealer ? sealer.WriteAsync(data, cancellationToken) : stream.WriteAsync(data, cancellationToken);
     }
 
-    /// <summary>The temp file, created on first use. A queue id drawn twice (30 random bits per millisecond) fails the message (IOException: a temporary error), never overwrites.</summary>
+    /// <summary>The temp file, created on first use (or a recycled one taken). A queue id drawn twice (30 random bits per millisecond) fails the message (IOException: a temporary error) here or, for a recycled file, at its publish; it never overwrites.</summary>
     private FileStream TempFile()
     {
         ObjectDisposedException.ThrowIf(_disposed || _committed, this);
@@ -69,7 +76,16 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
             return open;
         }
 
-        var stream = new FileStream(_tempPath, new FileStreamOptions
+        // A delivered message's file when one is ready (its inode and blocks written over: no allocation, no
+        // release), else a new one.
+        var stream = _spool.OpenRecycled(out var recycledPath);
+        _recycled = stream is not null;
+        if (stream is not null)
+        {
+            _tempPath = recycledPath;
+        }
+
+        stream ??= new FileStream(_tempPath, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.ReadWrite,
@@ -123,6 +139,11 @@ public sealed class SpoolMessageWriter : IAsyncDisposable
         else
         {
             await stream.WriteAsync(trailer, cancellationToken);
+        }
+
+        if (_recycled)
+        {
+            stream.SetLength(stream.Position); // the old message's octets past this one's end go (made durable by the sync below)
         }
 
         await _spool.SyncContentAsync(stream.SafeFileHandle, alongside);

@@ -5,6 +5,9 @@ namespace MssGateway.Spool;
 /// <summary>Start-up validation of <see cref="SpoolOptions"/>: every problem at once, each naming its full key and the fix.</summary>
 public sealed class SpoolOptionsValidator : IValidateOptions<SpoolOptions>
 {
+    /// <summary>The most recycled files a spool keeps (at <see cref="MessageSpool.RecycledFileMaxBytes"/> each, 4 GiB of disk at worst).</summary>
+    public const int MaxRecycledFiles = 4096;
+
     public ValidateOptionsResult Validate(string? name, SpoolOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -22,6 +25,11 @@ public sealed class SpoolOptionsValidator : IValidateOptions<SpoolOptions>
         if (!Enum.IsDefined(options.Sync))
         {
             errors.Add($"{SpoolOptions.Section}:Sync '{options.Sync}' is not valid; set it to one of {string.Join(", ", Enum.GetNames<SpoolSyncMode>())}.");
+        }
+
+        if (options.RecycledFiles is < 0 or > MaxRecycledFiles)
+        {
+            errors.Add($"{SpoolOptions.Section}:RecycledFiles {options.RecycledFiles} is out of range: set it between 0 (unlink every delivered file) and {MaxRecycledFiles} (default 256).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

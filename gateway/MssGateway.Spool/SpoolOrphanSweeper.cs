@@ -10,7 +10,8 @@ namespace MssGateway.Spool;
 /// (<see cref="MessageSpool.Recover"/>): a temp file whose last write is older than the longest possible
 /// session can belong to no session any more (a session's writer deletes its file on every path; this
 /// is the net under a bug or a failed delete), so it was never acknowledged and is deleted. Counted in
-/// <c>mssgw_spool_orphans_removed_total</c>. The clock is <see cref="TimeProvider"/>.
+/// <c>mssgw_spool_orphans_removed_total</c>. The clock is <see cref="TimeProvider"/>. Each sweep also unlinks the
+/// recycled files no new message took within <see cref="MessageSpool.RecycledFileMaxAge"/>.
 /// </summary>
 public sealed partial class SpoolOrphanSweeper : BackgroundService
 {
@@ -71,6 +72,7 @@ public sealed partial class SpoolOrphanSweeper : BackgroundService
             Removed(_logger, removed, _maxAge);
         }
 
+        _spool.TrimRecycled(MessageSpool.RecycledFileMaxAge); // a delivered message's file waits for reuse a minute at most
         return removed;
     }
 

@@ -40,6 +40,11 @@ public sealed class HostMetrics : IDisposable
         _meter.CreateObservableGauge("mssgw_spool_free_bytes", () => space.FreeBytes, unit: "By",
             description: "Free space of the spool's file system.");
 
+        _meter.CreateObservableGauge("mssgw_spool_recycled_files", () => spool.RecycledFiles,
+            description: "Delivered messages' files in spool/recycled, kept for new messages to be written over (Gateway:Spool:RecycledFiles).");
+        _meter.CreateObservableCounter("mssgw_spool_recycled_reused_total", () => spool.RecycledReused,
+            description: "Messages accepted into a recycled file instead of a new one.");
+
         // Owned by the delivery component after merge (same name, same label): whichever registers first wins.
         _meter.CreateObservableGauge("mssgw_queue_messages", () => QueueByState(spool),
             description: "Messages in the spool by state (incoming, active, deferred, corrupt).");

@@ -12,7 +12,7 @@ public sealed class OptionsValidationTests
 {
     public static TheoryData<string, string[], string[]> TwoMistakes => new()
     {
-        { "spool", ["Spool:Path=", "Spool:MinimumFreeBytes=-1"], ["Gateway:Spool:Path is empty", "Gateway:Spool:MinimumFreeBytes -1 is negative"] },
+        { "spool", ["Spool:Path=", "Spool:MinimumFreeBytes=-1", "Spool:RecycledFiles=5000"], ["Gateway:Spool:Path is empty", "Gateway:Spool:MinimumFreeBytes -1 is negative", "Gateway:Spool:RecycledFiles 5000 is out of range"] },
         { "smtp limits", ["Smtp:Limits:MaxRecipients=0", "Smtp:Limits:MaxCommandLineLength=100"], ["Gateway:Smtp:Limits:MaxRecipients must be at least 1", "Gateway:Smtp:Limits:MaxCommandLineLength must be at least 512"] },
         { "listeners", ["Listeners:0:Port=0", "Listeners:1:Address=not-an-address", "Listeners:2:ProxyProtocol=true"], ["Gateway:Listeners:0:Port 0 is out of range", "Gateway:Listeners:1:Address 'not-an-address' is not an IP address", "Gateway:Listeners:2:ProxyProtocolTrustedNetworks is empty"] },
         { "dev maildir outside dev mode", ["DevMaildir:Path=/tmp/mssgw-maildir", "DevMaildir:Address=10.0.0.1"], ["Gateway:DevMaildir:Path is for dev mode only", "Gateway:DevMaildir:Address '10.0.0.1' is not a loopback address", "Gateway:DevMaildir:Path needs delivery"] },

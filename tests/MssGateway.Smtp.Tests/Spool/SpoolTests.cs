@@ -7,7 +7,7 @@ namespace MssGateway.Smtp.Tests;
 /// <summary>The durable spool: commit, read back, recovery after a crash, delivery view.</summary>
 public sealed class SpoolTests
 {
-    private static SpoolEnvelope Envelope(string id, long length) => new()
+    internal static SpoolEnvelope Envelope(string id, long length) => new()
     {
         QueueId = id,
         ReceivedAt = DateTimeOffset.UtcNow,
