@@ -104,11 +104,39 @@ internal sealed class DestinationTable
     }
 
     /// <summary>
-    /// Envelopes kept in a destination's queue (the first ones of <see cref="Destination.Ready"/>): enough to
-    /// cover what its slots take next, few enough that a backlog holds at most this many per destination
-    /// (a million queued messages cost their compact keys, not their envelopes).
+    /// Envelopes kept in the live destinations' queues, all destinations together (entries of
+    /// <see cref="Destination.Ready"/> that still carry the envelope the accept path handed over, so their
+    /// pass need not read it back): enough to cover a burst that outruns delivery for seconds — the
+    /// accept rate can be twice the delivery rate, and a budget of 64 per destination had every message
+    /// behind the 64th of a burst parse its envelope again — few enough that a backlog holds at most this
+    /// many (some 2 KB each: 8 MB); a million queued messages cost their compact keys, not their envelopes.
     /// </summary>
-    internal const int KnownEnvelopesPerDestination = 64;
+    internal const int KnownEnvelopeBudget = 4096;
+
+    private int _knownEnvelopes; // entries of the Ready queues that carry their envelope, under _lock
+
+    /// <summary>Counts out of the budget an entry leaving a Ready queue (the caller holds the lock).</summary>
+    private QueuedMessage Forget(QueuedMessage leaving)
+    {
+        if (leaving.Known is not null)
+        {
+            _knownEnvelopes--;
+        }
+
+        return leaving;
+    }
+
+    /// <summary>Envelopes the Ready queues hold now (tests: the budget).</summary>
+    internal int KnownEnvelopes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _knownEnvelopes;
+            }
+        }
+    }
 
     /// <summary>Queues a message for a destination (parked when it is dead, then without its envelope).</summary>
     public void Enqueue(Destination destination, QueuedMessage message)
@@ -121,7 +149,13 @@ internal sealed class DestinationTable
             }
             else
             {
-                destination.Ready.Enqueue(destination.Ready.Count < KnownEnvelopesPerDestination ? message : message.Forgotten);
+                var keep = message.Known is not null && _knownEnvelopes < KnownEnvelopeBudget;
+                if (keep)
+                {
+                    _knownEnvelopes++;
+                }
+
+                destination.Ready.Enqueue(keep || message.Known is null ? message : message.Forgotten);
             }
 
             _candidates.Add(destination);
@@ -195,7 +229,7 @@ internal sealed class DestinationTable
                         best.Probing = true;
                     }
 
-                    message = probe && best.Parked.Count > 0 ? best.Parked.Dequeue() : best.Ready.Dequeue();
+                    message = probe && best.Parked.Count > 0 ? best.Parked.Dequeue() : Forget(best.Ready.Dequeue());
                     best.Active++;
                     _slots++;
                     _passes++;
@@ -318,7 +352,7 @@ internal sealed class DestinationTable
 
             while (destination.Ready.TryDequeue(out var m))
             {
-                destination.Parked.Enqueue(m.Forgotten);
+                destination.Parked.Enqueue(Forget(m).Forgotten);
             }
 
             // Passes waiting for a slot here get one at once: they will find the destination dead and defer.
