@@ -124,7 +124,16 @@ internal static partial class SpoolFileCalls
             return (managed, Stamp(managed));
         }
 
-        var fd = Open(path, ORdOnly | ONonBlock | ONoFollow | OCloExec);
+        return OpenRegular(path, ORdOnly, "Spool file");
+    }
+
+    /// <summary>
+    /// One <c>open(flags | O_NOFOLLOW | O_NONBLOCK)</c> and one <c>statx</c>: the file must be a regular file
+    /// reached without following a link (else <see cref="InvalidDataException"/>, naming it as <paramref name="what"/>).
+    /// </summary>
+    private static (Microsoft.Win32.SafeHandles.SafeFileHandle Handle, SpoolFileStamp Stamp) OpenRegular(string path, int flags, string what)
+    {
+        var fd = Open(path, flags | ONonBlock | ONoFollow | OCloExec);
         if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
@@ -132,8 +141,8 @@ internal static partial class SpoolFileCalls
             {
                 ENoEnt => new FileNotFoundException($"open({path}): no such file", path),
                 ENotDir => new DirectoryNotFoundException($"open({path}): a directory of the path is missing"),
-                ELoop => new InvalidDataException($"Spool file {path} is a symbolic link: never followed"),
-                ENxio => new InvalidDataException($"Spool file {path} is not a regular file"),
+                ELoop => new InvalidDataException($"{what} {path} is a symbolic link: never followed"),
+                ENxio => new InvalidDataException($"{what} {path} is not a regular file"),
                 EAcces or EPerm => new UnauthorizedAccessException($"open({path}): permission denied (errno {errno})"),
                 _ => new IOException($"open({path}) failed: errno {errno}"),
             };
@@ -145,7 +154,7 @@ internal static partial class SpoolFileCalls
             var stamp = Stamp(handle, out var regular);
             if (!regular)
             {
-                throw new InvalidDataException($"Spool file {path} is not a regular file");
+                throw new InvalidDataException($"{what} {path} is not a regular file");
             }
 
             return (handle, stamp);
@@ -175,30 +184,7 @@ internal static partial class SpoolFileCalls
             return File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
         }
 
-        var fd = Open(path, ORdWr | ONonBlock | ONoFollow | OCloExec);
-        if (fd < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            throw errno switch
-            {
-                ENoEnt => new FileNotFoundException($"open({path}): no such file", path),
-                ELoop => new InvalidDataException($"Recycled file {path} is a symbolic link: never followed"),
-                ENxio => new InvalidDataException($"Recycled file {path} is not a regular file"),
-                _ => new IOException($"open({path}) failed: errno {errno}"),
-            };
-        }
-
-        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
-        try
-        {
-            Stamp(handle, out var regular);
-            return regular ? handle : throw new InvalidDataException($"Recycled file {path} is not a regular file");
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
+        return OpenRegular(path, ORdWr, "Recycled file").Handle;
     }
 
     /// <summary>The stamp of an open file: one <c>statx</c> (inode, length, modification time to the nanosecond).</summary>
