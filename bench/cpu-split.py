@@ -10,7 +10,8 @@
       Runs COMMAND (the load tool), then writes the CPU time (ms) it and its children used to FILE.
   cpu-split.py diff BEFORE AFTER MESSAGES [LOADFILE]
       Prints, per tree, CPU ms per message and cores used between the two snapshots; "other" is the machine's
-      busy time nobody named took (kernel work outside process context, other users of the machine).
+      busy time nobody named took (kernel work outside process context, other users of the machine); and the
+      steal (cores the hypervisor gave to other guests: flagged from 0.1 core, a run not comparable to one without).
       Also writes AFTER.split.json (ms per message by name).
   cpu-split.py bound GATEWAY ACCEPT_ONLY_RATE ONLY.split.json ... -- E2E.split.json ...
       The end-to-end rate the machine's cores would allow if delivery cost nothing (the gateway's
@@ -33,6 +34,9 @@ import sys
 import time
 
 TICK_MS = 1000.0 / os.sysconf("SC_CLK_TCK")
+# Steal at or above this (cores, averaged over a phase) is flagged in the output: the phase ran on a host that
+# took a share of this machine's vCPUs, and ratios against a phase that ran without are not to be trusted.
+STEAL_WARN_CORES = 0.1
 
 
 def stat(pid):
@@ -71,11 +75,12 @@ def tree_ms(root, table):
     return total * TICK_MS
 
 
-def machine_busy_ms():
+def machine_ms():
+    """The machine's busy time (ms, steal excluded) and the time the hypervisor took from its vCPUs (steal)."""
     with open("/proc/stat") as f:
         cpu = [int(x) for x in f.readline().split()[1:]]
     user, nice, system, idle, iowait, irq, softirq, steal = (cpu + [0] * 8)[:8]
-    return (user + nice + system + irq + softirq + steal) * TICK_MS
+    return (user + nice + system + irq + softirq) * TICK_MS, steal * TICK_MS
 
 
 def tiering_ms(pid):
@@ -107,7 +112,7 @@ def snap(pairs):
         out[name] = sum(tree_ms(int(p), table) for p in pid.split(",") if p.strip().isdigit())
         if name == "mssgw":
             out["_tiering:" + name] = sum(tiering_ms(int(p)) for p in pid.split(",") if p.strip().isdigit())
-    out["_machine"] = machine_busy_ms()
+    out["_machine"], out["_steal"] = machine_ms()
     out["_time"] = time.time()
     json.dump(out, sys.stdout)
 
@@ -127,12 +132,14 @@ def diff(before_path, after_path, messages, load_path=None):
     if load_path:
         rows.append(("load tool", json.load(open(load_path))["load"]))
     busy = after["_machine"] - before["_machine"]
+    steal = after.get("_steal", 0.0) - before.get("_steal", 0.0)
     named = sum(ms for _, ms in rows)
     rows.append(("other", max(busy - named, 0.0)))
     cores = os.cpu_count() or 1
     tiering = {k: after[k] - before.get(k, 0.0) for k in after if k.startswith("_tiering:")}
     with open(after_path + ".split.json", "w") as f:  # ms per message by name, for "bound"
-        json.dump({name: ms / messages for name, ms in rows} | {k: max(ms, 0.0) / messages for k, ms in tiering.items()} | {"_cores": busy / 1000.0 / seconds}, f)
+        json.dump({name: ms / messages for name, ms in rows} | {k: max(ms, 0.0) / messages for k, ms in tiering.items()}
+                  | {"_cores": busy / 1000.0 / seconds, "_steal_cores": steal / 1000.0 / seconds}, f)
     parts = [f"{name} {ms / messages:.2f} ms/msg ({ms / 1000.0 / seconds:.2f} cores)" for name, ms in rows]
     print("  cpu: " + ", ".join(parts))
     for k, ms in tiering.items():
@@ -141,6 +148,10 @@ def diff(before_path, after_path, messages, load_path=None):
         note = " (a lower bound: the worker thread exited meanwhile)" if ms < 0 else ""
         print(f"  cpu: of which {k.split(':', 1)[1]}'s tiered-compilation thread (background JIT) {max(ms, 0.0) / messages:.2f} ms/msg{note}")
     print(f"  cpu: machine busy {busy / messages:.2f} ms/msg = {busy / 1000.0 / seconds:.2f} of {cores} cores over {seconds:.1f} s, {messages} messages")
+    # Steal: time the hypervisor gave the host's other guests while this machine's vCPUs wanted to run. A run
+    # with steal is slower, and its per-process figures are not comparable to a run without (docs/benchmarks.md).
+    print(f"  cpu: steal (the hypervisor's, not this machine's) {steal / 1000.0 / seconds:.2f} of {cores} cores"
+          + (" -- this run's figures are not comparable to a run without steal" if steal / 1000.0 / seconds >= STEAL_WARN_CORES else ""))
 
 
 def bound(gateway, only_rate, args):
@@ -156,6 +167,11 @@ def bound(gateway, only_rate, args):
     gw = statistics.median(e[gateway] for e in e2e)
     cores = os.cpu_count() or 1
     ceiling = cores * 1000.0 / (accept + load + sink)
+    steal_only = statistics.median(o.get("_steal_cores", 0.0) for o in only)
+    steal_e2e = statistics.median(e.get("_steal_cores", 0.0) for e in e2e)
+    print(f"  steal (medians, cores the hypervisor took): accept-only {steal_only:.2f}, accepting+delivering {steal_e2e:.2f}"
+          + (" -- the phases ran under different steal: the CPU-normalized and wall-clock ratios below are not valid measures"
+             if abs(steal_only - steal_e2e) >= STEAL_WARN_CORES else ""))
     only_rate = float(only_rate)
     print(f"  medians: {gateway} accept-only {accept:.2f} ms/msg, {gateway} accepting+delivering {gw:.2f} ms/msg "
           f"(delivery and its side effects {gw - accept:.2f}), load tool {load:.2f}, sink {sink:.2f}")
