@@ -23,13 +23,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-5000}; per=${2:-50}; runs=${RUNS:-3}; sink=${SINK:-postfix}; warmup=${WARMUP:-2000}
-shared=${SHARED_BENCH:-}
-for c in ../shared/bench ../../shared/bench /work/shared/bench; do [ -z "$shared" ] && [ -f "$c/postfix-relay-peer.sh" ] && shared=$(cd "$c" && pwd); done
-[ -n "$shared" ] || { echo "no shared bench directory (set SHARED_BENCH)" >&2; exit 2; }
 source bench/lib/gateway.sh
-# Load average while the script runs (the machine is shared: a figure taken under load is worth less).
-loadlog=$(mktemp /tmp/mssgw-loadavg.XXXXXX); ( while :; do cut -d' ' -f1 /proc/loadavg >> "$loadlog"; sleep 5; done ) & loadpid=$!
-loadavg_summary() { python3 -c "import sys;v=[float(x) for x in open(sys.argv[1]) if x.strip()];print(f'load average (1 min, every 5 s) during the run: start {v[0]:.2f}, mean {sum(v)/len(v):.2f}, max {max(v):.2f}, {len(v)} samples' if v else 'load average: no sample')" "$loadlog"; }
+source bench/lib/common.sh
+find_shared_bench postfix-relay-peer.sh
+loadavg_start
 sinkpid=
 cleanup() { kill "$loadpid" 2>/dev/null || true; rm -f "$loadlog"; rm -rf "${splitdir:-/nonexistent}"; stop_gateway || true; [ -z "$sinkpid" ] || kill "$sinkpid" 2>/dev/null || true; postfix -c /tmp/pfrelay/etc stop >/dev/null 2>&1 || true; postfix stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT

@@ -22,12 +22,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-5000}; per=${2:-50}; runs=${RUNS:-3}; warmup=${WARMUP:-20000}
-shared=${SHARED_BENCH:-}
-for c in ../shared/bench ../../shared/bench /work/shared/bench; do [ -z "$shared" ] && [ -f "$c/postfix-peer.sh" ] && shared=$(cd "$c" && pwd); done
-[ -n "$shared" ] || { echo "no shared bench directory (set SHARED_BENCH)" >&2; exit 2; }
 source bench/lib/gateway.sh
-loadlog=$(mktemp /tmp/mssgw-loadavg.XXXXXX); ( while :; do cut -d' ' -f1 /proc/loadavg >> "$loadlog"; sleep 5; done ) & loadpid=$!
-loadavg_summary() { python3 -c "import sys;v=[float(x) for x in open(sys.argv[1]) if x.strip()];print(f'load average (1 min, every 5 s) during the run: start {v[0]:.2f}, mean {sum(v)/len(v):.2f}, max {max(v):.2f}, {len(v)} samples' if v else 'load average: no sample')" "$loadlog"; }
+source bench/lib/common.sh
+find_shared_bench postfix-peer.sh
+loadavg_start
 splitdir=
 trap 'kill "$loadpid" 2>/dev/null || true; rm -f "$loadlog"; rm -rf "${splitdir:-/nonexistent}"; stop_gateway || true; postfix stop >/dev/null 2>&1 || true' EXIT
 cpu=bench/cpu-split.py
@@ -58,12 +56,14 @@ phase() { # name messages -> snapshots around "$@" (after the two first argument
   python3 "$cpu" diff "$work/before.cpu" "$work/after.cpu" "$count" "$work/load.cpu" > "$splitdir/$name.txt"
   cp "$work/after.cpu.split.json" "$splitdir/$name.json"
 }
-accept_dead() { out=$(load "$n"); echo "$out" > "$splitdir/last.out"; }
+sent() { # smtpload output -> fails unless every message was accepted (a phase of fewer messages is no measure)
+  grep -q "messages_ok=$n errors=0" <<< "$1" || { echo "the load tool did not send $n messages without error: $1" >&2; exit 1; }; }
+accept_dead() { sent "$(load "$n")"; }
 drain() { # the rate is from the first delivery (after the dead destination's probe found the sink back)
   postfix start >/dev/null 2>&1
   local waited=0; while [ "$(gw_q)" -ge "$n" ] && [ $waited -lt 1200 ]; do sleep 0.02; waited=$((waited+1)); done
   t0=$(date +%s.%N); wait_empty || { echo "drain: the spool did not empty" >&2; exit 1; }; t1=$(date +%s.%N); echo "$(python3 -c "print(f'{$n/($t1-$t0):.1f}')")" > "$splitdir/drain.rate"; }
-both() { t0=$(date +%s.%N); out=$(load "$n"); wait_empty || { echo "both: the spool did not empty" >&2; exit 1; }; t1=$(date +%s.%N); echo "$(python3 -c "print(f'{$n/($t1-$t0):.1f}')")" > "$splitdir/both.rate"; }
+both() { t0=$(date +%s.%N); sent "$(load "$n")"; wait_empty || { echo "both: the spool did not empty" >&2; exit 1; }; t1=$(date +%s.%N); echo "$(python3 -c "print(f'{$n/($t1-$t0):.1f}')")" > "$splitdir/both.rate"; }
 
 splitdir=$(mktemp -d /tmp/mssgw-cost.XXXXXX)
 load "$warmup" >/dev/null; wait_empty # JIT, TLS, page cache: every phase's code runs warm

@@ -17,12 +17,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-5000}; sink=${SINK:-postfix}
-shared=${SHARED_BENCH:-}
-for c in ../shared/bench ../../shared/bench /work/shared/bench; do [ -z "$shared" ] && [ -f "$c/postfix-peer.sh" ] && shared=$(cd "$c" && pwd); done
 source bench/lib/gateway.sh
-# Load average while the script runs (the machine is shared: a figure taken under load is worth less).
-loadlog=$(mktemp /tmp/mssgw-loadavg.XXXXXX); ( while :; do cut -d' ' -f1 /proc/loadavg >> "$loadlog"; sleep 5; done ) & loadpid=$!
-loadavg_summary() { python3 -c "import sys;v=[float(x) for x in open(sys.argv[1]) if x.strip()];print(f'load average (1 min, every 5 s) during the run: start {v[0]:.2f}, mean {sum(v)/len(v):.2f}, max {max(v):.2f}, {len(v)} samples' if v else 'load average: no sample')" "$loadlog"; }
+source bench/lib/common.sh
+find_shared_bench postfix-peer.sh optional # only SINK=postfix needs it
+loadavg_start
 sinkpid=
 trap 'kill "$loadpid" 2>/dev/null || true; rm -f "$loadlog"; stop_gateway || true; [ -z "$sinkpid" ] || kill "$sinkpid" 2>/dev/null || true; postfix stop >/dev/null 2>&1 || true' EXIT
 dotnet build -c Release -nologo -v quiet bench/SmtpLoad/SmtpLoad.csproj >/dev/null

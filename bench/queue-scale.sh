@@ -20,9 +20,8 @@ n=${1:-1000000}; fill=${FILL:-spool}
 # hour); the rest are discarded with the spool, and the output says so.
 window=${DRAIN_WINDOW:-$(( n < 200000 ? n : 200000 ))}
 source bench/lib/gateway.sh
-# Load average while the script runs (the machine is shared: a figure taken under load is worth less).
-loadlog=$(mktemp /tmp/mssgw-loadavg.XXXXXX); ( while :; do cut -d' ' -f1 /proc/loadavg >> "$loadlog"; sleep 5; done ) & loadpid=$!
-loadavg_summary() { python3 -c "import sys;v=[float(x) for x in open(sys.argv[1]) if x.strip()];print(f'load average (1 min, every 5 s) during the run: start {v[0]:.2f}, mean {sum(v)/len(v):.2f}, max {max(v):.2f}, {len(v)} samples' if v else 'load average: no sample')" "$loadlog"; }
+source bench/lib/common.sh
+loadavg_start
 sinkpid=
 # A million-message spool is removed inside the lock (a minute of unlinks would slow the next
 # benchmark's file creation down if it ran beside it).
