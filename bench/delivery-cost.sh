@@ -17,6 +17,8 @@
 # ran under different steal are not comparable; bench/cpu-split.py flags it).
 # PERF=file records a CPU profile of the gateway (perf record -g, JIT symbols from DOTNET_PerfMapEnabled=1)
 # over one phase of run 1: PERF_PHASE=drain (default), accept or both.
+# SYSCALLS=file counts the gateway's system calls over the same phase (perf stat on the syscalls:sys_enter_*
+# tracepoints, all its threads) and writes them per message, most frequent first, into the file.
 # Usage: bench/delivery-cost.sh [MESSAGES] [PER]   (default 5000 50; RUNS=3; WARMUP=20000)
 # Needs root and postfix; run it under: flock -x /tmp/mssgw-quiet.lock bench/delivery-cost.sh
 set -euo pipefail
@@ -50,8 +52,26 @@ phase() { # name messages -> snapshots around "$@" (after the two first argument
   if [ -n "${PERF:-}" ] && [ "$name" = "${PERF_PHASE:-drain}-1" ]; then # a CPU profile of the gateway over this phase of run 1
     perf record -F 499 -g -p "$gw" -o "$PERF" > "$PERF.log" 2>&1 & perfpid=$!
   fi
+  local statpid=
+  if [ -n "${SYSCALLS:-}" ] && [ "$name" = "${PERF_PHASE:-drain}-1" ]; then # the gateway's system calls over this phase of run 1
+    perf stat -x, -e 'syscalls:sys_enter_*' -p "$gw" -o "$SYSCALLS.raw" > /dev/null 2>&1 & statpid=$!
+  fi
   "$@"
   [ -z "$perfpid" ] || { kill -INT "$perfpid"; wait "$perfpid" || true; }
+  if [ -n "$statpid" ]; then
+    kill -INT "$statpid"; wait "$statpid" || true
+    python3 -c "
+import sys
+rows = []
+for line in open(sys.argv[1]):
+    f = line.strip().split(',')
+    if len(f) > 2 and f[0].isdigit() and int(f[0]) > 0:
+        rows.append((int(f[0]), f[2].replace('syscalls:sys_enter_', '')))
+n = int(sys.argv[2]); rows.sort(reverse=True)
+print(f'{sum(c for c, _ in rows) / n:.1f} system calls per message over {n} messages ({sys.argv[3]})')
+for c, name in rows:
+    print(f'{c / n:10.2f}  {name}')" "$SYSCALLS.raw" "$count" "$name" > "$SYSCALLS"
+  fi
   python3 "$cpu" snap mssgw="$gw" sink="$(master)" > "$work/after.cpu"
   python3 "$cpu" diff "$work/before.cpu" "$work/after.cpu" "$count" "$work/load.cpu" > "$splitdir/$name.txt"
   cp "$work/after.cpu.split.json" "$splitdir/$name.json"

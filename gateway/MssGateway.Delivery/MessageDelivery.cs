@@ -70,9 +70,9 @@ public sealed class MessageDelivery
         SpoolMessage message;
         try
         {
-            // The envelope the classification read is reused when the file is still the one it read; the
-            // file is opened once here, for every read of the pass.
-            message = queued.Known is { } known ? _spool.Reopen(known, SpoolState.Active) : _spool.Open(SpoolState.Active, queueId);
+            // The envelope the classification read is reused when the file is still the one it read; either
+            // way the file is opened once here, for every read of the pass.
+            message = queued.Known is { } known ? _spool.Reopen(known, SpoolState.Active) : _spool.OpenHeld(SpoolState.Active, queueId);
         }
         catch (InvalidDataException ex)
         {

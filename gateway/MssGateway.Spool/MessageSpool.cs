@@ -484,17 +484,36 @@ public sealed class MessageSpool
         var queueId = known.Envelope.QueueId;
         var path = PathOf(state, queueId);
         var (opened, now) = SpoolFileCalls.OpenRead(path);
+        if (known.Stamp is { } stamp && now == stamp && Encryption is not { ReadPlainFiles: false })
+        {
+            return new SpoolMessage(path, known.Envelope, known.ContentLength, opened, stamp);
+        }
+
+        return OpenHeldFrom(opened, now, path, queueId);
+    }
+
+    /// <summary>
+    /// Opens a message for a delivery pass that had no envelope read before (a message released from a
+    /// parked or long queue, a deferred one due again, one found by the scan): as <see cref="Open"/>, with
+    /// its checks and errors, but a file in clear stays open in the returned message until it is disposed,
+    /// so the header scan, the transactions and a DSN's copy read the one file whose envelope was read —
+    /// one open instead of one per read, and never another file put under the same name meanwhile. A
+    /// sealed file is authenticated whole here and opened again by each read, as <see cref="Open"/> does.
+    /// </summary>
+    public SpoolMessage OpenHeld(SpoolState state, string queueId)
+    {
+        var path = PathOf(state, queueId);
+        var (handle, stamp) = SpoolFileCalls.OpenRead(path);
+        return OpenHeldFrom(handle, stamp, path, queueId);
+    }
+
+    /// <summary>Reads a message from its open file and keeps the handle in it (a file in clear), or closes it.</summary>
+    private SpoolMessage OpenHeldFrom(SafeFileHandle opened, SpoolFileStamp stamp, string path, string queueId)
+    {
         SafeFileHandle? handle = opened;
         try
         {
-            if (known.Stamp is { } stamp && now == stamp && Encryption is not { ReadPlainFiles: false })
-            {
-                var reused = new SpoolMessage(path, known.Envelope, known.ContentLength, handle, stamp);
-                handle = null;
-                return reused;
-            }
-
-            var message = OpenFrom(handle, now, path, queueId, keepOpen: true);
+            var message = OpenFrom(handle, stamp, path, queueId, keepOpen: true);
             if (message.Stamp is not null)
             {
                 handle = null; // the message holds it now
@@ -653,7 +672,7 @@ public sealed class MessageSpool
         }
 
         await _directorySyncs[from].FlushAsync();
-        File.Delete(StatePath(queueId)); // nothing when it has none
+        SpoolFileCalls.TryUnlink(StatePath(queueId)); // nothing when it has none
         return true;
     }
 
@@ -747,7 +766,7 @@ public sealed class MessageSpool
 
         foreach (var id in queueIds)
         {
-            File.Delete(StatePath(id)); // nothing when it has none
+            SpoolFileCalls.TryUnlink(StatePath(id)); // nothing when it has none (one unlink: File.Delete would stat the directory after the ENOENT)
         }
     }
 

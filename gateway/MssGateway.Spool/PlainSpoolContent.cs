@@ -8,8 +8,17 @@ internal sealed class PlainSpoolContent : ISpoolContent
     private readonly SafeFileHandle _file;
     private readonly bool _ownsHandle;
 
+    /// <summary>
+    /// Opens the file at <paramref name="path"/> as every spool read does (<see cref="SpoolFileCalls.OpenRead"/>:
+    /// a regular file, no symbolic link followed, one <c>open</c> and one <c>statx</c>); disposing closes it.
+    /// </summary>
     public PlainSpoolContent(string path)
-        : this(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.RandomAccess), ownsHandle: true)
+        : this(SpoolFileCalls.OpenRead(path))
+    {
+    }
+
+    private PlainSpoolContent((SafeFileHandle Handle, SpoolFileStamp Stamp) opened)
+        : this(opened.Handle, opened.Stamp.Length, ownsHandle: true)
     {
     }
 

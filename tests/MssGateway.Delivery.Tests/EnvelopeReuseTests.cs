@@ -133,14 +133,77 @@ public sealed class EnvelopeReuseTests : IDisposable
         Assert.IsType<SpoolDecryptionException>(ex.InnerException);
     }
 
-    [Fact]
-    public async Task A_reopened_message_closes_its_file_when_disposed()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_message_held_open_for_a_pass_closes_its_file_when_disposed(bool envelopeKnown)
     {
         var spool = new MessageSpool(_dir.Combine("spool"));
         var id = await AcceptAsync(spool, "Subject: a\r\n\r\nbody\r\n", "a@hopital-b.mssante.test");
-        var pass = spool.Reopen(spool.Open(SpoolState.Incoming, id), SpoolState.Incoming);
+        var pass = envelopeKnown ? spool.Reopen(spool.Open(SpoolState.Incoming, id), SpoolState.Incoming) : spool.OpenHeld(SpoolState.Incoming, id);
         using var content = pass.OpenContent();
         pass.Dispose();
         Assert.Throws<ObjectDisposedException>(() => content.ReadByte());
+    }
+    [Fact]
+    public async Task A_message_opened_for_a_pass_without_a_known_envelope_sends_the_file_it_read_even_when_another_replaces_it()
+    {
+        // A message released from a parked queue has no envelope in memory: the pass reads it, and every later
+        // read of the pass (header scan, transaction, DSN copy) must be of that same file — not of whatever was
+        // put under its name after its envelope was checked (a swap between the two reads would send one file's
+        // content under another's envelope).
+        var spool = new MessageSpool(_dir.Combine("spool"));
+        var id = await AcceptAsync(spool, "Subject: a\r\n\r\nbody\r\n", "first@hopital-b.mssante.test");
+        var other = await AcceptAsync(spool, "Subject: b\r\n\r\nanother body\r\n", "second@hopital-c.mssante.test");
+        Assert.True(spool.Claim(id, SpoolState.Incoming));
+
+        using var pass = spool.OpenHeld(SpoolState.Active, id);
+        Assert.True(pass.Reusable);
+        var otherPath = spool.PathOf(SpoolState.Incoming, other);
+        var replacement = Encoding.Latin1.GetString(await File.ReadAllBytesAsync(otherPath)).Replace(other, id, StringComparison.Ordinal);
+        await File.WriteAllBytesAsync(_dir.Combine("replacement"), Encoding.Latin1.GetBytes(replacement));
+        File.Move(_dir.Combine("replacement"), spool.PathOf(SpoolState.Active, id), overwrite: true);
+
+        Assert.Equal("first@hopital-b.mssante.test", Assert.Single(pass.Envelope.Recipients).Address);
+        Assert.Equal("Received: by gateway\r\nSubject: a\r\n\r\nbody\r\n", ReadDelivered(pass));
+        Assert.Equal("Received: by gateway\r\nSubject: a\r\n\r\nbody\r\n", ReadDelivered(pass)); // and again (a DSN's copy)
+    }
+
+    [Fact]
+    public async Task A_sealed_file_opened_for_a_pass_is_authenticated_whole_before_its_envelope_is_used()
+    {
+        var key = SpoolKey.FromBytes(RandomNumberGenerator.GetBytes(32), "key1");
+        var spool = new MessageSpool(_dir.Combine("spool"), SpoolSyncMode.GroupCommit, new SpoolEncryption(new SpoolKeyRing(key), sealNewFiles: true));
+        var id = await AcceptAsync(spool, "Subject: a\r\n\r\nbody\r\n", "a@hopital-b.mssante.test");
+        var good = await AcceptAsync(spool, "Subject: b\r\n\r\nbody\r\n", "b@hopital-b.mssante.test");
+        using (var pass = spool.OpenHeld(SpoolState.Incoming, good))
+        {
+            Assert.False(pass.Reusable);
+            Assert.Equal("Received: by gateway\r\nSubject: b\r\n\r\nbody\r\n", ReadDelivered(pass));
+        }
+
+        var path = spool.PathOf(SpoolState.Incoming, id);
+        var bytes = await File.ReadAllBytesAsync(path);
+        bytes[bytes.Length - 40] ^= 0x01; // near the end: the envelope and the footer, read last
+        await File.WriteAllBytesAsync(path, bytes);
+        var ex = Assert.Throws<InvalidDataException>(() => spool.OpenHeld(SpoolState.Incoming, id));
+        Assert.IsType<SpoolDecryptionException>(ex.InnerException);
+    }
+
+    [Fact]
+    public async Task A_symbolic_link_put_under_a_message_name_after_its_envelope_was_read_is_not_followed_by_a_later_read()
+    {
+        // Open (the queue CLI's view) reads the content by name at each read: every one of them opens as the spool
+        // does (O_NOFOLLOW, a regular file only), so a link planted meanwhile reads nothing it points at.
+        var spool = new MessageSpool(_dir.Combine("spool"));
+        var id = await AcceptAsync(spool, "Subject: a\r\n\r\nbody\r\n", "a@hopital-b.mssante.test");
+        var message = spool.Open(SpoolState.Incoming, id);
+        var secret = _dir.Combine("secret");
+        await File.WriteAllTextAsync(secret, "Subject: not for the wire\r\n\r\nsecret\r\n");
+        var path = spool.PathOf(SpoolState.Incoming, id);
+        File.Delete(path);
+        File.CreateSymbolicLink(path, secret);
+
+        Assert.Throws<InvalidDataException>(() => ReadDelivered(message));
     }
 }
