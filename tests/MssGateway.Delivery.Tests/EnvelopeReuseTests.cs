@@ -145,6 +145,7 @@ public sealed class EnvelopeReuseTests : IDisposable
         pass.Dispose();
         Assert.Throws<ObjectDisposedException>(() => content.ReadByte());
     }
+
     [Fact]
     public async Task A_message_opened_for_a_pass_without_a_known_envelope_sends_the_file_it_read_even_when_another_replaces_it()
     {
