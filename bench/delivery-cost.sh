@@ -19,6 +19,9 @@
 # over one phase of run 1: PERF_PHASE=drain (default), accept or both.
 # SYSCALLS=file counts the gateway's system calls over the same phase (perf stat on the syscalls:sys_enter_*
 # tracepoints, all its threads) and writes them per message, most frequent first, into the file.
+# THREADS=file writes, for every phase of run 1, the gateway's context switches (voluntary: a thread went to
+# sleep; involuntary: it was preempted) and CPU per message by thread name (bench/lib/threads.py) — counts
+# that stay comparable between runs whose timings do not.
 # Usage: bench/delivery-cost.sh [MESSAGES] [PER]   (default 5000 50; RUNS=3; WARMUP=20000)
 # Needs root and postfix; run it under: flock -x /tmp/mssgw-quiet.lock bench/delivery-cost.sh
 set -euo pipefail
@@ -56,7 +59,10 @@ phase() { # name messages -> snapshots around "$@" (after the two first argument
   if [ -n "${SYSCALLS:-}" ] && [ "$name" = "${PERF_PHASE:-drain}-1" ]; then # the gateway's system calls over this phase of run 1
     perf stat -x, -e 'syscalls:sys_enter_*' -p "$gw" -o "$SYSCALLS.raw" > /dev/null 2>&1 & statpid=$!
   fi
+  [ -z "${THREADS:-}" ] || [ "${name#*-}" != 1 ] || python3 bench/lib/threads.py snap "$gw" "$work/threads.before"
   "$@"
+  [ -z "${THREADS:-}" ] || [ "${name#*-}" != 1 ] || python3 bench/lib/threads.py snap "$gw" "$work/threads.after"
+  [ -z "${THREADS:-}" ] || [ "${name#*-}" != 1 ] || python3 bench/lib/threads.py diff "$work/threads.before" "$work/threads.after" "$count" "$name ($count messages)" >> "$THREADS"
   [ -z "$perfpid" ] || { kill -INT "$perfpid"; wait "$perfpid" || true; }
   if [ -n "$statpid" ]; then
     kill -INT "$statpid"; wait "$statpid" || true
@@ -86,6 +92,7 @@ drain() { # the rate is from the first delivery (after the dead destination's pr
 both() { t0=$(date +%s.%N); sent "$(load "$n")"; wait_empty || { echo "both: the spool did not empty" >&2; exit 1; }; t1=$(date +%s.%N); echo "$(python3 -c "print(f'{$n/($t1-$t0):.1f}')")" > "$splitdir/both.rate"; }
 
 splitdir=$(mktemp -d /tmp/mssgw-cost.XXXXXX)
+[ -z "${THREADS:-}" ] || : > "$THREADS"
 load "$warmup" >/dev/null; wait_empty # JIT, TLS, page cache: every phase's code runs warm
 printf '%-4s %12s %12s %12s %14s %12s %12s %16s %20s\n' run accept_ms drain_ms both_ms both-acc-drain drain_msg/s both_msg/s 'accept/(acc+drain)' steal_cores_a/d/b
 A=(); D=(); B=(); X=(); R=()
