@@ -3,7 +3,11 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace MssGateway.DeliveryBench;
 
-/// <summary>How the smart sink answers: its port, its TLS certificate (STARTTLS) and the shares of transactions it refuses.</summary>
+/// <summary>
+/// How the smart sink answers: its port, its TLS certificate (STARTTLS), the shares of transactions it
+/// refuses, how long it takes over a message's data and whether it sends the replies it holds before it reads
+/// a chunk.
+/// </summary>
 internal sealed class SinkOptions
 {
     /// <summary>0: any free port.</summary>
@@ -24,6 +28,21 @@ internal sealed class SinkOptions
     /// <summary>Share of transactions answered 554 5.7.1 after the data.</summary>
     public double PermFailShare { get; init; }
 
+    /// <summary>
+    /// How long the answer to a message's data waits (<c>--latency-ms</c>, default 0): a receiver that writes
+    /// the message to disk and syncs it before its 250, as Postfix's cleanup does (tens of milliseconds on a
+    /// virtual disk), without the sink spending CPU on it.
+    /// </summary>
+    public TimeSpan Latency { get; init; }
+
+    /// <summary>
+    /// Whether the replies held for a pipelined group (RSET, MAIL, RCPT) are sent before a BDAT chunk is read
+    /// (<c>--early-replies true</c>), as Postfix's smtpd sends them when a chunk is larger than its input buffer
+    /// (a 20 KB message is): the client then gets them in one record and the chunk's answer in another. By
+    /// default they wait and go out with the chunk's answer, in one record.
+    /// </summary>
+    public bool EarlyReplies { get; init; }
+
     public static SinkOptions FromArguments(BenchArguments args)
     {
         X509Certificate2? certificate = null;
@@ -40,6 +59,8 @@ internal sealed class SinkOptions
             RequireClientCertificate = args.Get("require-client-cert") == "true",
             TempFailShare = args.Double("tempfail", 0),
             PermFailShare = args.Double("permfail", 0),
+            Latency = TimeSpan.FromMilliseconds(args.Double("latency-ms", 0)),
+            EarlyReplies = args.Get("early-replies") == "true",
         };
     }
 }

@@ -129,14 +129,25 @@ internal sealed class SinkServer : IAsyncDisposable
 
                         await io.ReplyAsync("354 go ahead", _stop.Token);
                         await io.SkipDataAsync(_stop.Token);
+                        await LatencyAsync();
                         io.Queue(Verdict());
                         recipients = 0;
                         break;
                     case "BDAT":
                         var parts = Encoding.ASCII.GetString(line).Split(' ', StringSplitOptions.RemoveEmptyEntries);
                         var size = long.Parse(parts[1], CultureInfo.InvariantCulture);
+                        if (_options.EarlyReplies)
+                        {
+                            await io.FlushAsync(_stop.Token); // as Postfix: what it holds goes out before it reads the chunk
+                        }
+
                         await io.SkipAsync(size, _stop.Token);
                         var last = parts.Length > 2 && parts[2].Equals("LAST", StringComparison.OrdinalIgnoreCase);
+                        if (last && recipients > 0)
+                        {
+                            await LatencyAsync();
+                        }
+
                         io.Queue(recipients == 0 ? "554 5.5.1 no valid recipients" : last ? Verdict() : "250 2.0.0 chunk ok");
                         if (last)
                         {
@@ -167,6 +178,8 @@ internal sealed class SinkServer : IAsyncDisposable
             await stream.DisposeAsync();
         }
     }
+
+    private Task LatencyAsync() => _options.Latency > TimeSpan.Zero ? Task.Delay(_options.Latency, _stop.Token) : Task.CompletedTask;
 
     private string Verdict()
     {
