@@ -13,7 +13,7 @@
 #     input buffer: two reply records per transaction instead of one).
 # Prints the accept rate, the end-to-end rate (until the gateway's spool is empty), and what the
 # gateway and the sink counted (connections opened and reused, attempts, DSNs), and the CPU each process
-# took per message (bench/cpu-split.py), and the gateway's context switches per message. PERF=file also records a CPU profile of the gateway during the
+# took per message (bench/cpu-split.py), and the gateway's context switches per message, in all and by thread (bench/lib/threads.py). PERF=file also records a CPU profile of the gateway during the
 # load (perf record -g, PERF_SECONDS=15; the gateway runs with DOTNET_PerfMapEnabled=1 for JIT symbols).
 # WARMUP=N sends N messages first, unmeasured (JIT, TLS), and waits until they are delivered.
 # Usage: bench/e2e-bench.sh [MESSAGES]     (default 5000; needs root and postfix)
@@ -56,8 +56,7 @@ cpu=bench/cpu-split.py
 master() { tr -d ' \n' < /var/spool/postfix/pid/master.pid 2>/dev/null || true; }
 # Context switches of the gateway's threads (voluntary: a thread went to sleep, waiting for work or I/O;
 # involuntary: preempted), summed over its live threads: how many wake-ups a delivered message costs.
-ctxt() { cat /proc/"$gw"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches/{v+=$2} /^nonvoluntary_ctxt_switches/{n+=$2} END{print v+0, n+0}'; }
-ctxt_before=$(ctxt)
+python3 bench/lib/threads.py snap "$gw" "$work/threads.before"
 python3 "$cpu" snap mssgw="$gw" sink="${sinkpid:-$(master)}" > "$work/before.cpu"
 if [ -n "${PERF:-}" ]; then # a CPU profile of the gateway while it accepts and delivers (perf; JIT symbols from the perf map)
   perf record -F 499 -g -p "$gw" -o "$PERF" -- sleep "${PERF_SECONDS:-15}" > "$PERF.log" 2>&1 & perfpid=$!
@@ -67,8 +66,10 @@ echo "accept: $(python3 "$cpu" run "$work/load.cpu" -- dotnet "$load" --port "$p
 while [ "$(spool_count)" -gt 0 ]; do sleep 0.1; done
 end=$(date +%s.%N)
 python3 "$cpu" snap mssgw="$gw" sink="${sinkpid:-$(master)}" > "$work/after.cpu"
-ctxt_after=$(ctxt)
-python3 -c "b='$ctxt_before'.split();a='$ctxt_after'.split();print(f'gateway context switches per message: voluntary {(int(a[0])-int(b[0]))/$n:.1f}, involuntary {(int(a[1])-int(b[1]))/$n:.1f} (live threads)')"
+python3 bench/lib/threads.py snap "$gw" "$work/threads.after"
+python3 bench/lib/threads.py diff "$work/threads.before" "$work/threads.after" "$n" > "$work/threads.txt"
+awk '/all threads/{printf "gateway context switches per message: voluntary %.1f, involuntary %.1f (live threads)\n", $3, $4}' "$work/threads.txt"
+echo "gateway threads (context switches and CPU per message, bench/lib/threads.py):"; cat "$work/threads.txt"
 python3 -c "s=$end-$start; print(f'end to end: {$n} messages accepted and delivered (or bounced) in {s:.2f} s = {$n/s:.1f} msgs/s (spool empty)')"
 echo "CPU (ms per message, from /proc; 'other' = machine busy time no named process took):"
 python3 "$cpu" diff "$work/before.cpu" "$work/after.cpu" "$n" "$work/load.cpu"
