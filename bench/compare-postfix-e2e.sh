@@ -107,5 +107,5 @@ echo "What bounds mssgw's end-to-end rate on this machine (medians of the runs a
 python3 "$cpu" bound mssgw "$(median "${only[@]}")" "$splitdir"/only-*.json -- "$splitdir"/e2e-*.json
 sleep 1
 echo "sink ($sink) received in the measured runs: $(( $(sink_count) - before )) of $((2 * runs * n)) expected; left in queues: postfix $(pf_q), mssgw $(gw_q)"
-echo "mssgw delivery: $(curl -s "http://127.0.0.1:$http/metrics" | grep -E '^mssgw_delivery_(connections_total|connection_reuses_total|attempts_total)' | tr '\n' ' ')"
+echo "mssgw delivery: $(curl -s "http://127.0.0.1:$http/metrics" | grep -E '^mssgw_delivery_(connections_total|connection_reuses_total|pipelined_transactions_total|attempts_total)' | tr '\n' ' ')"
 loadavg_summary

@@ -115,5 +115,5 @@ printf '%-4s %12s %12s %12s %14s %12s %12s %15s%%\n' median "$ma" "$md" "$mb" "$
 echo "gateway CPU per message: accepting alone $ma ms, delivering alone $md ms ($(python3 -c "print(f'{100*$md/$ma:.0f}')") % of the accept; 80 % needs <= $(python3 -c "print(f'{$ma/4:.3f}')")), both at once $mb ms (the CPU-normalized ratio of compare-postfix-e2e.sh would be $(python3 -c "print(f'{100*$ma/$mb:.0f}')") % with this accept figure)"
 echo "CPU per process and phase (ms per message, from /proc):"
 for r in $(seq 1 "$runs"); do for p in accept drain both; do echo " run $r $p:"; cat "$splitdir/$p-$r.txt"; done; done
-echo "mssgw delivery: $(curl -s "http://127.0.0.1:$http/metrics" | grep -E '^mssgw_delivery_(connections_total|connection_reuses_total|attempts_total)' | tr '\n' ' ')"
+echo "mssgw delivery: $(curl -s "http://127.0.0.1:$http/metrics" | grep -E '^mssgw_delivery_(connections_total|connection_reuses_total|pipelined_transactions_total|attempts_total)' | tr '\n' ' ')"
 loadavg_summary

@@ -74,7 +74,7 @@ python3 -c "s=$end-$start; print(f'end to end: {$n} messages accepted and delive
 echo "CPU (ms per message, from /proc; 'other' = machine busy time no named process took):"
 python3 "$cpu" diff "$work/before.cpu" "$work/after.cpu" "$n" "$work/load.cpu"
 [ -n "${PERF:-}" ] && { wait "$perfpid" || true; echo "profile: perf report -i $PERF (symbols: /tmp/perf-$gw.map)"; }
-echo "gateway: $(curl -s "http://127.0.0.1:$http/metrics" | grep -E '^mssgw_(delivery_connections_total|delivery_connection_reuses_total|delivery_attempts_total|dsn_sent_total)' | tr '\n' ' ')"
+echo "gateway: $(curl -s "http://127.0.0.1:$http/metrics" | grep -E '^mssgw_(delivery_connections_total|delivery_connection_reuses_total|delivery_pipelined_transactions_total|delivery_attempts_total|dsn_sent_total)' | tr '\n' ' ')"
 [ "$sink" = smart ] && echo "sink: $(cat "$work/sink.stats")"
 loadavg_summary
 true

@@ -18,6 +18,7 @@ public sealed class DeliveryMetrics
     private readonly Counter<long> _dsn;
     private readonly Counter<long> _connections;
     private readonly Counter<long> _reused;
+    private readonly Counter<long> _pipelined;
     private readonly Counter<long> _localDeferrals;
     private readonly Meter _meter;
     private long _open;
@@ -36,6 +37,7 @@ public sealed class DeliveryMetrics
         _dsn = _meter.CreateCounter<long>("mssgw_dsn_sent_total", description: "Delivery status notifications queued to senders, by type: failed, delayed, relayed.");
         _connections = _meter.CreateCounter<long>("mssgw_delivery_connections_total", description: "Outbound connections by result: opened (ready for a transaction, peer checked), failed (connect, TLS, greeting, EHLO, STARTTLS or peer certificate).");
         _reused = _meter.CreateCounter<long>("mssgw_delivery_connection_reuses_total", description: "Transactions sent on an already open connection (each one saved a TCP and TLS handshake).");
+        _pipelined = _meter.CreateCounter<long>("mssgw_delivery_pipelined_transactions_total", description: "Transactions written on a connection while the transaction before them still waited for its replies (pipelining across transactions, Gateway:Delivery:PipelineDepth).");
         _localDeferrals = _meter.CreateCounter<long>("mssgw_delivery_local_deferrals_total", description: "Messages deferred by the gateway itself before any next hop was tried, by reason: directory_unavailable (the directory could not be read to route), delivery_error (an unexpected local error).");
         _meter.CreateObservableGauge("mssgw_delivery_connections_open", () => Interlocked.Read(ref _open), description: "Outbound connections open now, busy or idle in the pool.");
         _meter.CreateObservableGauge("mssgw_delivery_dead_destinations", () => (long)(_deadStats?.Invoke().Dead ?? 0), description: "Destinations declared dead (their messages wait without one connection attempt each).");
@@ -61,6 +63,8 @@ public sealed class DeliveryMetrics
     internal void Connection(string result) => _connections.Add(1, new KeyValuePair<string, object?>("result", result));
 
     internal void ConnectionReused() => _reused.Add(1);
+
+    internal void Pipelined() => _pipelined.Add(1);
 
     internal void SessionOpened() => Interlocked.Increment(ref _open);
 

@@ -48,7 +48,7 @@ public sealed class DeliveryOptions
     public TimeSpan DelayWarningAfter { get; set; } = TimeSpan.FromHours(4);
 
     /// <summary>
-    /// Most connections (transactions in progress) to one destination — one operator domain, or the
+    /// Most connections to one destination — one operator domain, or the
     /// internal hop (Postfix's <c>default_destination_concurrency_limit</c>). The window grows up to it
     /// from <see cref="InitialConcurrency"/> as deliveries succeed.
     /// </summary>
@@ -68,11 +68,23 @@ public sealed class DeliveryOptions
     /// <summary>First wait before a dead destination is probed again; doubles after each failed probe, up to the longest retry wait.</summary>
     public TimeSpan DeadDestinationRetry { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Transactions in progress at once, all destinations together (each holds one connection).</summary>
+    /// <summary>Transactions in progress at once, all destinations together (each on its own connection, or pipelined behind another: <see cref="PipelineDepth"/>).</summary>
     public int MaxConcurrentDeliveries { get; set; } = 50;
 
     /// <summary>Transactions one connection carries before it is closed (Postfix: <c>smtp_connection_reuse_count_limit</c>).</summary>
     public int MaxMessagesPerConnection { get; set; } = 1000;
+
+    /// <summary>
+    /// Transactions one connection may have in flight (pipelining across transactions, RFC 2920 with
+    /// RFC 3030's <c>BDAT … LAST</c>): with a backlog and every connection of the window busy, the next
+    /// message is written behind the one whose last reply has not come back yet, so the peer answers
+    /// both in fewer packets and the round trip between them is saved. Only towards a peer offering
+    /// PIPELINING and CHUNKING and for messages sent in one write (up to 128 KiB); a destination then
+    /// holds up to <see cref="ConcurrencyPerDestination"/> × this many transactions over at most
+    /// <see cref="ConcurrencyPerDestination"/> connections. 1 turns it off (one transaction per
+    /// connection at a time, as Postfix).
+    /// </summary>
+    public int PipelineDepth { get; set; } = 2;
 
     /// <summary>Age after which a connection takes no new transaction (Postfix: <c>smtp_connection_reuse_time_limit</c>, 300 s).</summary>
     public TimeSpan MaxConnectionAge { get; set; } = TimeSpan.FromMinutes(5);

@@ -99,6 +99,11 @@ public sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
             errors.Add($"{S}:MaxMessagesPerConnection is {options.MaxMessagesPerConnection}: set at least 1 (1 = a new connection per message).");
         }
 
+        if (options.PipelineDepth is < 1 or > 8)
+        {
+            errors.Add($"{S}:PipelineDepth is {options.PipelineDepth}: set 1 (one transaction per connection at a time) to 8; 2 is the default.");
+        }
+
         foreach (var (key, value) in new[]
         {
             ("PollInterval", options.PollInterval), ("DeferredScanInterval", options.DeferredScanInterval), ("SmtpTimeout", options.SmtpTimeout),

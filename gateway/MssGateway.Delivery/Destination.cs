@@ -62,9 +62,23 @@ internal sealed class Destination
 
     private double _credit;
     private int _cohort;
+    private bool _pipelines;
 
-    /// <summary>Slots it may hold now.</summary>
+    /// <summary>Connections it may hold now (its window).</summary>
     public int Limit => IsDead ? (Probing ? 1 : 0) : (int)Math.Max(1, Math.Floor(Window));
+
+    /// <summary>
+    /// Set once a session to it showed PIPELINING and CHUNKING (and BDAT is not turned off): a second
+    /// transaction may then be written on a busy connection. Written outside the table's lock.
+    /// </summary>
+    public bool Pipelines
+    {
+        get => Volatile.Read(ref _pipelines);
+        set => Volatile.Write(ref _pipelines, value);
+    }
+
+    /// <summary>Slots (transactions) it may hold now: its window times the pipeline depth once the peer pipelines.</summary>
+    public int TransactionLimit(int depth) => IsDead || !Pipelines ? Limit : Limit * Math.Max(1, depth);
 
     public bool HasWork => Ready.Count > 0 || Waiters.Count > 0;
 

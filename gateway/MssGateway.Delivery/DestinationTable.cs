@@ -5,7 +5,8 @@ namespace MssGateway.Delivery;
 
 /// <summary>
 /// Per-destination scheduling (issue 13 §2): the destinations, their queues and windows, and the
-/// slots. A message is dispatched when its destination is under its window and the gateway under
+/// slots. A message is dispatched when its destination is under its window (times
+/// <see cref="DeliveryOptions.PipelineDepth"/> once its peer pipelines) and the gateway under
 /// <see cref="DeliveryOptions.MaxConcurrentDeliveries"/> slots. Fairness is max-min: each free slot goes
 /// to the destination with work that holds the fewest slots (the least recently served among equals),
 /// so a slow peer holds at most its own window while the others keep getting every slot it frees.
@@ -194,7 +195,8 @@ internal sealed class DestinationTable
                             continue;
                         }
 
-                        var eligible = d.Waiters.Count > 0 ? d.Active < d.Limit : hasMessage && _passes < maxPasses && d.Active < (d.IsDead ? 1 : d.Limit);
+                        var limit = d.TransactionLimit(options.PipelineDepth);
+                        var eligible = d.Waiters.Count > 0 ? d.Active < limit : hasMessage && _passes < maxPasses && d.Active < (d.IsDead ? 1 : limit);
                         if (!eligible)
                         {
                             continue;
@@ -262,7 +264,7 @@ internal sealed class DestinationTable
         lock (_lock)
         {
             var options = _options.CurrentValue;
-            if (destination.IsDead || (destination.Waiters.Count == 0 && destination.Active < destination.Limit && _slots < options.MaxConcurrentDeliveries))
+            if (destination.IsDead || (destination.Waiters.Count == 0 && destination.Active < destination.TransactionLimit(options.PipelineDepth) && _slots < options.MaxConcurrentDeliveries))
             {
                 // A dead destination: the slot is only for the pass to record the deferral, it opens no connection.
                 destination.Active++;

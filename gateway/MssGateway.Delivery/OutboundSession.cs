@@ -19,6 +19,16 @@ namespace MssGateway.Delivery;
 /// recipient; 421 at any point ends the session; a reply that is not SMTP, a timeout or a closed
 /// connection ends it too and defers whatever was in flight. The session owns its socket: disposing
 /// it closes the connection.
+/// <para>
+/// Pipelining across transactions (<see cref="DeliveryOptions.PipelineDepth"/>): a transaction sent in
+/// one write (BDAT with PIPELINING) may be written while the one before it still waits for its
+/// replies. Writes take turns (a write turn), and so do reads, in the order of the writes: each
+/// transaction reads its own replies once the one written before it has read all of its own. A
+/// transaction that is not sent in one write (DATA, or a large message's separate BDAT) waits for
+/// every earlier one and holds the write turn to its end, so nothing is written behind it. When the
+/// connection fails, a transaction written behind the one that found the failure is deferred with it
+/// (after its data was sent: RFC 5321 §6.1's duplicate window); a refusal does not concern it.
+/// </para>
 /// </summary>
 internal sealed class OutboundSession : IAsyncDisposable
 {
@@ -27,6 +37,13 @@ internal sealed class OutboundSession : IAsyncDisposable
     private Stream _stream;
     private RemoteReplyReader _reader;
     private int _disposed;
+    private readonly SemaphoreSlim _writeTurn = new(1, 1);
+    private readonly Lock _turnLock = new();
+    private Task _readTurn = Task.CompletedTask; // completed when the last transaction written has read its replies
+    private int _inFlight; // transactions written (or writing) whose replies are not all read
+    private volatile bool _lost; // the stream failed: nothing more can be read from it
+    private volatile bool _lostUnanswered; // ...and the transaction that found it had no reply at all
+    private volatile bool _inStep; // a transaction ended alone in flight with no spare octet after its replies
 
     private readonly DeliveryMetrics? _metrics;
 
@@ -65,6 +82,29 @@ internal sealed class OutboundSession : IAsyncDisposable
 
     /// <summary>Set once the connection can carry no more transactions (lost, 421, protocol error).</summary>
     public bool IsBroken { get; private set; }
+
+    /// <summary>Set when the session is to take no new transaction although it works (its peer is no longer accepted): closed with QUIT once idle.</summary>
+    public bool IsRetired { get; private set; }
+
+    /// <summary>Whether the peer offers what pipelining across transactions needs (PIPELINING and CHUNKING, BDAT on, SMTP).</summary>
+    public bool OffersPipelining => _settings.UseChunking && !_settings.Lmtp && Capabilities.Has(PeerExtensions.Pipelining) && Capabilities.Has(PeerExtensions.Chunking);
+
+    /// <summary>
+    /// Whether a transaction may be written while another waits for its replies: the peer offers it, and
+    /// a transaction on this connection already ended with nothing behind it and no spare octet after its
+    /// last reply. A peer that answers more than it is asked is caught there, before anything is written
+    /// behind a transaction (where its spare reply would be read as the next transaction's).
+    /// </summary>
+    public bool CanPipeline => OffersPipelining && _inStep;
+
+    /// <summary>Passes using the session now (the pool's count, under its lock).</summary>
+    internal int Users { get; set; }
+
+    /// <summary>Transactions handed out on it so far (the pool's count, for <see cref="DeliveryOptions.MaxMessagesPerConnection"/>).</summary>
+    internal int Claims { get; set; }
+
+    /// <summary>No new transaction on this session; those in flight finish.</summary>
+    public void Retire() => IsRetired = true;
 
     /// <summary>
     /// Connects and makes the session ready for a transaction, or says why not (a reply for the
@@ -115,8 +155,6 @@ internal sealed class OutboundSession : IAsyncDisposable
     public async Task<TransactionResult> SendAsync(SpoolEnvelope envelope, IReadOnlyList<SpoolRecipient> recipients, OutboundContent content, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        Transactions++;
-        var reset = Transactions > 1;
         var peer = Capabilities;
         var pipelining = peer.Has(PeerExtensions.Pipelining);
         var bdat = _settings.UseChunking && !_settings.Lmtp && peer.Has(PeerExtensions.Chunking);
@@ -129,9 +167,48 @@ internal sealed class OutboundSession : IAsyncDisposable
         var dataSent = false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = timeout.Token;
+        var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writing = false; // holds the write turn
+        var queued = false; // counted in _inFlight, its read turn chained behind the previous transaction's
+        var reading = false; // the transactions before it have read their replies: the stream's next reply is its own
         try
         {
+            // The turns are waited for without a timeout of their own: each holder is bounded by its own timeouts.
+            await _writeTurn.WaitAsync(ct);
+            writing = true;
             timeout.CancelAfter(_settings.CommandTimeout);
+            Task previous;
+            bool behind;
+            lock (_turnLock)
+            {
+                previous = _readTurn;
+                _readTurn = turn.Task;
+                behind = _inFlight > 0;
+                _inFlight++;
+            }
+
+            queued = true;
+            if (IsBroken)
+            {
+                // The session failed (or its peer is closing) while this one waited for its turn: nothing of it was sent.
+                return new TransactionResult(recipients.Select(r => Local(r, ConnectionLost($"{Name}: the connection ended before this transaction was written"))).ToList(), SessionUsable: false, NothingAnswered: true);
+            }
+
+            if (!inline)
+            {
+                // Not one write: every earlier transaction finishes first, and the write turn is held to the end.
+                await previous.WaitAsync(ct);
+                reading = true;
+                if (_lost)
+                {
+                    return LostBefore(recipients, dataSent);
+                }
+
+                timeout.CancelAfter(_settings.CommandTimeout);
+            }
+
+            Transactions++;
+            var reset = Transactions > 1;
             var mailFrom = SmtpCommandText.MailFrom(envelope, peer, length);
             var rcpts = recipients.Select(r => SmtpCommandText.RcptTo(r, peer)).ToList();
             RemoteReply? rsetReply = null;
@@ -161,6 +238,26 @@ internal sealed class OutboundSession : IAsyncDisposable
                 await _stream.WriteAsync(_out.WrittenMemory, token);
                 await _stream.FlushAsync(token);
                 dataSent = inline;
+                if (inline)
+                {
+                    if (behind)
+                    {
+                        _metrics?.Pipelined();
+                    }
+
+                    // The next transaction may be written now; this one's replies come after the earlier ones'.
+                    _writeTurn.Release();
+                    writing = false;
+                    await previous.WaitAsync(ct);
+                    reading = true;
+                    if (_lost)
+                    {
+                        return LostBefore(recipients, dataSent);
+                    }
+
+                    timeout.CancelAfter(_settings.CommandTimeout);
+                }
+
                 if (reset)
                 {
                     rsetReply = await _reader.ReadAsync(token);
@@ -223,9 +320,9 @@ internal sealed class OutboundSession : IAsyncDisposable
                 }
             }
 
-            if (mailReply.IsIntermediate || rcptReplies.Any(r => r?.IsIntermediate == true) || dataReply is { IsPositive: true } && !inline)
+            if (mailReply.IsIntermediate || rcptReplies.Any(r => r?.IsIntermediate == true) || (dataReply is { IsPositive: true } && !inline) || (dataReply is { IsIntermediate: true } && inline))
             {
-                throw new RemoteProtocolException("a 3yz reply to MAIL or RCPT, or a 2yz reply to DATA");
+                throw new RemoteProtocolException("a 3yz reply to MAIL, RCPT or BDAT, or a 2yz reply to DATA");
             }
 
             if (rsetReply is { IsPositive: false })
@@ -348,12 +445,61 @@ internal sealed class OutboundSession : IAsyncDisposable
             // so it is deferred. After the whole message was sent this is RFC 5321 §6.1's window: the peer may
             // have taken it, and the retry may deliver it twice. Before that it cannot have.
             IsBroken = true;
+            if (queued)
+            {
+                // The transactions written behind this one cannot read their replies any more (and if this one gave up
+                // before its turn, the next reply on the stream would be its own, not theirs). When the connection
+                // failed on this one's first read, the peer answered nothing of it, so nothing behind it either: they
+                // are retried at once as this one is (the case of a pooled connection the peer had closed).
+                _lostUnanswered = reading && !answered;
+                _lost = true;
+            }
+
             var lost = ConnectionLost($"{Name}: {ex.GetType().Name}: {Short(ex.Message)}" + (dataSent ? " (after the data was sent)" : string.Empty));
             return new TransactionResult(
                 recipients.Select((r, i) => outcomes[i] ?? Local(r, lost)).ToList(),
                 SessionUsable: false,
                 NothingAnswered: !answered);
         }
+        catch
+        {
+            // Shutdown (or a fault): the replies this one leaves unread would be taken by the ones behind it.
+            IsBroken = true;
+            if (queued)
+            {
+                _lost = true;
+            }
+
+            throw;
+        }
+        finally
+        {
+            if (queued)
+            {
+                lock (_turnLock)
+                {
+                    _inFlight--;
+                }
+
+                turn.SetResult();
+            }
+
+            if (writing)
+            {
+                _writeTurn.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The connection failed under a transaction written before this one: deferred. When the peer had
+    /// answered nothing at all, it cannot have taken this one either (replies come in order), and the
+    /// caller may retry at once on a new connection.
+    /// </summary>
+    private TransactionResult LostBefore(IReadOnlyList<SpoolRecipient> recipients, bool dataSent)
+    {
+        var lost = ConnectionLost($"{Name}: the connection failed under the transaction written before this one" + (dataSent ? " (after the data was sent)" : string.Empty));
+        return new TransactionResult(recipients.Select(r => Local(r, lost)).ToList(), SessionUsable: false, NothingAnswered: _lostUnanswered);
     }
 
     /// <summary>
@@ -365,9 +511,20 @@ internal sealed class OutboundSession : IAsyncDisposable
     /// </summary>
     private bool InStep()
     {
-        if (_reader.Buffered > 0)
+        lock (_turnLock)
         {
-            IsBroken = true;
+            // With a transaction written behind this one, its replies may be here already: only the last one in flight can tell.
+            if (_inFlight == 1)
+            {
+                if (_reader.Buffered > 0)
+                {
+                    IsBroken = true;
+                }
+                else
+                {
+                    _inStep = true;
+                }
+            }
         }
 
         return !IsBroken;
@@ -407,6 +564,7 @@ internal sealed class OutboundSession : IAsyncDisposable
         IsBroken = true;
         _reader.Dispose();
         await _stream.DisposeAsync();
+        _writeTurn.Dispose();
         _metrics?.SessionClosed();
     }
 

@@ -83,6 +83,7 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
                         var refusal = await CheckPeerAsync(session, hop.Domain, session.Target.Host, options, ct);
                         if (refusal is not null)
                         {
+                            session.Retire(); // a transaction in flight on it finishes; nothing new goes to this peer on it
                             return new NextHopResult([.. badSyntax, .. All(recipients, refusal, session.Name)], NextHopFeedback.Failure, refusal);
                         }
                     }
@@ -108,8 +109,13 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
             }
             finally
             {
-                var now = _time.GetUtcNow();
-                if (!keep || !delivery.Destination.Sessions.Return(session, now, options))
+                if (!keep)
+                {
+                    session.Retire();
+                }
+
+                // The last user of a session that may carry no more closes it; a transaction pipelined behind this one may still be using it.
+                if (delivery.Destination.Sessions.Release(session, _time.GetUtcNow(), options))
                 {
                     await session.QuitAsync(CancellationToken.None);
                 }
@@ -136,22 +142,40 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
     private async Task<(OutboundSession? Session, bool Reused, DeliveryReply? Failure, string FailedHop)> AcquireAsync(
         Destination destination, NextHop hop, DeliveryOptions options, bool forceNew, CancellationToken ct)
     {
-        var now = _time.GetUtcNow();
-        if (!forceNew)
+        var expired = new List<OutboundSession>();
+        var pooled = forceNew ? destination.Sessions.ReserveOpen() : await destination.Sessions.TakeAsync(_time.GetUtcNow, options, () => destination.Limit, expired, ct);
+        foreach (var s in expired)
         {
-            var expired = new List<OutboundSession>();
-            var pooled = destination.Sessions.TryTake(now, options, expired);
-            foreach (var s in expired)
-            {
-                await s.QuitAsync(CancellationToken.None);
-            }
-
-            if (pooled is not null)
-            {
-                return (pooled, true, null, pooled.Name);
-            }
+            await s.QuitAsync(CancellationToken.None);
         }
 
+        if (pooled is not null)
+        {
+            return (pooled, true, null, pooled.Name);
+        }
+
+        // TakeAsync (or ReserveOpen) counted this connection as being opened: Opened settles it, whatever happens.
+        OutboundSession? opened = null;
+        try
+        {
+            var (session, failure, failedHop) = await OpenAsync(hop, options, ct);
+            if (session is not null)
+            {
+                opened = session;
+                destination.Pipelines = session.OffersPipelining;
+            }
+
+            return (session, false, failure, failedHop);
+        }
+        finally
+        {
+            destination.Sessions.Opened(opened);
+        }
+    }
+
+    /// <summary>A new connection to the hop (MX hosts in order while the failure is about the connection), its peer checked.</summary>
+    private async Task<(OutboundSession? Session, DeliveryReply? Failure, string FailedHop)> OpenAsync(NextHop hop, DeliveryOptions options, CancellationToken ct)
+    {
         IReadOnlyList<NextHopAddress> targets;
         if (hop.Fixed is { } fixedTarget)
         {
@@ -162,7 +186,7 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
             var mx = await _mx.ResolveAsync(hop.Domain, ct);
             if (mx.Failure is { } dns)
             {
-                return (null, false, dns, "dns:" + hop.Domain);
+                return (null, dns, "dns:" + hop.Domain);
             }
 
             targets = mx.Hosts.Select(h => new NextHopAddress(h, options.RemotePort)).ToList();
@@ -195,10 +219,10 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
             }
 
             _metrics.Connection("opened");
-            return (session, false, null, lastHop);
+            return (session, null, lastHop);
         }
 
-        return (null, false, last, lastHop);
+        return (null, last, lastHop);
     }
 
     private OutboundSessionSettings Settings(NextHop hop, DeliveryOptions options)

@@ -187,5 +187,7 @@ public sealed class ConnectionReuseTests(TestPki pki) : IClassFixture<TestPki>
         Assert.Contains("peer_not_listed", h.Spool.ReadState(id)!.Recipients.Single().LastReply, StringComparison.Ordinal);
         Assert.Equal(1, server.Commands.Count(c => c.StartsWith("MAIL", StringComparison.Ordinal)));
         Assert.Equal(SpoolState.Deferred, h.Spool.Locate(id));
+        // And the connection to the refused peer is not kept for later: closed with QUIT at once, not after its idle timeout.
+        await h.WaitAsync(() => server.Quits == 1, "the refused peer's connection closed");
     }
 }

@@ -147,6 +147,20 @@ public sealed class DeliveryOptionsTests(TestPki pki) : IClassFixture<TestPki>
     }
 
     [Fact]
+    public void A_pipeline_depth_outside_1_to_8_is_refused_with_its_key_and_the_default_is_2()
+    {
+        foreach (var depth in new[] { 0, -1, 9 })
+        {
+            var r = Validate(o => o.PipelineDepth = depth);
+            Assert.Contains(r.Failures!, f => f.StartsWith("Gateway:Delivery:PipelineDepth is " + depth.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        }
+
+        Assert.True(Validate(o => o.PipelineDepth = 1).Succeeded);
+        Assert.True(Validate(o => o.PipelineDepth = 8).Succeeded);
+        Assert.Equal(2, new DeliveryOptions().PipelineDepth);
+    }
+
+    [Fact]
     public void A_delete_sync_interval_below_zero_or_above_one_second_is_refused_with_its_key()
     {
         foreach (var interval in new[] { TimeSpan.FromMilliseconds(-1), TimeSpan.FromSeconds(2) })

@@ -6,7 +6,8 @@ namespace MssGateway.Delivery.Tests;
 /// <summary>
 /// Connection reuse against a real Postfix (the hospital's internal system over STARTTLS), counted in
 /// Postfix's own log: N messages open at most ceil(N / MaxMessagesPerConnection) connections, and every
-/// message lands in the maildir once, sent with BDAT (Postfix offers CHUNKING) over pipelined commands.
+/// message lands in the maildir once, sent with BDAT (Postfix offers CHUNKING) over pipelined commands,
+/// transactions written behind one another on the connection (pipelining across transactions).
 /// </summary>
 public sealed class PostfixReuseTests(PostfixFixture postfix) : IClassFixture<PostfixFixture>
 {
@@ -34,6 +35,9 @@ public sealed class PostfixReuseTests(PostfixFixture postfix) : IClassFixture<Po
 
         await h.StartAsync();
         await h.WaitAsync(() => h.SpoolIsEmpty() && postfix.Delivered("dr.durand@hopital-a.test").Count == before + Messages, "thirty maildir files", 120);
+        // With the backlog and one connection, transactions were written behind one another (PipelineDepth 2) and Postfix took them.
+        var pipelined = h.Measurements.GetValueOrDefault("mssgw_delivery_pipelined_transactions_total{}");
+        Assert.InRange(pipelined, 1, Messages - 1);
         await h.DisposeAsync(); // QUIT on the pooled connection: Postfix logs each connection's command counts when it ends
 
         // "disconnect from … ehlo=2 starttls=1 mail=10 rcpt=10 bdat=10 rset=9 quit=1": one line per connection that carried mail.
@@ -47,6 +51,7 @@ public sealed class PostfixReuseTests(PostfixFixture postfix) : IClassFixture<Po
             "Postfix's log of the sessions",
             30);
         Assert.InRange(sessions.Count, 1, (Messages + PerConnection - 1) / PerConnection);
+        Assert.DoesNotContain(File.ReadLines(log), l => l.Contains("improper command pipelining", StringComparison.Ordinal));
         Assert.All(sessions, l => Assert.Equal(Count(l, "mail"), Count(l, "bdat"))); // every message sent with BDAT
         var ids = postfix.Delivered("dr.durand@hopital-a.test").Skip(before)
             .Select(f => File.ReadAllText(f, Encoding.UTF8))

@@ -99,6 +99,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// <summary>How many times <see cref="DropAt"/> applies (then the server behaves).</summary>
     public int DropCount { get; set; } = 1;
 
+    /// <summary>Times <see cref="DropAt"/>'s stage is let pass before the first drop (0: the first time).</summary>
+    public int DropAfter { get; set; }
+
+    private int _stageHits;
+
     /// <summary>Connections dropped so far by <see cref="DropAt"/>.</summary>
     public int Dropped;
 
@@ -120,6 +125,15 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// <summary>MAIL commands that arrived with the next command already behind them (the client pipelined).</summary>
     public int PipelinedMail;
 
+    /// <summary>Final replies to a message's data sent with the client's next command already received (it pipelined across transactions).</summary>
+    public int InputAheadOfFinalReply;
+
+    /// <summary>Each final reply to a message's data, in order: its Message-ID, and whether the client's next command had already arrived.</summary>
+    public ConcurrentQueue<(string MessageId, bool InputAhead)> FinalReplies { get; } = new();
+
+    /// <summary>A second, spare reply after the final reply of this many messages (a peer out of step); then it behaves.</summary>
+    public int SpareReplies;
+
     /// <summary>QUIT commands received.</summary>
     public int Quits;
 
@@ -128,7 +142,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     private bool ShouldDrop(SessionStage stage)
     {
-        if (DropAt != stage)
+        if (DropAt != stage || Interlocked.Increment(ref _stageHits) <= DropAfter)
         {
             return false;
         }
@@ -481,6 +495,14 @@ public sealed class TestSmtpServer : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _dataCount);
+            var ahead = io.Buffered > 0 || (stream is NetworkStream plain && plain.DataAvailable);
+            if (ahead)
+            {
+                Interlocked.Increment(ref InputAheadOfFinalReply);
+            }
+
+            FinalReplies.Enqueue((MessageIdOf(data), ahead));
+
             if (Lmtp)
             {
                 var replies = rcpts.Select(r => DataReply(t, Between(r, '<', '>')) ?? "250 2.0.0 delivered").ToList();
@@ -501,6 +523,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
                 }
 
                 End();
+                if (Interlocked.Decrement(ref SpareReplies) >= 0)
+                {
+                    dr += "\r\n250 2.0.0 spare";
+                }
+
                 await io.WriteAsync(dr, ct);
             }
 
