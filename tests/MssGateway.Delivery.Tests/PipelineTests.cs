@@ -139,6 +139,29 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task A_421_to_a_message_closes_the_connection_and_what_was_written_behind_it_is_deferred_then_delivered_once()
+    {
+        var closing = 0;
+        await using var server = new TestSmtpServer(extensions: Chunking)
+        {
+            DataDelay = TimeSpan.FromMilliseconds(100),
+            // The fourth message (transactions are then written behind one another) gets 421 once, and the server hangs up.
+            DataReply = (t, _) => t.Text.Contains("closing-3@", StringComparison.Ordinal) && Interlocked.Increment(ref closing) == 1 ? "421 4.3.0 shutting down" : null,
+        };
+        await using var h = new DeliveryHarness(Settings(server, depth: 2));
+        await SubmitAllAsync(h, "closing", Messages);
+        await h.StartAsync();
+        await h.WaitAsync(() => server.MessageIds.Count == Messages && h.SpoolIsEmpty(), "every message despite the 421", 60);
+
+        Assert.Equal(2, closing); // refused with 421 once, accepted on the retry
+        Assert.True(server.Connections >= 2, "a new connection after the 421");
+        Assert.All(server.MessageIds.Values, n => Assert.Equal(1, n)); // the one behind was never read by the server: not a duplicate
+        Assert.True(h.Measurements.GetValueOrDefault("mssgw_delivery_attempts_total{result=deferred}") >= 1);
+        Assert.Contains(h.Logs, l => l.Contains("result=deferred", StringComparison.Ordinal) && l.Contains("reply_code=421", StringComparison.Ordinal));
+        Assert.Equal(0, h.Measurements.GetValueOrDefault("mssgw_dsn_sent_total{type=failed}"));
+    }
+
+    [Fact]
     public async Task A_peer_that_answers_more_than_asked_gets_nothing_written_behind_and_every_message_is_delivered()
     {
         // The first message's data gets two replies. Read as the next transaction's RSET, a spare reply would shift

@@ -529,6 +529,10 @@ public sealed class TestSmtpServer : IAsyncDisposable
                 }
 
                 await io.WriteAsync(dr, ct);
+                if (dr.StartsWith("421", StringComparison.Ordinal))
+                {
+                    return false; // RFC 5321 §3.8: a 421 closes the connection
+                }
             }
 
             from = null;
