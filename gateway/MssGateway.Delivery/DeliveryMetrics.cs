@@ -19,6 +19,7 @@ public sealed class DeliveryMetrics
     private readonly Counter<long> _connections;
     private readonly Counter<long> _reused;
     private readonly Counter<long> _pipelined;
+    private readonly Counter<long> _outOfStep;
     private readonly Counter<long> _localDeferrals;
     private readonly Meter _meter;
     private long _open;
@@ -38,6 +39,7 @@ public sealed class DeliveryMetrics
         _connections = _meter.CreateCounter<long>("mssgw_delivery_connections_total", description: "Outbound connections by result: opened (ready for a transaction, peer checked), failed (connect, TLS, greeting, EHLO, STARTTLS or peer certificate).");
         _reused = _meter.CreateCounter<long>("mssgw_delivery_connection_reuses_total", description: "Transactions sent on an already open connection (each one saved a TCP and TLS handshake).");
         _pipelined = _meter.CreateCounter<long>("mssgw_delivery_pipelined_transactions_total", description: "Transactions written on a connection while the transaction before them still waited for its replies (pipelining across transactions, Gateway:Delivery:PipelineDepth).");
+        _outOfStep = _meter.CreateCounter<long>("mssgw_delivery_out_of_step_total", description: "Outbound connections given up because the peer sent octets nobody asked for: a spare reply after a transaction's last one, or octets on an idle pooled connection (its farewell, a late spare reply); never reused.");
         _localDeferrals = _meter.CreateCounter<long>("mssgw_delivery_local_deferrals_total", description: "Messages deferred by the gateway itself before any next hop was tried, by reason: directory_unavailable (the directory could not be read to route), delivery_error (an unexpected local error).");
         _meter.CreateObservableGauge("mssgw_delivery_connections_open", () => Interlocked.Read(ref _open), description: "Outbound connections open now, busy or idle in the pool.");
         _meter.CreateObservableGauge("mssgw_delivery_dead_destinations", () => (long)(_deadStats?.Invoke().Dead ?? 0), description: "Destinations declared dead (their messages wait without one connection attempt each).");
@@ -65,6 +67,8 @@ public sealed class DeliveryMetrics
     internal void ConnectionReused() => _reused.Add(1);
 
     internal void Pipelined() => _pipelined.Add(1);
+
+    internal void OutOfStep() => _outOfStep.Add(1);
 
     internal void SessionOpened() => Interlocked.Increment(ref _open);
 

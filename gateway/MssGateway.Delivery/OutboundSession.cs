@@ -44,6 +44,7 @@ internal sealed class OutboundSession : IAsyncDisposable
     private volatile bool _lost; // the stream failed: nothing more can be read from it
     private volatile bool _lostUnanswered; // ...and the transaction that found it had no reply at all
     private volatile bool _inStep; // a transaction ended alone in flight with no spare octet after its replies
+    private Socket? _socket;
 
     private readonly DeliveryMetrics? _metrics;
 
@@ -107,6 +108,34 @@ internal sealed class OutboundSession : IAsyncDisposable
     public void Retire() => IsRetired = true;
 
     /// <summary>
+    /// For an idle session, before it is taken again: true when octets arrived that nobody asked for (a
+    /// spare reply that came after the reply it follows, or the peer's own farewell: a 421 on its timeout,
+    /// a TLS alert). The session is then out of step — the next transaction would read those octets as
+    /// its RSET reply and every later reply one command off — and is marked broken, to be closed without
+    /// a QUIT. One FIONREAD, no read.
+    /// </summary>
+    public bool CheckIdleInput()
+    {
+        bool unread;
+        try
+        {
+            unread = _reader.Buffered > 0 || (_socket?.Available ?? 0) > 0;
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+        {
+            unread = true;
+        }
+
+        if (unread)
+        {
+            IsBroken = true;
+            _metrics?.OutOfStep();
+        }
+
+        return unread;
+    }
+
+    /// <summary>
     /// Connects and makes the session ready for a transaction, or says why not (a reply for the
     /// recipients: <c>connect_failed</c>, the peer's refusal of the greeting/EHLO/STARTTLS,
     /// <c>starttls_not_offered</c>). The peer's certificate is judged by the caller before any envelope command.
@@ -124,7 +153,7 @@ internal sealed class OutboundSession : IAsyncDisposable
             return (null, DeliveryFailures.Reply(DeliveryFailure.ConnectFailed, $"cannot connect to {hop}: {ex.GetType().Name}: {Short(ex.Message)}"));
         }
 
-        var session = new OutboundSession(settings, target, new NetworkStream(socket, ownsSocket: true), now, metrics);
+        var session = new OutboundSession(settings, target, new NetworkStream(socket, ownsSocket: true), now, metrics) { _socket = socket };
         try
         {
             var failure = await session.GreetAsync(ct);
@@ -519,6 +548,7 @@ internal sealed class OutboundSession : IAsyncDisposable
                 if (_reader.Buffered > 0)
                 {
                     IsBroken = true;
+                    _metrics?.OutOfStep();
                 }
                 else
                 {

@@ -5,7 +5,8 @@ namespace MssGateway.Delivery;
 /// in this order: the warmest idle session (the most recently used, so in a lull the others age
 /// out); a new connection while the destination has fewer than its window; a session in use that
 /// pipelines and has room behind its transactions (<see cref="DeliveryOptions.PipelineDepth"/>); and
-/// a new connection when none of these is left. A session carries at most
+/// a new connection when none of these is left. An idle session that received octets nobody asked
+/// for is out of step and closed, not taken (<see cref="OutboundSession.CheckIdleInput"/>). A session carries at most
 /// <see cref="DeliveryOptions.MaxMessagesPerConnection"/> transactions and takes none once older than
 /// <see cref="DeliveryOptions.MaxConnectionAge"/> or broken; an idle one is closed after
 /// <see cref="DeliveryOptions.ConnectionIdleTimeout"/> (a remote Postfix gives each connection a
@@ -81,7 +82,7 @@ internal sealed class SessionPool
                 continue;
             }
 
-            if (CanCarryMore(session, now, options) && now - session.LastUsedAt < options.ConnectionIdleTimeout)
+            if (CanCarryMore(session, now, options) && now - session.LastUsedAt < options.ConnectionIdleTimeout && !session.CheckIdleInput())
             {
                 taken = Claim(session);
                 return true;

@@ -6,7 +6,8 @@ namespace MssGateway.Delivery.Tests;
 /// Pipelining across transactions (<c>PipelineDepth</c>): with a backlog and the window's connections
 /// busy, the next message is written behind the one that waits for its reply. Each transaction keeps
 /// its own outcome (a refusal is nobody else's), a lost connection defers what was written behind it
-/// without losing anything, a peer out of step gets nothing written behind, and depth 1 (Postfix's
+/// without losing anything, a peer out of step gets nothing written behind (and an idle connection
+/// that received a late spare reply is not taken again), and depth 1 (Postfix's
 /// behaviour) writes nothing ahead. The test server answers each message's data after a delay, so
 /// transactions overlap, and counts the final replies it sent with the next command already received.
 /// </summary>
@@ -178,6 +179,32 @@ public sealed class PipelineTests
         Assert.All(server.MessageIds.Values, n => Assert.Equal(1, n));
         Assert.Equal(Messages, h.Measurements.GetValueOrDefault("mssgw_delivery_attempts_total{result=delivered}"));
         Assert.True(Pipelined(h) >= 1, "the second connection, in step, pipelines");
+    }
+
+    [Fact]
+    public async Task A_late_spare_reply_on_an_idle_connection_is_not_taken_for_the_next_message_s_answer()
+    {
+        // The peer sends a spare "250" while the connection waits in the pool, then refuses the next message's data.
+        // Were the connection taken again, that message's RSET would read the spare, each later reply would answer
+        // the command before its own, and the refusal would never be read as the message's: counted delivered, lost.
+        var data = 0;
+        await using var server = new TestSmtpServer(extensions: Chunking)
+        {
+            LateSpareReplies = 1,
+            DataReply = (t, _) => Interlocked.Increment(ref data) == 2 ? "554 5.6.0 content refused" : null,
+        };
+        await using var h = new DeliveryHarness(Settings(server, depth: 2));
+        await h.StartAsync();
+        await h.SubmitAsync(SampleMessages.Clinical("first@hopital-a.test"), ["dr.durand@hopital-a.test"]);
+        await h.WaitAsync(() => server.Transactions.Count == 1 && h.SpoolIsEmpty() && Volatile.Read(ref server.LateSparesSent) == 1, "the first message and the late spare reply");
+        await h.SubmitAsync(SampleMessages.Clinical("second@hopital-a.test"), ["dr.durand@hopital-a.test"]);
+        await h.WaitAsync(() => h.SpoolIsEmpty() && h.Measurements.GetValueOrDefault("mssgw_dsn_sent_total{type=failed}") == 1 && server.Transactions.Count == 2, "the refusal and its DSN");
+
+        Assert.Equal(1, h.Measurements.GetValueOrDefault("mssgw_delivery_out_of_step_total{}"));
+        Assert.Equal(1, h.Measurements.GetValueOrDefault("mssgw_delivery_attempts_total{result=failed}"));
+        Assert.Equal(0, server.MessageIds.GetValueOrDefault("second@hopital-a.test"));
+        Assert.Contains(server.Transactions, t => t.MailFrom.Contains("<>", StringComparison.Ordinal) && t.Text.Contains("5.6.0", StringComparison.Ordinal) && t.Text.Contains("second@hopital-a.test", StringComparison.Ordinal));
+        Assert.True(server.Connections >= 2, "the out-of-step connection was not taken again");
     }
 
     [Fact]

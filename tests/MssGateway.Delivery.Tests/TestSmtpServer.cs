@@ -134,6 +134,12 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// <summary>A second, spare reply after the final reply of this many messages (a peer out of step); then it behaves.</summary>
     public int SpareReplies;
 
+    /// <summary>A spare reply sent a while after the final reply of this many messages, the connection idle meanwhile (a peer out of step, late).</summary>
+    public int LateSpareReplies;
+
+    /// <summary>Late spare replies written so far (each is in the client's socket buffer once counted: loopback).</summary>
+    public int LateSparesSent;
+
     /// <summary>QUIT commands received.</summary>
     public int Quits;
 
@@ -529,6 +535,18 @@ public sealed class TestSmtpServer : IAsyncDisposable
                 }
 
                 await io.WriteAsync(dr, ct);
+                if (Interlocked.Decrement(ref LateSpareReplies) >= 0)
+                {
+                    _ = Task.Run(
+                        async () =>
+                        {
+                            await Task.Delay(50, ct);
+                            await io.WriteAsync("250 2.0.0 late spare", ct);
+                            Interlocked.Increment(ref LateSparesSent);
+                        },
+                        ct);
+                }
+
                 if (dr.StartsWith("421", StringComparison.Ordinal))
                 {
                     return false; // RFC 5321 §3.8: a 421 closes the connection
