@@ -5,7 +5,8 @@ namespace MssGateway.Delivery;
 /// in this order: the warmest idle session (the most recently used, so in a lull the others age
 /// out); a new connection while the destination has fewer than its window; a session in use that
 /// pipelines and has room behind its transactions (<see cref="DeliveryOptions.PipelineDepth"/>); and
-/// a new connection when none of these is left. An idle session that received octets nobody asked
+/// when none of these is left, it waits for one of the window's connections (pipelining on) or opens
+/// one more (pipelining off, or no connection to wait for). An idle session that received octets nobody asked
 /// for is out of step and closed, not taken (<see cref="OutboundSession.CheckIdleInput"/>). A session carries at most
 /// <see cref="DeliveryOptions.MaxMessagesPerConnection"/> transactions and takes none once older than
 /// <see cref="DeliveryOptions.MaxConnectionAge"/> or broken; an idle one is closed after
@@ -27,18 +28,6 @@ internal sealed class SessionPool
             lock (_lock)
             {
                 return _open.Count(s => s.Users == 0);
-            }
-        }
-    }
-
-    /// <summary>Connections open or being opened (in use and idle).</summary>
-    public int ConnectionCount
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _open.Count + _opening;
             }
         }
     }
