@@ -39,14 +39,14 @@ internal sealed class SessionPool
     /// finds the window's connections all busy and none with room waits for one of them (being opened,
     /// or in use) rather than open one more than the window.
     /// </summary>
-    public async ValueTask<OutboundSession?> TakeAsync(Func<DateTimeOffset> clock, DeliveryOptions options, Func<int> connectionLimit, List<OutboundSession> expired, CancellationToken ct)
+    public async ValueTask<OutboundSession?> TakeAsync(TimeProvider time, DeliveryOptions options, Destination destination, List<OutboundSession> expired, CancellationToken ct)
     {
         while (true)
         {
             TaskCompletionSource wait;
             lock (_lock)
             {
-                if (TryTake(clock(), options, connectionLimit(), expired, out var session))
+                if (TryTake(time.GetUtcNow(), options, destination.Limit, expired, out var session))
                 {
                     return session;
                 }
@@ -109,13 +109,12 @@ internal sealed class SessionPool
         return true;
     }
 
-    /// <summary>Counts a connection about to be opened without looking at the open ones (a retry on a fresh connection); null, as <see cref="TryTake"/> asking for an open.</summary>
-    public OutboundSession? ReserveOpen()
+    /// <summary>Counts a connection about to be opened without looking at the open ones (a retry on a fresh connection); settled by <see cref="Opened"/>.</summary>
+    public void ReserveOpen()
     {
         lock (_lock)
         {
             _opening++;
-            return null;
         }
     }
 

@@ -143,7 +143,16 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
         Destination destination, NextHop hop, DeliveryOptions options, bool forceNew, CancellationToken ct)
     {
         var expired = new List<OutboundSession>();
-        var pooled = forceNew ? destination.Sessions.ReserveOpen() : await destination.Sessions.TakeAsync(_time.GetUtcNow, options, () => destination.Limit, expired, ct);
+        OutboundSession? pooled = null;
+        if (forceNew)
+        {
+            destination.Sessions.ReserveOpen();
+        }
+        else
+        {
+            pooled = await destination.Sessions.TakeAsync(_time, options, destination, expired, ct);
+        }
+
         foreach (var s in expired)
         {
             await s.QuitAsync(CancellationToken.None);

@@ -33,16 +33,31 @@ public sealed class PipelineTests
         }
     }
 
+    /// <summary>A backlog of <see cref="Messages"/> queued before the scheduler starts, delivered to <paramref name="server"/>.</summary>
+    private static async Task<DeliveryHarness> DeliverBacklogAsync(TestSmtpServer server, int depth, string tag)
+    {
+        var h = new DeliveryHarness(Settings(server, depth));
+        try
+        {
+            await SubmitAllAsync(h, tag, Messages);
+            await h.StartAsync();
+            await h.WaitAsync(() => server.MessageIds.Count == Messages && h.SpoolIsEmpty(), "every message", 60);
+            return h;
+        }
+        catch
+        {
+            await h.DisposeAsync();
+            throw;
+        }
+    }
+
     private static long Pipelined(DeliveryHarness h) => h.Measurements.GetValueOrDefault("mssgw_delivery_pipelined_transactions_total{}");
 
     [Fact]
     public async Task With_a_backlog_the_next_message_goes_behind_the_one_waiting_for_its_reply_on_the_same_connection()
     {
         await using var server = new TestSmtpServer(extensions: Chunking) { DataDelay = TimeSpan.FromMilliseconds(150) };
-        await using var h = new DeliveryHarness(Settings(server, depth: 2));
-        await SubmitAllAsync(h, "pipe", Messages);
-        await h.StartAsync();
-        await h.WaitAsync(() => server.MessageIds.Count == Messages && h.SpoolIsEmpty(), "every message", 60);
+        await using var h = await DeliverBacklogAsync(server, depth: 2, "pipe");
 
         Assert.Equal(1, server.Connections); // a window of one connection, two transactions on it at a time
         Assert.All(server.MessageIds.Values, n => Assert.Equal(1, n));
@@ -56,10 +71,7 @@ public sealed class PipelineTests
     public async Task PipelineDepth_1_writes_nothing_before_the_reply_of_the_transaction_in_flight()
     {
         await using var server = new TestSmtpServer(extensions: Chunking) { DataDelay = TimeSpan.FromMilliseconds(50) };
-        await using var h = new DeliveryHarness(Settings(server, depth: 1));
-        await SubmitAllAsync(h, "serial", Messages);
-        await h.StartAsync();
-        await h.WaitAsync(() => server.MessageIds.Count == Messages && h.SpoolIsEmpty(), "every message", 60);
+        await using var h = await DeliverBacklogAsync(server, depth: 1, "serial");
 
         Assert.Equal(1, server.Connections);
         Assert.Equal(0, server.InputAheadOfFinalReply);
@@ -70,10 +82,7 @@ public sealed class PipelineTests
     public async Task Without_CHUNKING_nothing_is_written_behind_a_transaction()
     {
         await using var server = new TestSmtpServer { DataDelay = TimeSpan.FromMilliseconds(50) }; // PIPELINING, DATA only
-        await using var h = new DeliveryHarness(Settings(server, depth: 2));
-        await SubmitAllAsync(h, "data", Messages);
-        await h.StartAsync();
-        await h.WaitAsync(() => server.MessageIds.Count == Messages && h.SpoolIsEmpty(), "every message", 60);
+        await using var h = await DeliverBacklogAsync(server, depth: 2, "data");
 
         Assert.Equal(1, server.Connections); // the window is still one connection
         Assert.Equal(0, server.InputAheadOfFinalReply);
