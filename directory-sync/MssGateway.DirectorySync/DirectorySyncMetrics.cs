@@ -15,7 +15,7 @@ public sealed class DirectorySyncMetrics : IDisposable
     private readonly Counter<long> _runs;
     private readonly Counter<long> _entriesRead;
     private DirectoryPointer _live = DirectoryPointer.Empty;
-    private long? _lastSuccess;
+    private long _lastSuccess = -1;
 
     public DirectorySyncMetrics(IMeterFactory? meterFactory = null, TimeProvider? time = null)
     {
@@ -31,7 +31,7 @@ public sealed class DirectorySyncMetrics : IDisposable
             description: "Domains in the live authorised-domain list (liste blanche).");
         _meter.CreateObservableGauge(
             "mssgw_directory_last_success_timestamp_seconds",
-            () => _lastSuccess is { } t ? [new Measurement<double>(t)] : Array.Empty<Measurement<double>>(),
+            () => Interlocked.Read(ref _lastSuccess) is >= 0 and var t ? [new Measurement<double>(t)] : Array.Empty<Measurement<double>>(),
             unit: "s",
             description: "Unix time of the last successful directory sync run.");
         _duration = _meter.CreateHistogram<double>("mssgw_directory_sync_duration_seconds", unit: "s", description: "Duration of directory sync runs, by source (ldap, flatfile) and mode (full, incremental).");
@@ -61,9 +61,10 @@ public sealed class DirectorySyncMetrics : IDisposable
 
     public void Success(string source, string mode, TimeSpan duration, DateTimeOffset at)
     {
+        // The timestamp first: a scrape that sees this run counted sees its success time too.
+        Interlocked.Exchange(ref _lastSuccess, at.ToUnixTimeSeconds());
         _duration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("mode", mode));
         _runs.Add(1, new KeyValuePair<string, object?>("result", "success"));
-        _lastSuccess = at.ToUnixTimeSeconds();
     }
 
     public void Failure(string source, string mode, TimeSpan duration)
