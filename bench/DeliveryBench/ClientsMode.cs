@@ -80,7 +80,7 @@ internal static class ClientsMode
     private static async Task OwnAsync(int port, SpoolMessage spooled, int messages)
     {
         var settings = new OutboundSessionSettings { HeloName = "bench.test", Tls = NextHopTls.None, ChainPolicy = static () => null, AcceptCertificate = static (_, _) => true };
-        var (session, failure) = await OutboundSession.OpenAsync(settings, new NextHopAddress("127.0.0.1", port), DateTimeOffset.UtcNow, null, CancellationToken.None);
+        var (session, failure) = await OutboundSession.OpenAsync(settings, new NextHopAddress("127.0.0.1", port), DateTimeOffset.UtcNow, null, null, CancellationToken.None);
         if (session is null)
         {
             throw new InvalidOperationException(failure!.ToString());

@@ -64,4 +64,8 @@ internal static partial class DeliveryLog
     [LoggerMessage(EventId = 6015, EventName = "DeletionRecordFailed", Level = LogLevel.Error,
         Message = "a delivered message's delete is durable but its Deletion record could not be written to the exchange journal queue_id={QueueId} error={Error}")]
     public static partial void DeletionRecordFailed(ILogger logger, string queueId, string error);
+
+    [LoggerMessage(EventId = 6016, EventName = "DeliveryOutOfStep", Level = LogLevel.Warning,
+        Message = "outbound connection given up, the peer sent octets nobody asked for (a reply would have been read one command off): not reused connection={Connection} where={Where}")]
+    public static partial void OutOfStep(ILogger logger, string connection, string where);
 }

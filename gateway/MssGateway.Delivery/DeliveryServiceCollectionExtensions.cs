@@ -33,7 +33,8 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<IOptionsMonitor<DeliveryOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DestinationTable>>()));
         services.TryAddSingleton<INextHopTransport>(sp => new SmtpDeliveryClient(
             sp.GetRequiredService<IOptionsMonitor<DeliveryOptions>>(), sp.GetRequiredService<IMxResolver>(), sp.GetRequiredService<IPeerCertificateValidator>(),
-            sp.GetRequiredService<ClientCertificateSource>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ClientCertificateSource>(), sp.GetRequiredService<DeliveryMetrics>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<SmtpDeliveryClient>>()));
         services.TryAddSingleton<DsnWriter>();
         services.TryAddSingleton(sp => new MessageDelivery(
             sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<INextHopTransport>(), sp.GetRequiredService<DsnWriter>(),

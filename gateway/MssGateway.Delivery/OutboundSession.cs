@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using MssGateway.Spool;
 
 namespace MssGateway.Delivery;
@@ -47,11 +48,13 @@ internal sealed class OutboundSession : IAsyncDisposable
     private Socket? _socket;
 
     private readonly DeliveryMetrics? _metrics;
+    private readonly ILogger? _logger;
 
-    private OutboundSession(OutboundSessionSettings settings, NextHopAddress target, Stream stream, DateTimeOffset now, DeliveryMetrics? metrics)
+    private OutboundSession(OutboundSessionSettings settings, NextHopAddress target, Stream stream, DateTimeOffset now, DeliveryMetrics? metrics, ILogger? logger)
     {
         _settings = settings;
         _metrics = metrics;
+        _logger = logger;
         metrics?.SessionOpened();
         Target = target;
         _stream = stream;
@@ -128,8 +131,7 @@ internal sealed class OutboundSession : IAsyncDisposable
 
         if (unread)
         {
-            IsBroken = true;
-            _metrics?.OutOfStep();
+            OutOfStep("idle");
         }
 
         return unread;
@@ -140,7 +142,7 @@ internal sealed class OutboundSession : IAsyncDisposable
     /// recipients: <c>connect_failed</c>, the peer's refusal of the greeting/EHLO/STARTTLS,
     /// <c>starttls_not_offered</c>). The peer's certificate is judged by the caller before any envelope command.
     /// </summary>
-    public static async Task<(OutboundSession? Session, DeliveryReply? Failure)> OpenAsync(OutboundSessionSettings settings, NextHopAddress target, DateTimeOffset now, DeliveryMetrics? metrics, CancellationToken ct)
+    public static async Task<(OutboundSession? Session, DeliveryReply? Failure)> OpenAsync(OutboundSessionSettings settings, NextHopAddress target, DateTimeOffset now, DeliveryMetrics? metrics, ILogger? logger, CancellationToken ct)
     {
         var hop = target.ToString();
         Socket socket;
@@ -153,7 +155,7 @@ internal sealed class OutboundSession : IAsyncDisposable
             return (null, DeliveryFailures.Reply(DeliveryFailure.ConnectFailed, $"cannot connect to {hop}: {ex.GetType().Name}: {Short(ex.Message)}"));
         }
 
-        var session = new OutboundSession(settings, target, new NetworkStream(socket, ownsSocket: true), now, metrics) { _socket = socket };
+        var session = new OutboundSession(settings, target, new NetworkStream(socket, ownsSocket: true), now, metrics, logger) { _socket = socket };
         try
         {
             var failure = await session.GreetAsync(ct);
@@ -532,6 +534,21 @@ internal sealed class OutboundSession : IAsyncDisposable
     }
 
     /// <summary>
+    /// The session is out of step (<paramref name="where"/>: <c>idle</c>, octets on a pooled connection
+    /// nobody asked for; <c>after_reply</c>, more than a transaction's replies): broken, never taken
+    /// again; counted and logged with the connection's name (host and port, no message data).
+    /// </summary>
+    private void OutOfStep(string where)
+    {
+        IsBroken = true;
+        _metrics?.OutOfStep();
+        if (_logger is not null)
+        {
+            DeliveryLog.OutOfStep(_logger, Name, where);
+        }
+    }
+
+    /// <summary>
     /// Whether the session may carry another transaction. Beyond <see cref="IsBroken"/>: once every reply
     /// of a transaction was read, nothing more may have arrived. A peer that answered more than it was
     /// asked (a reply ahead of its command, a second reply to the data) is out of step, and on a reused
@@ -547,8 +564,7 @@ internal sealed class OutboundSession : IAsyncDisposable
             {
                 if (_reader.Buffered > 0)
                 {
-                    IsBroken = true;
-                    _metrics?.OutOfStep();
+                    OutOfStep("after_reply");
                 }
                 else
                 {

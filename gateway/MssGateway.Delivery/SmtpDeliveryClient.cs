@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MssGateway.Spool;
 
@@ -25,11 +26,13 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
     private readonly ClientCertificateSource _clientCertificate;
     private readonly DeliveryMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly Lock _rootsLock = new();
     private (string Key, X509Certificate2Collection Roots)? _internalRoots;
 
-    public SmtpDeliveryClient(IOptionsMonitor<DeliveryOptions> options, IMxResolver mx, IPeerCertificateValidator peerValidator, ClientCertificateSource clientCertificate, DeliveryMetrics metrics, TimeProvider time)
+    public SmtpDeliveryClient(IOptionsMonitor<DeliveryOptions> options, IMxResolver mx, IPeerCertificateValidator peerValidator, ClientCertificateSource clientCertificate, DeliveryMetrics metrics, TimeProvider time, ILogger<SmtpDeliveryClient> logger)
     {
+        _logger = logger;
         _options = options;
         _mx = mx;
         _peerValidator = peerValidator;
@@ -206,7 +209,7 @@ internal sealed class SmtpDeliveryClient : INextHopTransport
         var lastHop = hop.Key;
         foreach (var target in targets)
         {
-            var (session, failure) = await OutboundSession.OpenAsync(settings, target, _time.GetUtcNow(), _metrics, ct);
+            var (session, failure) = await OutboundSession.OpenAsync(settings, target, _time.GetUtcNow(), _metrics, _logger, ct);
             lastHop = target.ToString();
             if (session is null)
             {

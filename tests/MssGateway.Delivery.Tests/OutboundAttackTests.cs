@@ -92,6 +92,12 @@ public sealed class OutboundAttackTests(TestPki pki) : IClassFixture<TestPki>
         Assert.Equal(0, h.Measurements.GetValueOrDefault("mssgw_delivery_connection_reuses_total{}"));
         Assert.Equal(0, h.Measurements.GetValueOrDefault("mssgw_delivery_attempts_total{result=deferred}"));
         Assert.Equal(2, h.Measurements.GetValueOrDefault("mssgw_delivery_attempts_total{result=delivered}"));
+
+        // Said where operators look: a metric and one warning naming the connection, nothing of the message.
+        Assert.Equal(1, h.Measurements.GetValueOrDefault("mssgw_delivery_out_of_step_total{}"));
+        var logged = Assert.Single(h.Logs, l => l.StartsWith("DeliveryOutOfStep:", StringComparison.Ordinal));
+        Assert.EndsWith($"connection=127.0.0.1:{server.Port.ToString(CultureInfo.InvariantCulture)} where=after_reply", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain("hopital-a.test", logged, StringComparison.Ordinal);
     }
 
     [Fact]

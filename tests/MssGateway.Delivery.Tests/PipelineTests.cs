@@ -185,6 +185,8 @@ public sealed class PipelineTests
 
         Assert.Equal(2, server.Connections); // the out-of-step connection carried nothing more
         Assert.Equal(1, server.TransactionsPerConnection.First());
+        Assert.Equal(1, h.Measurements.GetValueOrDefault("mssgw_delivery_out_of_step_total{}"));
+        Assert.EndsWith("where=after_reply", Assert.Single(h.Logs, l => l.StartsWith("DeliveryOutOfStep:", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.All(server.MessageIds.Values, n => Assert.Equal(1, n));
         Assert.Equal(Messages, h.Measurements.GetValueOrDefault("mssgw_delivery_attempts_total{result=delivered}"));
         Assert.True(Pipelined(h) >= 1, "the second connection, in step, pipelines");
@@ -210,6 +212,8 @@ public sealed class PipelineTests
         await h.WaitAsync(() => h.SpoolIsEmpty() && h.Measurements.GetValueOrDefault("mssgw_dsn_sent_total{type=failed}") == 1 && server.Transactions.Count == 2, "the refusal and its DSN");
 
         Assert.Equal(1, h.Measurements.GetValueOrDefault("mssgw_delivery_out_of_step_total{}"));
+        var logged = Assert.Single(h.Logs, l => l.StartsWith("DeliveryOutOfStep:", StringComparison.Ordinal));
+        Assert.EndsWith($"connection=127.0.0.1:{server.Port.ToString(CultureInfo.InvariantCulture)} where=idle", logged, StringComparison.Ordinal);
         Assert.Equal(1, h.Measurements.GetValueOrDefault("mssgw_delivery_attempts_total{result=failed}"));
         Assert.Equal(0, server.MessageIds.GetValueOrDefault("second@hopital-a.test"));
         Assert.Contains(server.Transactions, t => t.MailFrom.Contains("<>", StringComparison.Ordinal) && t.Text.Contains("5.6.0", StringComparison.Ordinal) && t.Text.Contains("second@hopital-a.test", StringComparison.Ordinal));

@@ -42,6 +42,11 @@ public sealed class DashboardTests
             "mssgw_smtp_connections_total", "mssgw_smtp_refusals_total", "mssgw_tls_handshakes_total", "mssgw_client_certificate_checks_total",
             "mssgw_smime_verdicts_total", "mssgw_queue_messages", "mssgw_delivery_duration_seconds", "mssgw_delivery_attempts_total",
             "mssgw_directory_last_success_timestamp_seconds", "mssgw_crl_next_update_timestamp_seconds", "mssgw_server_certificate_expiry_timestamp_seconds",
+
+            // Issue 13's outbound connections: the pool, reuse and pipelining, dead destinations, peers out of step.
+            "mssgw_delivery_connections_open", "mssgw_delivery_connections_total", "mssgw_delivery_connection_reuses_total",
+            "mssgw_delivery_pipelined_transactions_total", "mssgw_delivery_dead_destinations", "mssgw_delivery_parked_messages",
+            "mssgw_delivery_out_of_step_total",
         })
         {
             Assert.Contains(needed, used);
