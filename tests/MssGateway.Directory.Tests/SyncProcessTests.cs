@@ -198,12 +198,18 @@ public sealed class SyncProcessTests : IClassFixture<LdapSyncFixture>
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             var text = string.Empty;
+            var ready = false;
             var deadline = Stopwatch.StartNew();
-            while (!text.Contains("mssgw_directory_sync_duration_seconds_count", StringComparison.Ordinal) && deadline.Elapsed < TimeSpan.FromSeconds(60) && !p.HasExited)
+
+            // Until the run is counted and the service says ready: the worker marks it ready when the run has
+            // returned, a little after the run's metrics were recorded.
+            while (!(ready && text.Contains("mssgw_directory_sync_duration_seconds_count", StringComparison.Ordinal)) && deadline.Elapsed < TimeSpan.FromSeconds(60) && !p.HasExited)
             {
                 try
                 {
                     text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+                    using var readyz = await http.GetAsync($"http://127.0.0.1:{port}/readyz");
+                    ready = readyz.IsSuccessStatusCode;
                 }
                 catch (HttpRequestException)
                 {
