@@ -16,7 +16,8 @@
 # 80 %: the delivery alone <= accept / 4), and the steal of each phase (cores the hypervisor took: phases that
 # ran under different steal are not comparable; bench/cpu-split.py flags it).
 # PERF=file records a CPU profile of the gateway (perf record -g, JIT symbols from DOTNET_PerfMapEnabled=1)
-# over one phase of run 1: PERF_PHASE=drain (default), accept or both.
+# over one phase of run 1: PERF_PHASE=drain (default), accept or both; bench/lib/perf-owners.py FILE MESSAGES splits it
+# into CPU per message by owner (delivery, accept, spool, other) and kind (scheduler, network, file system, crypto...).
 # SYSCALLS=file counts the gateway's system calls over the same phase (perf stat on the syscalls:sys_enter_*
 # tracepoints, all its threads) and writes them per message, most frequent first, into the file.
 # THREADS=file writes, for every phase of run 1, the gateway's context switches (voluntary: a thread went to
