@@ -24,6 +24,7 @@ public sealed class DeliveryMetrics
     private readonly Meter _meter;
     private long _open;
     private Func<(int Dead, int Parked)>? _deadStats;
+    private Func<List<(string Destination, int Parked)>>? _dead;
 
     public DeliveryMetrics(IMeterFactory meterFactory, MessageSpool spool)
     {
@@ -44,6 +45,10 @@ public sealed class DeliveryMetrics
         _meter.CreateObservableGauge("mssgw_delivery_connections_open", () => Interlocked.Read(ref _open), description: "Outbound connections open now, busy or idle in the pool.");
         _meter.CreateObservableGauge("mssgw_delivery_dead_destinations", () => (long)(_deadStats?.Invoke().Dead ?? 0), description: "Destinations declared dead (their messages wait without one connection attempt each).");
         _meter.CreateObservableGauge("mssgw_delivery_parked_messages", () => (long)(_deadStats?.Invoke().Parked ?? 0), description: "Messages waiting for a dead destination to come back.");
+        _meter.CreateObservableGauge(
+            "mssgw_delivery_destination_parked_messages",
+            () => (_dead?.Invoke() ?? []).Select(d => new Measurement<long>(d.Parked, new KeyValuePair<string, object?>("destination", d.Destination))),
+            description: "Messages parked for each dead destination, by destination (its key: internal, or domain:<the recipients' domain>); a series exists only while its destination is dead.");
     }
 
     /// <summary>Counts an attempt; <paramref name="duration"/> is null for a local decision that contacted no next hop.</summary>
@@ -74,5 +79,9 @@ public sealed class DeliveryMetrics
 
     internal void SessionClosed() => Interlocked.Decrement(ref _open);
 
-    internal void ObserveDestinations(Func<(int Dead, int Parked)> stats) => _deadStats = stats;
+    internal void ObserveDestinations(Func<(int Dead, int Parked)> stats, Func<List<(string Destination, int Parked)>> dead)
+    {
+        _deadStats = stats;
+        _dead = dead;
+    }
 }

@@ -69,6 +69,24 @@ internal sealed class DestinationTable
         }
     }
 
+    /// <summary>Each dead destination's key and the messages parked for it (the per-destination gauge).</summary>
+    public List<(string Destination, int Parked)> DeadDestinations()
+    {
+        lock (_lock)
+        {
+            var dead = new List<(string Destination, int Parked)>();
+            foreach (var d in _destinations.Values)
+            {
+                if (d.IsDead)
+                {
+                    dead.Add((d.Key, d.Parked.Count));
+                }
+            }
+
+            return dead;
+        }
+    }
+
     /// <summary>Messages waiting in the destinations' queues (not yet dispatched), parked ones included.</summary>
     public int Queued()
     {

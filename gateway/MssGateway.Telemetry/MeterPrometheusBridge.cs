@@ -22,6 +22,7 @@ public sealed class MeterPrometheusBridge : IDisposable
     private readonly IMetricFactory _factory;
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<Instrument, InstrumentExport> _exports = new();
+    private readonly Lock _observeLock = new();
 
     public MeterPrometheusBridge(string meterName, CollectorRegistry registry)
     {
@@ -51,8 +52,27 @@ public sealed class MeterPrometheusBridge : IDisposable
     /// <summary>Names of the instruments bridged so far (for tests and diagnostics).</summary>
     public IReadOnlyCollection<string> InstrumentNames => _exports.Keys.Select(i => i.Name).ToArray();
 
-    /// <summary>Reads every observable instrument now (call just before a scrape).</summary>
-    public void RecordObservables() => _listener.RecordObservableInstruments();
+    /// <summary>
+    /// Reads every observable instrument now (call just before a scrape). A labelled series an observable
+    /// gauge no longer reports (a destination that answers again, a CRL no longer configured) is removed,
+    /// not left at its last value: a series that exists only while something is wrong can be alerted on.
+    /// </summary>
+    public void RecordObservables()
+    {
+        lock (_observeLock)
+        {
+            foreach (var export in _exports.Values)
+            {
+                export.BeginObservation();
+            }
+
+            _listener.RecordObservableInstruments();
+            foreach (var export in _exports.Values)
+            {
+                export.EndObservation();
+            }
+        }
+    }
 
     /// <summary>
     /// Limits prometheus-net's default adapters to the runtime's own series: its MeterAdapter to the
@@ -81,12 +101,42 @@ public sealed class MeterPrometheusBridge : IDisposable
         private readonly IMetricFactory _factory;
         private readonly Lock _createLock = new();
         private volatile Created? _created;
+        private HashSet<string>? _observed; // an observable gauge's label values reported since BeginObservation
 
         public InstrumentExport(Instrument instrument, IMetricFactory factory)
         {
             _instrument = instrument;
             _factory = factory;
         }
+
+        /// <summary>An observable gauge's collection begins: the label sets it reports from now on are noted.</summary>
+        public void BeginObservation()
+        {
+            if (_instrument.IsObservable && _created is { Collector: Gauge, LabelNames.Length: > 0 })
+            {
+                _observed = new HashSet<string>(StringComparer.Ordinal);
+            }
+        }
+
+        /// <summary>The collection is over: the labelled series it did not report are removed.</summary>
+        public void EndObservation()
+        {
+            if (_observed is not { } observed || _created?.Collector is not Gauge gauge)
+            {
+                return;
+            }
+
+            _observed = null;
+            foreach (var labels in gauge.GetAllLabelValues().ToList())
+            {
+                if (!observed.Contains(Key(labels)))
+                {
+                    gauge.WithLabels(labels).Remove();
+                }
+            }
+        }
+
+        private static string Key(string[] labelValues) => string.Join('\u0001', labelValues);
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
@@ -124,6 +174,7 @@ public sealed class MeterPrometheusBridge : IDisposable
                     break;
                 case Gauge g when created.Cumulative:
                     (values.Length == 0 ? (IGauge)g : g.WithLabels(values)).Set(value);
+                    _observed?.Add(Key(values));
                     break;
                 case Gauge g:
                     (values.Length == 0 ? (IGauge)g : g.WithLabels(values)).Inc(value);

@@ -41,6 +41,11 @@ public sealed class DeadDestinationTests
         Assert.InRange(server.Connections, 1, 3 + probes);
         Assert.True(server.Connections < Messages, $"{server.Connections} connections for {Messages} messages");
         Assert.Equal(1, h.ObserveGauges().GetValueOrDefault("mssgw_delivery_dead_destinations{}"));
+
+        // Which destination, where the alert can say it: one series for the dead one, its parked messages.
+        var perDestination = h.ObserveGauges().Where(g => g.Key.StartsWith("mssgw_delivery_destination_parked_messages{", StringComparison.Ordinal)).ToList();
+        Assert.Equal("mssgw_delivery_destination_parked_messages{destination=internal}", Assert.Single(perDestination).Key);
+        Assert.InRange(perDestination[0].Value, Messages - 3, Messages);
         Assert.Contains(h.Logs, l => l.StartsWith("DestinationDead:", StringComparison.Ordinal) && l.Contains("enhanced=4.3.2", StringComparison.Ordinal));
         Assert.Equal(0, h.Measurements.GetValueOrDefault("mssgw_dsn_sent_total{type=failed}"));
         var waiting = h.Spool.List(SpoolState.Incoming).Count + h.Spool.List(SpoolState.Deferred).Count;
@@ -56,6 +61,7 @@ public sealed class DeadDestinationTests
         Assert.All(server.MessageIds.Values, n => Assert.Equal(1, n));
         Assert.Contains(h.Logs, l => l.StartsWith("DestinationRevived:", StringComparison.Ordinal));
         Assert.Equal(0, h.ObserveGauges().GetValueOrDefault("mssgw_delivery_dead_destinations{}"));
+        Assert.DoesNotContain(h.ObserveGauges().Keys, k => k.StartsWith("mssgw_delivery_destination_parked_messages{", StringComparison.Ordinal));
     }
 
     [Fact]

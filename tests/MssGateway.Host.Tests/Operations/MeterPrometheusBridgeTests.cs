@@ -40,6 +40,37 @@ public sealed class MeterPrometheusBridgeTests : IDisposable
     }
 
     [Fact]
+    public async Task Observable_gauge_series_it_no_longer_reports_are_removed_not_left_at_their_last_value()
+    {
+        // A series that exists only while something is wrong (a dead destination): once it is not reported, an
+        // alert on it must stop, so it must not stay at its last value.
+        var dead = new List<(string Destination, long Parked)> { ("domain:a.test", 3), ("domain:b.test", 5) };
+        _meter.CreateObservableGauge("mssgw_test_parked", () => dead.Select(d => new Measurement<long>(d.Parked, new KeyValuePair<string, object?>("destination", d.Destination))).ToList());
+        var first = await ScrapeAsync();
+        Assert.Contains("mssgw_test_parked{destination=\"domain:a.test\"} 3", first, StringComparison.Ordinal);
+        Assert.Contains("mssgw_test_parked{destination=\"domain:b.test\"} 5", first, StringComparison.Ordinal);
+
+        dead.RemoveAt(0);
+        var second = await ScrapeAsync();
+        Assert.DoesNotContain("domain:a.test", second, StringComparison.Ordinal);
+        Assert.Contains("mssgw_test_parked{destination=\"domain:b.test\"} 5", second, StringComparison.Ordinal);
+
+        dead.Clear();
+        Assert.DoesNotContain("mssgw_test_parked{", await ScrapeAsync(), StringComparison.Ordinal);
+        dead.Add(("domain:a.test", 1));
+        Assert.Contains("mssgw_test_parked{destination=\"domain:a.test\"} 1", await ScrapeAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_recorded_gauge_keeps_its_series_across_scrapes()
+    {
+        var gauge = _meter.CreateGauge<long>("mssgw_test_recorded");
+        gauge.Record(7, new KeyValuePair<string, object?>("kind", "x"));
+        Assert.Contains("mssgw_test_recorded{kind=\"x\"} 7", await ScrapeAsync(), StringComparison.Ordinal);
+        Assert.Contains("mssgw_test_recorded{kind=\"x\"} 7", await ScrapeAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Histogram_uses_the_bucket_boundaries_advised_by_the_instrument()
     {
         var histogram = _meter.CreateHistogram<double>("mssgw_test_duration_seconds", unit: "s",
