@@ -10,7 +10,9 @@
 #     SINK_LATENCY_MS=45 makes it wait that long before it answers a message's data (a receiver that syncs
 #     the message to disk first, as Postfix's cleanup), SINK_EARLY_REPLIES=true makes it send the RSET, MAIL
 #     and RCPT replies it holds before it reads a chunk (as Postfix's smtpd does for a chunk larger than its
-#     input buffer: two reply records per transaction instead of one).
+#     input buffer: two reply records per transaction instead of one), SINK_RTT_MS=20 makes every group of its
+#     replies arrive 20 ms after it wrote them, in order, while it goes on reading (a peer across a WAN; no netem
+#     here): a transaction that waits for the one before it loses that round trip, one pipelined behind it does not.
 # Prints the accept rate, the end-to-end rate (until the gateway's spool is empty), and what the
 # gateway and the sink counted (connections opened and reused, attempts, DSNs), and the CPU each process
 # took per message (bench/cpu-split.py), and the gateway's context switches per message, in all and by thread (bench/lib/threads.py). PERF=file also records a CPU profile of the gateway during the
@@ -39,7 +41,7 @@ if [ "$sink" = smart ]; then
   postfix stop >/dev/null 2>&1 || true
   dotnet bench/DeliveryBench/bin/Release/net10.0/DeliveryBench.dll sink --port 10025 --cert "$work/pki/server.pem" --key "$work/pki/server.key" \
     --require-client-cert true --tempfail "${TEMPFAIL:-0}" --permfail "${PERMFAIL:-0}" \
-    --latency-ms "${SINK_LATENCY_MS:-0}" --early-replies "${SINK_EARLY_REPLIES:-false}" --stats "$work/sink.stats" > "$work/sink.log" 2>&1 &
+    --latency-ms "${SINK_LATENCY_MS:-0}" --early-replies "${SINK_EARLY_REPLIES:-false}" --rtt-ms "${SINK_RTT_MS:-0}" --stats "$work/sink.stats" > "$work/sink.log" 2>&1 &
   sinkpid=$!
   for _ in $(seq 1 100); do [ -f "$work/sink.stats" ] && break; sleep 0.1; done
 else

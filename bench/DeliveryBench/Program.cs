@@ -4,7 +4,9 @@ using MssGateway.DeliveryBench;
 //   run   --spool DIR --port PORT [--workers N]            run the scheduler until killed (crash tests)
 //   bench --messages N [--size BYTES] [--workers N]         fill a spool, deliver it to an in-process sink, print figures
 //   sink  [--port P] [--cert PEM --key PEM [--require-client-cert true]] [--tempfail 0.05] [--permfail 0.01] [--stats FILE]
-//                                                          the smart sink: answers a share of transactions 4xx / 5xx
+//         [--latency-ms N] [--early-replies true] [--rtt-ms N]
+//                                                          the smart sink: answers a share of transactions 4xx / 5xx, a data
+//                                                          reply N ms late, RSET/MAIL/RCPT before a chunk, replies a round trip late
 //   fill  --spool DIR [--messages N] [--size BYTES] [--sender A] [--rcpt A]   write N messages straight into incoming/
 //   clients [--messages N] [--connections C] [--size BYTES] MailKit with reuse vs the gateway's client, same sink
 return args.FirstOrDefault() switch

@@ -24,7 +24,7 @@ internal static class SinkMode
             c.Cancel = true;
             stop.Cancel();
         });
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sink listening port={sink.Port} tls={options.Certificate is not null} tempfail={options.TempFailShare} permfail={options.PermFailShare} latency_ms={options.Latency.TotalMilliseconds} early_replies={options.EarlyReplies}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sink listening port={sink.Port} tls={options.Certificate is not null} tempfail={options.TempFailShare} permfail={options.PermFailShare} latency_ms={options.Latency.TotalMilliseconds} early_replies={options.EarlyReplies} rtt_ms={options.RoundTrip.TotalMilliseconds}"));
         try
         {
             while (!stop.IsCancellationRequested)

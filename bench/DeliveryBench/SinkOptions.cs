@@ -43,6 +43,14 @@ internal sealed class SinkOptions
     /// </summary>
     public bool EarlyReplies { get; init; }
 
+    /// <summary>
+    /// A network round trip to emulate (<c>--rtt-ms</c>, default 0): once TLS is up (or at once on a plain
+    /// connection), every group of replies reaches the client this long after the sink wrote it, in order, while
+    /// the sink goes on reading — a peer across a WAN, where a client that waits for a reply before its next
+    /// command loses a round trip per transaction and one that pipelines does not. Loopback has no netem here.
+    /// </summary>
+    public TimeSpan RoundTrip { get; init; }
+
     public static SinkOptions FromArguments(BenchArguments args)
     {
         X509Certificate2? certificate = null;
@@ -61,6 +69,7 @@ internal sealed class SinkOptions
             PermFailShare = args.Double("permfail", 0),
             Latency = TimeSpan.FromMilliseconds(args.Double("latency-ms", 0)),
             EarlyReplies = args.Get("early-replies") == "true",
+            RoundTrip = TimeSpan.FromMilliseconds(args.Double("rtt-ms", 0)),
         };
     }
 }

@@ -82,9 +82,9 @@ internal sealed class SinkServer : IAsyncDisposable
     private async Task ServeAsync(Socket socket)
     {
         Stream stream = new NetworkStream(socket, ownsSocket: true);
+        var io = new Io(stream, _options.Certificate is null ? _options.RoundTrip : TimeSpan.Zero);
         try
         {
-            var io = new Io(stream);
             await io.ReplyAsync("220 sink.bench.test ESMTP smart sink", _stop.Token);
             var recipients = 0;
             var tls = false;
@@ -99,6 +99,7 @@ internal sealed class SinkServer : IAsyncDisposable
                         break;
                     case "STAR" when _options.Certificate is not null:
                         await io.ReplyAsync("220 2.0.0 go ahead", _stop.Token);
+                        await io.DrainAsync();
                         var ssl = new SslStream(stream, false);
                         await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                         {
@@ -109,7 +110,8 @@ internal sealed class SinkServer : IAsyncDisposable
                             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                         }, _stop.Token);
                         stream = ssl;
-                        io = new Io(ssl);
+                        await io.DisposeAsync();
+                        io = new Io(ssl, _options.RoundTrip);
                         tls = true;
                         break;
                     case "MAIL":
@@ -157,6 +159,7 @@ internal sealed class SinkServer : IAsyncDisposable
                         break;
                     case "QUIT":
                         await io.ReplyAsync("221 2.0.0 bye", _stop.Token);
+                        await io.DrainAsync();
                         return;
                     default:
                         io.Queue("250 2.0.0 ok"); // RSET, NOOP
@@ -175,6 +178,7 @@ internal sealed class SinkServer : IAsyncDisposable
         }
         finally
         {
+            await io.DisposeAsync();
             await stream.DisposeAsync();
         }
     }
@@ -200,13 +204,69 @@ internal sealed class SinkServer : IAsyncDisposable
         return "250 2.0.0 ok: queued";
     }
 
-    /// <summary>Buffered byte I/O: lines, dot-terminated data, counted chunks, and replies written in groups.</summary>
-    private sealed class Io(Stream stream)
+    /// <summary>
+    /// Buffered byte I/O: lines, dot-terminated data, counted chunks, and replies written in groups — at once, or
+    /// each group <paramref name="roundTrip"/> later, in order, by a writer of its own while the reads go on.
+    /// </summary>
+    private sealed class Io(Stream stream, TimeSpan roundTrip = default) : IAsyncDisposable
     {
         private readonly byte[] _buffer = new byte[65536];
         private readonly StringBuilder _out = new();
+        private readonly System.Threading.Channels.Channel<(long Due, byte[]? Bytes, TaskCompletionSource? Drained)> _late =
+            System.Threading.Channels.Channel.CreateUnbounded<(long, byte[]?, TaskCompletionSource?)>(new() { SingleReader = true, SingleWriter = true });
+        private Task? _writer;
         private int _start;
         private int _end;
+
+        /// <summary>Returns once every group written so far has reached the stream (before STARTTLS, after QUIT).</summary>
+        public async Task DrainAsync()
+        {
+            if (_writer is null)
+            {
+                return;
+            }
+
+            var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _late.Writer.TryWrite((0, null, drained));
+            await Task.WhenAny(drained.Task, _writer);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _late.Writer.TryComplete();
+            if (_writer is not null)
+            {
+                await Task.WhenAny(_writer, Task.Delay(roundTrip * 2));
+            }
+        }
+
+        private async Task WriteLateAsync()
+        {
+            try
+            {
+                await foreach (var (due, bytes, drained) in _late.Reader.ReadAllAsync())
+                {
+                    if (drained is not null)
+                    {
+                        drained.TrySetResult();
+                        continue;
+                    }
+
+                    var wait = System.Diagnostics.Stopwatch.GetElapsedTime(due);
+                    if (wait < roundTrip)
+                    {
+                        await Task.Delay(roundTrip - wait);
+                    }
+
+                    await stream.WriteAsync(bytes);
+                    await stream.FlushAsync();
+                }
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+            {
+                // The client went away: what was still in flight is lost with it, as on a network.
+            }
+        }
 
         public int Buffered => _end - _start;
 
@@ -225,9 +285,17 @@ internal sealed class SinkServer : IAsyncDisposable
                 return;
             }
 
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(_out.ToString()), ct);
-            await stream.FlushAsync(ct);
+            var bytes = Encoding.ASCII.GetBytes(_out.ToString());
             _out.Clear();
+            if (roundTrip > TimeSpan.Zero)
+            {
+                _writer ??= Task.Run(WriteLateAsync, CancellationToken.None);
+                _late.Writer.TryWrite((System.Diagnostics.Stopwatch.GetTimestamp(), bytes, null));
+                return;
+            }
+
+            await stream.WriteAsync(bytes, ct);
+            await stream.FlushAsync(ct);
         }
 
         public async Task<byte[]?> ReadLineAsync(CancellationToken ct)
