@@ -23,8 +23,7 @@ public sealed class DeliveryMetrics
     private readonly Counter<long> _localDeferrals;
     private readonly Meter _meter;
     private long _open;
-    private Func<(int Dead, int Parked)>? _deadStats;
-    private Func<List<(string Destination, int Parked)>>? _dead;
+    private Func<List<(string Destination, int Parked)>>? _dead; // the dead destinations and their parked messages, read at scrape time
 
     public DeliveryMetrics(IMeterFactory meterFactory, MessageSpool spool)
     {
@@ -43,8 +42,8 @@ public sealed class DeliveryMetrics
         _outOfStep = _meter.CreateCounter<long>("mssgw_delivery_out_of_step_total", description: "Outbound connections given up because the peer sent octets nobody asked for: a spare reply after a transaction's last one, or octets on an idle pooled connection (its farewell, a late spare reply); never reused.");
         _localDeferrals = _meter.CreateCounter<long>("mssgw_delivery_local_deferrals_total", description: "Messages deferred by the gateway itself before any next hop was tried, by reason: directory_unavailable (the directory could not be read to route), delivery_error (an unexpected local error).");
         _meter.CreateObservableGauge("mssgw_delivery_connections_open", () => Interlocked.Read(ref _open), description: "Outbound connections open now, busy or idle in the pool.");
-        _meter.CreateObservableGauge("mssgw_delivery_dead_destinations", () => (long)(_deadStats?.Invoke().Dead ?? 0), description: "Destinations declared dead (their messages wait without one connection attempt each).");
-        _meter.CreateObservableGauge("mssgw_delivery_parked_messages", () => (long)(_deadStats?.Invoke().Parked ?? 0), description: "Messages waiting for a dead destination to come back.");
+        _meter.CreateObservableGauge("mssgw_delivery_dead_destinations", () => (long)(_dead?.Invoke().Count ?? 0), description: "Destinations declared dead (their messages wait without one connection attempt each).");
+        _meter.CreateObservableGauge("mssgw_delivery_parked_messages", () => (_dead?.Invoke() ?? []).Sum(d => (long)d.Parked), description: "Messages waiting for a dead destination to come back.");
         _meter.CreateObservableGauge(
             "mssgw_delivery_destination_parked_messages",
             () => (_dead?.Invoke() ?? []).Select(d => new Measurement<long>(d.Parked, new KeyValuePair<string, object?>("destination", d.Destination))),
@@ -79,9 +78,5 @@ public sealed class DeliveryMetrics
 
     internal void SessionClosed() => Interlocked.Decrement(ref _open);
 
-    internal void ObserveDestinations(Func<(int Dead, int Parked)> stats, Func<List<(string Destination, int Parked)>> dead)
-    {
-        _deadStats = stats;
-        _dead = dead;
-    }
+    internal void ObserveDestinations(Func<List<(string Destination, int Parked)>> dead) => _dead = dead;
 }

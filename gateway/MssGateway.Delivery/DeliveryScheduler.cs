@@ -73,7 +73,7 @@ public sealed class DeliveryScheduler : BackgroundService, IDeliveryScheduler
         _logger = logger;
         _delivery.DsnQueued = Notify;
         _destinations.Wake = Signal;
-        metrics.ObserveDestinations(destinations.DeadStats, destinations.DeadDestinations);
+        metrics.ObserveDestinations(destinations.DeadDestinations);
     }
 
     private enum Where : byte

@@ -48,28 +48,7 @@ internal sealed class DestinationTable
         }
     }
 
-    /// <summary>Dead destinations and the messages parked for them (gauges).</summary>
-    public (int Dead, int Parked) DeadStats()
-    {
-        lock (_lock)
-        {
-            var dead = 0;
-            var parked = 0;
-            foreach (var d in _destinations.Values)
-            {
-                if (d.IsDead)
-                {
-                    dead++;
-                }
-
-                parked += d.Parked.Count;
-            }
-
-            return (dead, parked);
-        }
-    }
-
-    /// <summary>Each dead destination's key and the messages parked for it (the per-destination gauge).</summary>
+    /// <summary>Each dead destination's key and the messages parked for it (the dead-destination and parked gauges, in all and per destination).</summary>
     public List<(string Destination, int Parked)> DeadDestinations()
     {
         lock (_lock)
