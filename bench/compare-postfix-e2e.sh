@@ -13,7 +13,9 @@
 # over its CPU per message accepting and delivering in the run: the wall-clock share it would reach with
 # the cores to itself; the median row is the ratio of the medians); then the medians, and the CPU each process took per message in each phase (bench/cpu-split.py, from
 # /proc: the gateway, the load tool, both relays and the sink), with the end-to-end rate the machine's
-# cores would allow if delivery cost nothing. Targets (issue 13): ratio >= 2, mssgw e2e >= 80 % of its
+# cores would allow if delivery cost nothing; and with each run the load tool's message latency, p50 and p99 (the
+# load is closed: 16 sessions, one message each, so a rate is 16 over the latency; in a paced run the latency
+# includes the wait for the turn). Targets (issue 13): ratio >= 2, mssgw e2e >= 80 % of its
 # accept-only rate.
 # The gateway's CPU per message depends on the rate it runs at (docs/benchmarks.md "CPU per message depends
 # on the rate": fewer messages per wake-up and per flush at 400 msgs/s than at 1,500), so the CPU-normalized
@@ -49,23 +51,24 @@ load() { # port messages -> smtpload output; the load tool's own CPU time goes t
     --sender dev.sender@hopital-dev.mssante.test --rcpt dev.recipient@hopital-dev.mssante.test \
     --size 20000 --concurrency 16 --per-session "$per" --messages "$2" 2>>"$err"; }
 rate() { python3 -c "import re,sys;print(re.search(r'msgs_per_s=([0-9.]+)',sys.argv[1]).group(1))" "$1"; }
+lat() { python3 -c "import re,sys;m=re.search(r'p50_ms=([0-9.]+) p99_ms=([0-9.]+)',sys.argv[1]);print(f'message latency at the load tool p50 {m.group(1)} ms, p99 {m.group(2)} ms')" "$1"; }
 median() { python3 -c "import statistics,sys;print(f'{statistics.median(map(float,sys.argv[1:])):.1f}')" "$@"; }
 
 # 1. mssgw accept-only (delivery off), same load.
 start_gateway
 load "$port" "$warmup" >/dev/null # warm-up (JIT, TLS)
 splitdir=$(mktemp -d /tmp/mssgw-cpu.XXXXXX) # per-run CPU splits, for the ceiling at the end
-only=(); split=()
+only=(); split=(); onlylat=()
 for r in $(seq 1 "$runs"); do
   python3 "$cpu" snap mssgw="$gw" > "$work/before.cpu"
-  only+=("$(rate "$(load "$port" "$n")")")
+  out=$(load "$port" "$n"); only+=("$(rate "$out")"); onlylat+=("$(lat "$out")")
   python3 "$cpu" snap mssgw="$gw" > "$work/after.cpu"
   split+=("$(python3 "$cpu" diff "$work/before.cpu" "$work/after.cpu" "$n" "$work/load.cpu")")
   cp "$work/after.cpu.split.json" "$splitdir/only-$r.json"
 done
 stop_gateway; work=; gw=
 echo "mssgw accept-only (delivery off), msgs/s: ${only[*]} (median $(median "${only[@]}"))"
-for r in $(seq 1 "$runs"); do echo " run $r accept-only ${only[$((r-1))]} msgs/s"; echo "${split[$((r-1))]}"; done
+for r in $(seq 1 "$runs"); do echo " run $r accept-only ${only[$((r-1))]} msgs/s, ${onlylat[$((r-1))]}"; echo "${split[$((r-1))]}"; done
 
 # 2. Both relays to the same sink.
 DELIVER_TO_PORT=10025 start_gateway
@@ -95,6 +98,7 @@ e2e() { # port queuefn messages -> "accept_rate e2e_rate"; the CPU split of the 
   t1=$(date +%s.%N)
   python3 "$cpu" snap $(groups) > "$work/after.cpu"
   python3 "$cpu" diff "$work/before.cpu" "$work/after.cpu" "$3" "$work/load.cpu" > "$work/split.txt"
+  lat "$out" > "$work/lat.txt"
   python3 -c "import re,sys;o=sys.argv[1];a=float(re.search(r'msgs_per_s=([0-9.]+)',o).group(1));ok=int(re.search(r'messages_ok=([0-9]+)',o).group(1));print(f'{a:.1f} {ok/($t1-$t0):.1f}')" "$out"
 }
 e2e 10026 pf_q "$warmup" >/dev/null; e2e "$port" gw_q "$warmup" >/dev/null # warm-up both
@@ -102,8 +106,8 @@ before=$(sink_count)
 printf '%-4s %17s %14s %15s %12s %10s %16s %15s\n' run postfix_accept/s postfix_e2e/s mssgw_accept/s mssgw_e2e/s ratio_e2e e2e/accept-only cpu-normalized
 pa=(); pe=(); ga=(); ge=(); gn=(); splits=()
 for r in $(seq 1 "$runs"); do
-  set -- $(e2e 10026 pf_q "$n"); pa+=("$1"); pe+=("$2"); splits+=(" run $r postfix as relay:" "$(cat "$work/split.txt")")
-  set -- $(e2e "$port" gw_q "$n"); ga+=("$1"); ge+=("$2"); splits+=(" run $r mssgw:" "$(cat "$work/split.txt")")
+  set -- $(e2e 10026 pf_q "$n"); pa+=("$1"); pe+=("$2"); splits+=(" run $r postfix as relay, $(cat "$work/lat.txt"):" "$(cat "$work/split.txt")")
+  set -- $(e2e "$port" gw_q "$n"); ga+=("$1"); ge+=("$2"); splits+=(" run $r mssgw, $(cat "$work/lat.txt"):" "$(cat "$work/split.txt")")
   cp "$work/after.cpu.split.json" "$splitdir/e2e-$r.json"
   gn+=("$(python3 "$cpu" normalized mssgw "$splitdir"/only-*.json -- "$splitdir/e2e-$r.json")")
   printf '%-4s %17s %14s %15s %12s %10s %15s%% %14s%%\n' "$r" "${pa[-1]}" "${pe[-1]}" "${ga[-1]}" "${ge[-1]}" \
@@ -126,7 +130,7 @@ if [ "$pace" != 0 ]; then
   echo "At one paced rate, $pace msgs/s (message data on a shared clock, bench/lib/smtpload_paced.py):"
   for r in $(seq 1 "$runs"); do
     set -- $(e2e "$port" gw_q "$n"); pge+=("$2"); cp "$work/after.cpu.split.json" "$splitdir/e2e-paced-$r.json"
-    echo " run $r mssgw e2e paced: accept $1 msgs/s, e2e $2 msgs/s ($(paced_report))"; cat "$work/split.txt"
+    echo " run $r mssgw e2e paced: accept $1 msgs/s, e2e $2 msgs/s ($(paced_report)), $(cat "$work/lat.txt")"; cat "$work/split.txt"
   done
   expected=$((expected + runs * n))
 fi
@@ -142,9 +146,9 @@ if [ "$pace" != 0 ]; then
   pace_now=$pace
   for r in $(seq 1 "$runs"); do
     python3 "$cpu" snap mssgw="$gw" > "$work/before.cpu"
-    pgo+=("$(rate "$(load "$port" "$n")")")
+    out=$(load "$port" "$n"); pgo+=("$(rate "$out")")
     python3 "$cpu" snap mssgw="$gw" > "$work/after.cpu"
-    echo " run $r mssgw accept-only paced: ${pgo[-1]} msgs/s ($(paced_report))"
+    echo " run $r mssgw accept-only paced: ${pgo[-1]} msgs/s ($(paced_report)), $(lat "$out")"
     python3 "$cpu" diff "$work/before.cpu" "$work/after.cpu" "$n" "$work/load.cpu"
     cp "$work/after.cpu.split.json" "$splitdir/only-paced-$r.json"
   done
