@@ -331,7 +331,13 @@ public sealed class GatewaySessionHooks : ISmtpSessionHooks
         }
 
         GatewayLog.MessageAccepted(_logger, spoolWriter.QueueId, session.Id, sender, transaction.Recipients.Count, size, verdict.SmimeLabel);
-        _sink.Accepted(spoolWriter.QueueId, spoolWriter.Committed); // delivery classifies it without reading it back
+        // Delivery classifies it without reading it back, and may start its pass on this thread up to the next hop's
+        // reply (claim, reopen, the TLS write): after the 250 has gone to the client, so that the accept's reply
+        // never waits for that work (the message is durable already; a crash before the hand-off leaves it in
+        // incoming/, which the start-up scan finds).
+        var queueId = spoolWriter.QueueId;
+        var committed = spoolWriter.Committed;
+        session.AfterRepliesSent(() => _sink.Accepted(queueId, committed));
         return queued;
     }
 

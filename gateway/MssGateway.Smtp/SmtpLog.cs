@@ -20,6 +20,9 @@ internal static partial class SmtpLog
     [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "Connection refused on {Listener} from {ClientIp}: client_penalised (held {TarpitMs} ms)")]
     public static partial void PenalisedConnectionRefused(ILogger logger, string listener, string? clientIp, long tarpitMs);
 
+    [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Session {SessionId}: work the product ran after its replies failed")]
+    public static partial void AfterRepliesFailed(ILogger logger, Exception exception, string sessionId);
+
     [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "Session {SessionId} refused {Command}: {Code} {EnhancedCode} {Reason}")]
     public static partial void Refused(ILogger logger, string sessionId, string command, int code, string? enhancedCode, string? reason);
 }

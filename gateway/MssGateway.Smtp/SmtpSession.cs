@@ -79,7 +79,15 @@ internal sealed class SmtpSession
         }
         finally
         {
-            await CleanupAsync(!_outputStalled && endReason is SmtpEndReason.Quit or SmtpEndReason.Refused or SmtpEndReason.TooManyErrors or SmtpEndReason.Timeout or SmtpEndReason.ShuttingDown or SmtpEndReason.TooManyMessages);
+            try
+            {
+                await CleanupAsync(!_outputStalled && endReason is SmtpEndReason.Quit or SmtpEndReason.Refused or SmtpEndReason.TooManyErrors or SmtpEndReason.Timeout or SmtpEndReason.ShuttingDown or SmtpEndReason.TooManyMessages);
+            }
+            finally
+            {
+                _info.RunAfterReplies(_server.Logger); // whatever no flush ran yet (a cleanup that failed): never dropped
+            }
+
             _lifetime.EndReason = endReason;
             _lifetime.MessagesRefused = _receiver.MessagesRefused;
             _lifetime.TransfersAbandoned = _receiver.TransfersAbandoned;
@@ -391,18 +399,26 @@ internal sealed class SmtpSession
     /// <summary>Sends the buffered replies; false (and the session is cut) when the client does not read them.</summary>
     internal async ValueTask<bool> FlushAsync()
     {
-        if (_outputStalled)
+        try
         {
-            return false;
-        }
+            if (_outputStalled)
+            {
+                return false;
+            }
 
-        if (!await _writer.FlushAsync())
+            if (!await _writer.FlushAsync())
+            {
+                _outputStalled = true;
+                return false;
+            }
+
+            return true;
+        }
+        finally
         {
-            _outputStalled = true;
-            return false;
+            // The replies are on their way (or the client is gone): what the product held for after them runs now.
+            _info.RunAfterReplies(_server.Logger);
         }
-
-        return true;
     }
 
     private async Task TryWriteFinalAsync(SmtpReply reply)

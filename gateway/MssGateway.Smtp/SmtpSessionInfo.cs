@@ -2,12 +2,15 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 
 namespace MssGateway.Smtp;
 
 /// <summary>What the hooks may know of a session: peer, listener, TLS state, client certificate.</summary>
 public sealed class SmtpSessionInfo
 {
+    private List<Action>? _afterReplies;
+
     internal SmtpSessionInfo(string id, SmtpListenerOptions listener, IPEndPoint? remote, IPEndPoint? local, string serverName, DateTimeOffset startedAt)
     {
         Id = id;
@@ -58,17 +61,58 @@ public sealed class SmtpSessionInfo
     public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
 
     /// <summary>
-    /// Releases the client's certificates once the session has ended and the hooks have been told
-    /// (<see cref="SmtpSessionLifetime"/>). Each holds an OpenSSL X509 object outside the managed heap:
-    /// left to the finalizer, the native memory of every TLS session of a busy listener waits for a
-    /// full GC the managed heap gives no reason to run (docs/smtp.md "Memory per connection").
-    /// </summary>
-    /// <summary>
     /// Set when a TLS handshake failed by the client's doing (a refused or missing certificate, a protocol
     /// error, the handshake timeout, a refused suite): an offence. A peer that only closed (a TCP probe) is not.
     /// </summary>
     internal bool TlsFailedByClient { get; set; }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> on the session's own flow once the replies given so far have been handed
+    /// to the connection: right after the next flush, whether the client is still there to read them or not,
+    /// and at the latest when the session ends — never before the reply that precedes it, never twice, never
+    /// dropped. For work a reply must not wait for: the gateway hands an accepted message to delivery after
+    /// its 250 is on its way, not before (the message is durable by then). The action must not throw; one
+    /// that does is logged (event 106) and the session goes on.
+    /// </summary>
+    public void AfterRepliesSent(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        (_afterReplies ??= new List<Action>(1)).Add(action);
+    }
+
+    /// <summary>Runs what <see cref="AfterRepliesSent"/> holds, in order (the engine's, after a flush and at the session's end).</summary>
+    internal void RunAfterReplies(ILogger logger)
+    {
+        var actions = _afterReplies;
+        if (actions is null || actions.Count == 0)
+        {
+            return;
+        }
+
+        // An action that adds another (it runs here too: the loop reads Count each turn) is not lost.
+        for (var i = 0; i < actions.Count; i++)
+        {
+            try
+            {
+                actions[i]();
+            }
+#pragma warning disable CA1031 // A product's action is not the session's to die of: logged, and the session goes on.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                SmtpLog.AfterRepliesFailed(logger, ex, Id);
+            }
+        }
+
+        actions.Clear();
+    }
+
+    /// <summary>
+    /// Releases the client's certificates once the session has ended and the hooks have been told
+    /// (<see cref="SmtpSessionLifetime"/>). Each holds an OpenSSL X509 object outside the managed heap:
+    /// left to the finalizer, the native memory of every TLS session of a busy listener waits for a
+    /// full GC the managed heap gives no reason to run (docs/smtp.md "Memory per connection").
+    /// </summary>
     internal void ReleaseCertificates()
     {
         ClientCertificate?.Dispose();

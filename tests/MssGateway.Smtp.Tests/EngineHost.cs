@@ -202,6 +202,9 @@ public sealed partial class TestHooks : SmtpSessionHooks
         return ValueTask.FromResult(revoked ? new SmtpReply(535, "5.7.8", "client_cert_revoked", "Client certificate revoked") : null);
     }
 
+    /// <summary>When set, each accepted message's queue id is given to it after the 250 (<see cref="SmtpSessionInfo.AfterRepliesSent"/>).</summary>
+    public Action<string>? AfterAccepted { get; set; }
+
     /// <summary>When set, MAIL FROM waits for it: a session held inside a hook, not reading its connection.</summary>
     public TaskCompletionSource? HoldMailFrom { get; set; }
 
@@ -261,6 +264,12 @@ public sealed partial class TestHooks : SmtpSessionHooks
             };
             await inner.CommitAsync(envelope, cancellationToken);
             hooks.Accepted.Enqueue(inner.QueueId);
+            if (hooks.AfterAccepted is { } after)
+            {
+                var id = inner.QueueId;
+                session.AfterRepliesSent(() => after(id));
+            }
+
             return new SmtpReply(250, "2.0.0", null, "Ok: queued as " + inner.QueueId);
         }
 
