@@ -126,10 +126,10 @@ pace=${PACE:-auto}
 [ "$pace" != auto ] || pace=$(python3 -c "print(f'{0.8*$(median "${ge[@]}"):.0f}')")
 if [ "$pace" != 0 ]; then
   paced_report() { tail -n 1 "$work/paced.txt" | sed 's/^paced: //'; }
-  pace_now=$pace; pge=(); pgo=()
+  pace_now=$pace; pgo=()
   echo "At one paced rate, $pace msgs/s (message data on a shared clock, bench/lib/smtpload_paced.py):"
   for r in $(seq 1 "$runs"); do
-    set -- $(e2e "$port" gw_q "$n"); pge+=("$2"); cp "$work/after.cpu.split.json" "$splitdir/e2e-paced-$r.json"
+    set -- $(e2e "$port" gw_q "$n"); cp "$work/after.cpu.split.json" "$splitdir/e2e-paced-$r.json"
     echo " run $r mssgw e2e paced: accept $1 msgs/s, e2e $2 msgs/s ($(paced_report)), $(cat "$work/lat.txt")"; cat "$work/split.txt"
   done
   expected=$((expected + runs * n))
