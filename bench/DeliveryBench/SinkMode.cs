@@ -4,7 +4,7 @@ namespace MssGateway.DeliveryBench;
 
 /// <summary>
 /// Runs the smart sink until SIGTERM or Ctrl-C, writing its counters every 200 ms to <c>--stats FILE</c>
-/// (one line: connections, accepted, tempfailed, permfailed) for the benchmark scripts.
+/// (one line: connections, accepted, tempfailed, permfailed, and the Unix time in µs of the latest accepted message) for the benchmark scripts.
 /// </summary>
 internal static class SinkMode
 {

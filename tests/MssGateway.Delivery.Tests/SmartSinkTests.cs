@@ -21,21 +21,7 @@ public sealed class SmartSinkTests
         using var sink = Start("--port", port.ToString(CultureInfo.InvariantCulture), "--rtt-ms", RoundTripMs.ToString(CultureInfo.InvariantCulture));
         try
         {
-            using var client = new TcpClient();
-            var deadline = Stopwatch.StartNew();
-            while (true)
-            {
-                try
-                {
-                    await client.ConnectAsync("127.0.0.1", port);
-                    break;
-                }
-                catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(30) && !sink.HasExited)
-                {
-                    await Task.Delay(100);
-                }
-            }
-
+            using var client = await ConnectAsync(port, sink);
             var stream = client.GetStream();
             var reader = new StreamReader(stream, Encoding.ASCII);
             Assert.StartsWith("220 ", await reader.ReadLineAsync());
@@ -79,6 +65,90 @@ public sealed class SmartSinkTests
         {
             sink.Kill(entireProcessTree: true);
             await sink.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_stats_name_the_wall_clock_time_of_the_latest_accepted_message_not_of_the_last_refresh()
+    {
+        var port = MssGateway.Testing.FreePort.Next();
+        var stats = Path.Combine(Path.GetTempPath(), $"smart-sink-{Guid.NewGuid():N}.stats");
+        using var sink = Start("--port", port.ToString(CultureInfo.InvariantCulture), "--stats", stats);
+        try
+        {
+            using var client = await ConnectAsync(port, sink);
+            var stream = client.GetStream();
+            var reader = new StreamReader(stream, Encoding.ASCII);
+            Assert.StartsWith("220 ", await reader.ReadLineAsync());
+            Assert.Equal(0, LastAccepted(await StatsAsync(stats, line => line.Contains("accepted=0 ", StringComparison.Ordinal))));
+
+            await stream.WriteAsync("HELO client.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\n"u8.ToArray());
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.StartsWith("250 ", await reader.ReadLineAsync());
+            }
+
+            Assert.StartsWith("354 ", await reader.ReadLineAsync());
+            var before = UnixMicroseconds();
+            await stream.WriteAsync("Subject: t\r\n\r\nbody\r\n.\r\n"u8.ToArray());
+            Assert.StartsWith("250 ", await reader.ReadLineAsync());
+            var after = UnixMicroseconds();
+
+            // A transaction abandoned with RSET later does not move it: only a message accepted does.
+            await stream.WriteAsync("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nRSET\r\n"u8.ToArray());
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.StartsWith("250 ", await reader.ReadLineAsync());
+            }
+
+            await Task.Delay(450); // two refreshes of the file after the reply
+            var last = LastAccepted(await StatsAsync(stats, line => line.Contains("accepted=1 ", StringComparison.Ordinal)));
+            Assert.InRange(last, before, after);
+        }
+        finally
+        {
+            sink.Kill(entireProcessTree: true);
+            await sink.WaitForExitAsync();
+            File.Delete(stats);
+        }
+    }
+
+    private static long UnixMicroseconds() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+
+    private static long LastAccepted(string stats) =>
+        long.Parse(stats.Split(' ').Single(f => f.StartsWith("last_accepted_unix_us=", StringComparison.Ordinal))["last_accepted_unix_us=".Length..], CultureInfo.InvariantCulture);
+
+    private static async Task<string> StatsAsync(string path, Func<string, bool> until)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var line = File.Exists(path) ? (await File.ReadAllTextAsync(path)).Trim() : "";
+            if (until(line))
+            {
+                return line;
+            }
+
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"the sink's stats never matched: '{line}'");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<TcpClient> ConnectAsync(int port, Process sink)
+    {
+        var client = new TcpClient();
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await client.ConnectAsync("127.0.0.1", port);
+                return client;
+            }
+            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(30) && !sink.HasExited)
+            {
+                await Task.Delay(100);
+            }
         }
     }
 
