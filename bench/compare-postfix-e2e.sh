@@ -48,10 +48,7 @@ pace_now= # when set, msgs/s: the load tool runs paced (bench/lib/smtpload_paced
 load() { # port messages -> smtpload output; the load tool's own CPU time goes to $work/load.cpu, the time of its first connection to $work/start.txt
   local pre=() err=/dev/stderr
   if [ -n "$pace_now" ]; then pre=(bench/lib/smtpload_paced.py "$pace_now"); err="$work/paced.txt"; fi
-  python3 "$cpu" run "$work/load.cpu" -- python3 bench/lib/smtpload_clock.py "$work/start.txt" "${pre[@]}" "$shared/smtpload.py" --port "$1" --mode starttls --ca "$work/pki/ca.pem" \
-    --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
-    --sender dev.sender@hopital-dev.mssante.test --rcpt dev.recipient@hopital-dev.mssante.test \
-    --size 20000 --concurrency 16 --per-session "$per" --messages "$2" 2>>"$err"; }
+  workload_b "$work" "$1" "$2" "$per" "$work/start.txt" "${pre[@]}" 2>>"$err"; }
 rate() { python3 -c "import re,sys;print(re.search(r'msgs_per_s=([0-9.]+)',sys.argv[1]).group(1))" "$1"; }
 lat() { python3 -c "import re,sys;m=re.search(r'p50_ms=([0-9.]+) p99_ms=([0-9.]+)',sys.argv[1]);print(f'message latency at the load tool p50 {m.group(1)} ms, p99 {m.group(2)} ms')" "$1"; }
 median() { python3 -c "import statistics,sys;print(f'{statistics.median(map(float,sys.argv[1:])):.1f}')" "$@"; }
@@ -80,7 +77,7 @@ if [ "$sink" = smart ]; then
     --require-client-cert true --stats "$work/sink.stats" > "$work/sink.log" 2>&1 &
   sinkpid=$!
   for _ in $(seq 1 100); do [ -f "$work/sink.stats" ] && break; sleep 0.1; done
-  sink_count() { sed -E 's/.*accepted=([0-9]+).*/\1/' "$work/sink.stats"; }
+  sink_count() { sink_field "$work/sink.stats" accepted; }
 else
   bash "$shared/postfix-peer.sh" "$work/pki/server.pem" "$work/pki/server.key" "$work/pki/ca.pem" >/dev/null
   : > /var/log/postfix.log

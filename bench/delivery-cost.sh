@@ -40,11 +40,7 @@ export GATEWAY_ARGS="--Gateway:Delivery:DeadDestinationRetry=00:00:02 --Gateway:
 [ -n "${PERF:-}" ] && export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 DELIVER_TO_PORT=10025 start_gateway
 bash "$shared/postfix-peer.sh" "$work/pki/server.pem" "$work/pki/server.key" "$work/pki/ca.pem" >/dev/null
-load() { # messages -> smtpload output; the load tool's own CPU goes to $work/load.cpu
-  python3 "$cpu" run "$work/load.cpu" -- python3 "$shared/smtpload.py" --port "$port" --mode starttls --ca "$work/pki/ca.pem" \
-    --cert "$work/pki/client-cps.pem" --key "$work/pki/client-cps.key" \
-    --sender dev.sender@hopital-dev.mssante.test --rcpt dev.recipient@hopital-dev.mssante.test \
-    --size 20000 --concurrency 16 --per-session "$per" --messages "$1"; }
+load() { workload_b "$work" "$port" "$1" "$per" "$work/start.txt"; } # messages -> smtpload output; the load tool's own CPU goes to $work/load.cpu
 gw_q() { find "$work/spool/incoming" "$work/spool/active" "$work/spool/deferred" -type f 2>/dev/null | wc -l; }
 wait_empty() { local waited=0; while [ "$(gw_q)" -gt 0 ] && [ $waited -lt 6000 ]; do sleep 0.05; waited=$((waited+1)); done; [ "$(gw_q)" -eq 0 ]; }
 master() { tr -d ' \n' < /var/spool/postfix/pid/master.pid 2>/dev/null || true; }

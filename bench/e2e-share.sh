@@ -49,14 +49,10 @@ dotnet bench/DeliveryBench/bin/Release/net10.0/DeliveryBench.dll sink --port "$s
 sinkpid=$!
 for _ in $(seq 1 100); do [ -f "$b_work/sink.stats" ] && break; sleep 0.1; done
 [ -f "$b_work/sink.stats" ] || { echo "the smart sink did not start:" >&2; cat "$b_work/sink.log" >&2; exit 1; }
-sink_count() { sed -E 's/.*accepted=([0-9]+).*/\1/' "$b_work/sink.stats"; }
-sink_last() { sed -E 's/.*last_accepted_unix_us=([0-9]+).*/\1/' "$b_work/sink.stats"; } # the sink's latest 250 after data, Unix µs
+sink_count() { sink_field "$b_work/sink.stats" accepted; }
+sink_last() { sink_field "$b_work/sink.stats" last_accepted_unix_us; } # the sink's latest 250 after data, Unix µs
 
-load() { # workdir port messages -> smtpload output; the load tool's CPU to $1/load.cpu, the time of its first connection to $1/start.txt
-  python3 "$cpu" run "$1/load.cpu" -- python3 bench/lib/smtpload_clock.py "$1/start.txt" "$shared/smtpload.py" --port "$2" --mode starttls --ca "$1/pki/ca.pem" \
-    --cert "$1/pki/client-cps.pem" --key "$1/pki/client-cps.key" \
-    --sender dev.sender@hopital-dev.mssante.test --rcpt dev.recipient@hopital-dev.mssante.test \
-    --size 20000 --concurrency 16 --per-session "$per" --messages "$3"; }
+load() { workload_b "$1" "$2" "$3" "$per" "$1/start.txt"; } # workdir port messages -> smtpload output (bench/lib/common.sh)
 cpu_of() { # workdir -> "gateway_ms machine_ms" per message, from its last split
   echo "$(sed -n 's/^  cpu: mssgw \([0-9.]*\) ms\/msg.*/\1/p' "$1/split.txt") $(sed -n 's/^  cpu: machine busy \([0-9.]*\) ms\/msg.*/\1/p' "$1/split.txt")"; }
 field() { python3 -c "import re,sys;print(re.search(sys.argv[1]+r'=([0-9.]+)',sys.argv[2]).group(1))" "$1" "$2"; }

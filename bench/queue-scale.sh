@@ -91,7 +91,7 @@ phase "peer back"
 dotnet "$bench" sink --port "$sinkport" --cert "$work/pki/server.pem" --key "$work/pki/server.key" --stats "$work/sink.stats" > "$work/sink.log" 2>&1 &
 sinkpid=$!
 t=$(now)
-accepted() { [ -f "$work/sink.stats" ] && sed -E 's/.*accepted=([0-9]+).*/\1/' "$work/sink.stats" || echo 0; }
+accepted() { [ -f "$work/sink.stats" ] && sink_field "$work/sink.stats" accepted || echo 0; }
 until [ "$(accepted)" -gt 0 ]; do sleep 0.05; done; first_s=$(since "$t"); t1=$(now)
 while [ "$(accepted)" -lt "$window" ]; do sleep 0.2; done
 drain_s=$(since "$t1"); drained=$(accepted)

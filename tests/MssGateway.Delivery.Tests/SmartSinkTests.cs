@@ -101,8 +101,9 @@ public sealed class SmartSinkTests
                 Assert.StartsWith("250 ", await reader.ReadLineAsync());
             }
 
-            await Task.Delay(450); // two refreshes of the file after the reply
-            var last = LastAccepted(await StatsAsync(stats, line => line.Contains("accepted=1 ", StringComparison.Ordinal)));
+            // Read once the file was written after the RSET's replies (it is rewritten every 200 ms), not after a fixed wait.
+            var rsetDone = DateTime.UtcNow;
+            var last = LastAccepted(await StatsAsync(stats, line => line.Contains("accepted=1 ", StringComparison.Ordinal) && File.GetLastWriteTimeUtc(stats) > rsetDone));
             Assert.InRange(last, before, after);
         }
         finally
